@@ -1,0 +1,13 @@
+export {
+  type DatabaseSpace,
+  type DatabaseSpaceOptions,
+  DIALECTS,
+  type Dialect,
+  useDatabase,
+} from './databases.js'
+export { ENV_VARS, howToProvide, type ServiceName, type ServiceState, type ServicesInfo } from './provided.js'
+export { type RedisSpace, useRedis } from './redis.js'
+export { type RedisClusterSpace, useRedisCluster } from './redis-cluster.js'
+export { MissingServiceError, resolveServices } from './resolve-services.js'
+export { runId, ServiceUnavailableError, serviceUrl, spaceName } from './service-url.js'
+export { deleteRedisPrefix } from './sweep.js'
