@@ -7,6 +7,10 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 // so `npm test` needs no build. The built output is checked separately (test/types, package tests).
 const alias = [
   { find: /^@hotpath\/cache-kit\/express$/, replacement: here('./packages/cache-kit/src/express/index.ts') },
+  {
+    find: /^@hotpath\/cache-kit\/prometheus$/,
+    replacement: here('./packages/cache-kit/src/prometheus/index.ts'),
+  },
   { find: /^@hotpath\/cache-kit$/, replacement: here('./packages/cache-kit/src/index.ts') },
   { find: /^@hotpath\/paginate$/, replacement: here('./packages/paginate/src/index.ts') },
   { find: /^@hotpath\/schema$/, replacement: here('./packages/schema/src/index.ts') },

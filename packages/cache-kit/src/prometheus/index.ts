@@ -1,0 +1,2 @@
+// Placeholder until the cache-kit core issue lands: prometheusMetrics lives here.
+export {}
