@@ -1,0 +1,64 @@
+import type { Knex } from 'knex'
+
+/** The three databases this package speaks. */
+export type DialectName = 'sqlite' | 'mysql' | 'postgres'
+
+/** What an index looks like in the catalog. */
+export interface IndexInfo {
+  /** Index name as the catalog stores it. */
+  readonly name: string
+  /** Table the index belongs to. */
+  readonly table: string
+  /** Indexed columns, in key order. */
+  readonly columns: readonly string[]
+  /** True for unique indexes and unique constraints (primary keys included). */
+  readonly unique: boolean
+  /** True when the index backs the primary key. */
+  readonly primary: boolean
+  /** False for a PostgreSQL index left invalid by a failed concurrent build (always true elsewhere). */
+  readonly valid: boolean
+}
+
+/** A normalised EXPLAIN, before the package adds its own fields. */
+export interface DialectPlan {
+  readonly fullScan: boolean
+  readonly scannedTables: readonly string[]
+  readonly indexes: readonly string[]
+  readonly rowsEstimate: number | null
+  readonly raw: unknown
+}
+
+/** Everything that differs between the databases, behind one interface (one file per dialect). */
+export interface SqlDialect {
+  readonly name: DialectName
+  /** Adds a UTC, millisecond-precision timestamp column (optionally defaulting to now). */
+  timestamp(
+    knex: Knex,
+    table: Knex.CreateTableBuilder,
+    column: string,
+    defaultNow: boolean,
+  ): Knex.ColumnBuilder
+  /** Indexes on `table`, read from the catalog. */
+  listIndexes(knex: Knex, table: string): Promise<IndexInfo[]>
+  /** The statement that builds an index online where the database can. */
+  createIndexSql(knex: Knex, spec: ResolvedIndexSpec): Knex.Raw
+  /** The statement that drops an index online where the database can. */
+  dropIndexSql(knex: Knex, table: string, name: string, online: boolean): Knex.Raw
+  /** True when building online needs the caller to be outside a transaction (PostgreSQL). */
+  readonly onlineNeedsNoTransaction: boolean
+  /** Runs the database's EXPLAIN on `sql` and normalises it. */
+  explain(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<DialectPlan>
+  /** True for the error a database raises when an index cannot go because a foreign key needs it (MySQL). */
+  isIndexNeededByForeignKey(error: unknown): boolean
+  /** Refreshes the optimizer statistics of `tables`. */
+  analyze(knex: Knex, tables: readonly string[]): Promise<void>
+}
+
+/** An index spec with its name resolved. */
+export interface ResolvedIndexSpec {
+  readonly table: string
+  readonly columns: readonly string[]
+  readonly name: string
+  readonly unique: boolean
+  readonly online: boolean
+}

@@ -1,0 +1,85 @@
+import type { DialectPlan, ResolvedIndexSpec, SqlDialect } from './dialect.js'
+import { groupIndexRows } from './group-index-rows.js'
+
+interface ExplainRow {
+  table: string | null
+  type: string | null
+  key: string | null
+  rows: number | string | null
+}
+
+/**
+ * MySQL 8 and MariaDB 10.x (mysql2 or mysql): `datetime(3)` timestamps holding UTC (set the
+ * connection's `timezone: 'Z'`), indexes built with `ALGORITHM=INPLACE, LOCK=NONE`.
+ */
+export const mysql: SqlDialect = {
+  name: 'mysql',
+  onlineNeedsNoTransaction: false,
+
+  timestamp(knex, table, column, defaultNow) {
+    const col = table.datetime(column, { precision: 3 })
+    return defaultNow ? col.defaultTo(knex.raw('CURRENT_TIMESTAMP(3)')) : col
+  },
+
+  async listIndexes(knex, table) {
+    const [rows] = (await knex.raw(
+      `select index_name as name, column_name as col, non_unique as nu
+         from information_schema.statistics
+        where table_schema = database() and table_name = ?
+        order by index_name, seq_in_index`,
+      [table],
+    )) as [{ name: string; col: string; nu: number | string }[]]
+    return groupIndexRows(
+      table,
+      rows.map((r) => ({
+        name: r.name,
+        column: r.col,
+        unique: Number(r.nu) === 0,
+        primary: r.name === 'PRIMARY',
+        valid: true,
+      })),
+    )
+  },
+
+  // ALTER TABLE … ADD/DROP INDEX takes ALGORITHM/LOCK on both MySQL and MariaDB (MariaDB's DROP INDEX does not).
+  createIndexSql(knex, spec: ResolvedIndexSpec) {
+    const cols = spec.columns.map(() => '??').join(', ')
+    const online = spec.online ? ', algorithm=inplace, lock=none' : ''
+    return knex.raw(`alter table ?? add ${spec.unique ? 'unique ' : ''}index ?? (${cols})${online}`, [
+      spec.table,
+      spec.name,
+      ...spec.columns,
+    ])
+  },
+
+  dropIndexSql(knex, table, name, online) {
+    return knex.raw(`alter table ?? drop index ??${online ? ', algorithm=inplace, lock=none' : ''}`, [
+      table,
+      name,
+    ])
+  },
+
+  async explain(knex, sql, bindings): Promise<DialectPlan> {
+    const [rows] = (await knex.raw(`explain ${sql}`, [...bindings])) as [ExplainRow[]]
+    const scannedTables: string[] = []
+    const indexes: string[] = []
+    let rowsEstimate: number | null = null
+    for (const row of rows) {
+      // type ALL is a full table scan; `index` walks an index in order (ORDER BY … LIMIT), which is fine.
+      if (row.type === 'ALL' && row.table) scannedTables.push(row.table)
+      if (row.key) indexes.push(row.key)
+      if (row.rows !== null && row.rows !== undefined) {
+        rowsEstimate = Math.max(rowsEstimate ?? 0, Number(row.rows))
+      }
+    }
+    return { fullScan: scannedTables.length > 0, scannedTables, indexes, rowsEstimate, raw: rows }
+  },
+
+  // ER_DROP_INDEX_FK: InnoDB needs some index starting with each foreign key's columns.
+  isIndexNeededByForeignKey: (error) => (error as { errno?: number } | null)?.errno === 1553,
+
+  async analyze(knex, tables) {
+    if (tables.length === 0) return
+    await knex.raw(`analyze table ${tables.map(() => '??').join(', ')}`, [...tables])
+  },
+} satisfies SqlDialect

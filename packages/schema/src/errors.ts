@@ -1,0 +1,20 @@
+/** Stable codes carried by every {@link SchemaError}. */
+export type SchemaErrorCode =
+  | 'unsupported_dialect'
+  | 'invalid_index'
+  | 'transaction_not_allowed'
+  | 'audit_failed'
+  | 'explain_failed'
+  | 'invalid_option'
+
+/** The one error class this package throws; switch on `code`, never on the message. */
+export class SchemaError extends Error {
+  /** Stable machine-readable reason. */
+  readonly code: SchemaErrorCode
+
+  constructor(code: SchemaErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'SchemaError'
+    this.code = code
+  }
+}
