@@ -27,7 +27,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('hotpathRedisCluster', { ok: true, nodes, source: 'env' })
     return async () => {}
   }
-  const shared = (store[KEY] ??= { ready: startLocalCluster(), users: 0 })
+  const shared = store[KEY] ?? { ready: startLocalCluster(), users: 0 }
+  store[KEY] = shared
   shared.users++
   try {
     const cluster = await shared.ready
