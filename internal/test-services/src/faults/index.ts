@@ -1,0 +1,9 @@
+export { startPrivateMariaDb } from './private-mariadb.js'
+export { type PrivateRedisOptions, startPrivateRedis } from './private-redis.js'
+export {
+  accepts,
+  type ControlledService,
+  freePort,
+  type ProcessSpec,
+  startProcessService,
+} from './process-service.js'
