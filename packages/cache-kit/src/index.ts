@@ -1,2 +1,22 @@
+export { type CacheCodec, zlibCodec } from './codec.js'
+export { fflateCodec } from './codec-fflate.js'
+export { type CachedOptions, cached } from './decorator.js'
+export { type Duration, parseDuration } from './duration.js'
+export { CacheError, type CacheErrorCode } from './errors.js'
+export type { CacheEventName, CacheEvents, CacheTier } from './events.js'
+export {
+  type CacheEntry,
+  CacheManager,
+  type GetOrSetOptions,
+  type Loader,
+  type SetOptions,
+} from './manager.js'
+export type { CacheManagerOptions } from './options.js'
+export type { CacheStats, TierStats } from './stats.js'
+export { type KeyvStoreOptions, keyvStore } from './stores/keyv.js'
+export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
+export { type RedisStoreOptions, redisStore } from './stores/redis.js'
+export type { CacheStore, ReadWithTags, StoreCapabilities } from './stores/store.js'
+
 /** Package version, kept in step with package.json by the build. */
 export const VERSION = '0.1.0'

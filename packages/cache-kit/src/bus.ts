@@ -1,0 +1,65 @@
+import { CacheError } from './errors.js'
+import type { CacheEvents } from './events.js'
+import { globToRegExp } from './glob.js'
+import type { L1Tier } from './l1.js'
+import type { CacheStore } from './stores/store.js'
+
+/** What travels on the bus: the sender's id and the keys, tags or pattern it invalidated. */
+interface BusMessage {
+  o: string
+  k?: string[]
+  t?: string[]
+  p?: string
+}
+
+function parse(text: string): BusMessage | undefined {
+  try {
+    const m = JSON.parse(text) as unknown
+    if (!m || typeof m !== 'object' || typeof (m as BusMessage).o !== 'string') return undefined
+    return m as BusMessage
+  } catch {
+    return undefined
+  }
+}
+
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
+
+/**
+ * Subscribes this process's L1 to the store's pub/sub channel: every other manager's delete, set,
+ * tag or pattern invalidation drops the matching L1 copies here. Never rejects; failures go to `onError`.
+ */
+export async function startBus(
+  store: CacheStore,
+  channel: string,
+  self: string,
+  l1: L1Tier,
+  hooks: {
+    onStop: (stop: () => Promise<void>) => void
+    onEvent: (e: CacheEvents['invalidate']) => void
+    onError: (e: CacheError) => void
+  },
+): Promise<void> {
+  const handle = (text: string) => {
+    const m = parse(text)
+    if (!m || m.o === self) return
+    if (strings(m.k)) {
+      const count = l1.delete(m.k)
+      hooks.onEvent({ kind: 'keys', keys: m.k, count, source: 'bus' })
+    }
+    if (strings(m.t)) {
+      const count = l1.evictTags(m.t)
+      hooks.onEvent({ kind: 'tags', tags: m.t, count, source: 'bus' })
+    }
+    if (typeof m.p === 'string') {
+      const count = l1.evictMatching(globToRegExp(m.p))
+      hooks.onEvent({ kind: 'pattern', pattern: m.p, count, source: 'bus' })
+    }
+  }
+  try {
+    hooks.onStop(await store.subscribe!(channel, handle))
+  } catch (err) {
+    hooks.onError(
+      err instanceof CacheError ? err : new CacheError('store_error', 'bus subscribe failed', { cause: err }),
+    )
+  }
+}

@@ -1,0 +1,54 @@
+import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib'
+import { CacheError } from './errors.js'
+
+/**
+ * Gzip implementation used by the envelope. Both built-in codecs produce and read standard gzip,
+ * so an entry written with one is read by the other.
+ */
+export interface CacheCodec {
+  readonly name: 'zlib' | 'fflate'
+  /** Compresses `data` to a standard gzip member. */
+  gzip(data: Uint8Array): Promise<Uint8Array>
+  /** Decompresses; rejects with `CacheError` code `decompressed_too_large` past `maxOutputBytes`. */
+  gunzip(data: Uint8Array, maxOutputBytes: number): Promise<Uint8Array>
+}
+
+// Below this size the synchronous call is cheaper than a thread-pool hop; above it the event loop
+// would stall for milliseconds.
+const SYNC_LIMIT = 128 * 1024
+
+function tooLarge(max: number): CacheError {
+  return new CacheError('decompressed_too_large', `decompressed value exceeds ${max} bytes`)
+}
+
+function isTooLarge(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError
+}
+
+/** `node:zlib` codec: the default on Node (3–4× faster than fflate on a 15 KB page). */
+export const zlibCodec: CacheCodec = {
+  name: 'zlib',
+  gzip(data) {
+    if (data.byteLength <= SYNC_LIMIT) return Promise.resolve(gzipSync(data, { level: 6 }))
+    return new Promise((resolve, reject) =>
+      gzip(data, { level: 6 }, (err, out) => (err ? reject(err) : resolve(out))),
+    )
+  },
+  gunzip(data, maxOutputBytes) {
+    // maxOutputLength makes zlib stop allocating at the cap, so a planted gzip bomb cannot exhaust memory.
+    const opts = { maxOutputLength: Math.max(1, maxOutputBytes) }
+    if (data.byteLength <= SYNC_LIMIT / 8) {
+      try {
+        return Promise.resolve(gunzipSync(data, opts))
+      } catch (err) {
+        return Promise.reject(isTooLarge(err) ? tooLarge(maxOutputBytes) : err)
+      }
+    }
+    return new Promise((resolve, reject) =>
+      gunzip(data, opts, (err, out) => {
+        if (err) reject(isTooLarge(err) ? tooLarge(maxOutputBytes) : err)
+        else resolve(out)
+      }),
+    )
+  },
+}

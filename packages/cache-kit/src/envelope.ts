@@ -1,0 +1,141 @@
+import { CacheError } from './errors.js'
+
+/**
+ * The binary envelope every entry is stored in (raw bytes, no base64):
+ *
+ * | offset | size | field                                                   |
+ * | ------ | ---- | ------------------------------------------------------- |
+ * | 0      | 1    | magic `0xC7`                                            |
+ * | 1      | 1    | format version (`1`)                                    |
+ * | 2      | 1    | flags: bit 0 gzip, bits 1–2 payload kind (0 JSON, 1 bytes) |
+ * | 3      | 1    | tag count (≤ 255)                                       |
+ * | 4      | 8    | storedAt, epoch ms (float64 BE)                         |
+ * | 12     | 8    | expiresAt (end of ttl)                                  |
+ * | 20     | 8    | graceUntil (end of grace; the store's own TTL)          |
+ * | 28     | …    | per tag: u16 name length, name (UTF-8), u8 version length, version (ASCII) |
+ * | …      | …    | payload (gzip member when bit 0 is set)                 |
+ *
+ * The Redis read script parses the tag section to fetch the tags' current versions in the same
+ * round trip, so a change to this layout needs a new format version and a script update.
+ */
+export const MAGIC = 0xc7
+/** Current envelope format version; any other version reads as a miss. */
+export const FORMAT_VERSION = 1
+const HEADER = 28
+
+/** How the payload bytes are to be read back. */
+export type PayloadKind = 'json' | 'bytes'
+
+/** A tag and the version it had when the entry was written. */
+export interface TagStamp {
+  readonly name: string
+  readonly version: string
+}
+
+/** Timing and tags of one entry. */
+export interface EntryMeta {
+  readonly storedAt: number
+  readonly expiresAt: number
+  readonly graceUntil: number
+  readonly tags: readonly TagStamp[]
+}
+
+/** An envelope's parsed header plus its (possibly still gzipped) payload. */
+export interface Envelope extends EntryMeta {
+  readonly kind: PayloadKind
+  readonly gzip: boolean
+  readonly payload: Uint8Array
+}
+
+const utf8 = new TextEncoder()
+const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Builds the envelope bytes. Throws `CacheError` `invalid_option` for more than 255 tags or over-long tags. */
+export function writeEnvelope(
+  meta: EntryMeta,
+  kind: PayloadKind,
+  gzip: boolean,
+  payload: Uint8Array,
+): Uint8Array {
+  if (meta.tags.length > 255) throw new CacheError('invalid_option', 'an entry takes at most 255 tags')
+  const tags = meta.tags.map((t) => ({ name: utf8.encode(t.name), version: utf8.encode(t.version) }))
+  let size = HEADER + payload.byteLength
+  for (const t of tags) {
+    if (t.name.byteLength > 0xffff || t.version.byteLength > 0xff)
+      throw new CacheError('invalid_option', 'tag name longer than 65535 bytes')
+    size += 3 + t.name.byteLength + t.version.byteLength
+  }
+  const out = Buffer.allocUnsafe(size)
+  out[0] = MAGIC
+  out[1] = FORMAT_VERSION
+  out[2] = (gzip ? 1 : 0) | ((kind === 'bytes' ? 1 : 0) << 1)
+  out[3] = tags.length
+  out.writeDoubleBE(meta.storedAt, 4)
+  out.writeDoubleBE(meta.expiresAt, 12)
+  out.writeDoubleBE(meta.graceUntil, 20)
+  let at = HEADER
+  for (const t of tags) {
+    out.writeUInt16BE(t.name.byteLength, at)
+    out.set(t.name, at + 2)
+    at += 2 + t.name.byteLength
+    out[at] = t.version.byteLength
+    out.set(t.version, at + 1)
+    at += 1 + t.version.byteLength
+  }
+  out.set(payload, at)
+  return out
+}
+
+function corrupt(why: string): CacheError {
+  return new CacheError('corrupt_entry', `unreadable cache entry: ${why}`)
+}
+
+/** Parses envelope bytes read from a store; throws `CacheError` `corrupt_entry` on anything unexpected. */
+export function readEnvelope(raw: Uint8Array): Envelope {
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  if (buf.byteLength < HEADER || buf[0] !== MAGIC) throw corrupt('not a cache-kit envelope')
+  if (buf[1] !== FORMAT_VERSION) throw corrupt(`unknown format version ${buf[1]}`)
+  const flags = buf[2] as number
+  if (flags > 3) throw corrupt('unknown flags')
+  const count = buf[3] as number
+  const storedAt = buf.readDoubleBE(4)
+  const expiresAt = buf.readDoubleBE(12)
+  const graceUntil = buf.readDoubleBE(20)
+  if (!Number.isFinite(storedAt) || !Number.isFinite(expiresAt) || !Number.isFinite(graceUntil))
+    throw corrupt('bad timestamps')
+  const tags: TagStamp[] = []
+  let at = HEADER
+  try {
+    for (let i = 0; i < count; i++) {
+      const len = buf.readUInt16BE(at)
+      if (at + 2 + len + 1 > buf.byteLength) throw corrupt('truncated tags')
+      const name = fromUtf8.decode(buf.subarray(at + 2, at + 2 + len))
+      at += 2 + len
+      const vlen = buf[at] as number
+      if (at + 1 + vlen > buf.byteLength) throw corrupt('truncated tags')
+      const version = fromUtf8.decode(buf.subarray(at + 1, at + 1 + vlen))
+      at += 1 + vlen
+      tags.push({ name, version })
+    }
+  } catch (err) {
+    throw err instanceof CacheError ? err : corrupt('bad tag section')
+  }
+  return {
+    storedAt,
+    expiresAt,
+    graceUntil,
+    tags,
+    gzip: (flags & 1) === 1,
+    kind: flags & 2 ? 'bytes' : 'json',
+    payload: buf.subarray(at),
+  }
+}
+
+/** Tag names in an envelope (empty when the bytes are not a readable envelope: the full read reports that). */
+export function envelopeTagNames(raw: Uint8Array): string[] {
+  try {
+    return readEnvelope(raw).tags.map((t) => t.name)
+  } catch {
+    return []
+  }
+}

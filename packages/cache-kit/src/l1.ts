@@ -1,0 +1,49 @@
+import { Lru } from './lru.js'
+
+/** A decoded entry kept in process. Values are shared by reference: treat cached values as immutable. */
+export interface L1Entry {
+  readonly value: unknown
+  readonly storedAt: number
+  readonly expiresAt: number
+  readonly graceUntil: number
+  readonly tags: readonly string[]
+}
+
+/** The optional in-process tier in front of a remote store. Keys are the caller's (unprefixed) keys. */
+export class L1Tier {
+  private readonly lru: Lru<L1Entry>
+
+  constructor(
+    maxEntries: number,
+    private readonly ttlMs: number,
+  ) {
+    this.lru = new Lru(maxEntries)
+  }
+
+  get(key: string, now: number): L1Entry | undefined {
+    return this.lru.get(key, now)
+  }
+
+  set(key: string, entry: L1Entry, now: number): void {
+    this.lru.set(key, entry, Math.min(entry.graceUntil, now + this.ttlMs))
+  }
+
+  delete(keys: readonly string[]): number {
+    let n = 0
+    for (const k of keys) if (this.lru.delete(k)) n++
+    return n
+  }
+
+  /** Drops entries carrying any of `tags`; O(L1 size), bounded by `maxEntries`. */
+  evictTags(tags: readonly string[]): number {
+    const wanted = new Set(tags)
+    const drop: string[] = []
+    for (const [k, e] of this.lru.entries()) if (e.tags.some((t) => wanted.has(t))) drop.push(k)
+    return this.delete(drop)
+  }
+
+  /** Drops entries whose key matches. */
+  evictMatching(re: RegExp): number {
+    return this.delete([...this.lru.keys()].filter((k) => re.test(k)))
+  }
+}

@@ -1,0 +1,86 @@
+import { CircuitBreaker } from './circuit-breaker.js'
+import { CacheError, toCacheError } from './errors.js'
+import type { TierStats } from './stats.js'
+
+/** Where the guard reports a failure (the manager counts and emits it). */
+export type FailureReport = (error: CacheError, operation: string, key: string | undefined) => void
+
+/**
+ * Runs store calls with a timeout and behind the circuit breaker, counting failures. `call` resolves
+ * `fallback` on failure when `failOpen`, else rejects with the `CacheError`.
+ */
+export class RemoteGuard {
+  readonly breaker: CircuitBreaker | undefined
+  rejections = 0
+
+  constructor(
+    private readonly timeoutMs: number | undefined,
+    breaker: { threshold: number; cooldownMs: number } | undefined,
+    private readonly tier: TierStats,
+    private readonly report: FailureReport,
+  ) {
+    this.breaker = breaker && new CircuitBreaker(breaker)
+  }
+
+  async call<T, F>(
+    operation: string,
+    key: string | undefined,
+    fn: () => Promise<T>,
+    failOpen: boolean,
+    fallback: F,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T | F> {
+    if (this.breaker && !this.breaker.allow()) {
+      this.rejections++
+      return this.fail(
+        new CacheError('circuit_open', 'store circuit is open'),
+        operation,
+        key,
+        failOpen,
+        fallback,
+      )
+    }
+    try {
+      const value = await (timeoutMs === undefined ? fn() : withTimeout(fn(), timeoutMs, operation))
+      this.breaker?.success()
+      return value
+    } catch (err) {
+      const error = toCacheError(err, `store ${operation} failed`)
+      if (error.code === 'timeout') this.tier.timeouts++
+      this.breaker?.failure()
+      return this.fail(error, operation, key, failOpen, fallback)
+    }
+  }
+
+  private fail<F>(
+    error: CacheError,
+    operation: string,
+    key: string | undefined,
+    failOpen: boolean,
+    fallback: F,
+  ): F {
+    this.tier.errors++
+    this.report(error, operation, key)
+    if (!failOpen) throw error
+    return fallback
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`)),
+      ms,
+    )
+    promise.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}

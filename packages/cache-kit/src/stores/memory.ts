@@ -1,0 +1,72 @@
+import { envelopeTagNames } from '../envelope.js'
+import { CacheError } from '../errors.js'
+import { globToRegExp } from '../glob.js'
+import { Lru } from '../lru.js'
+import type { CacheStore, ReadWithTags, StoreCapabilities } from './store.js'
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most entries kept before the least recently used is evicted. Default `10_000`. */
+  maxEntries?: number
+}
+
+const CAPABILITIES: StoreCapabilities = {
+  shared: false,
+  readWithTags: true,
+  atomicTags: true,
+  scan: true,
+  locks: false,
+  pubsub: false,
+}
+
+/**
+ * In-process store: a bounded LRU with per-entry TTL (the embedded default). Tag versions and
+ * counters live beside it, outside the LRU, so eviction never resets a version.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
+  const max = options.maxEntries ?? 10_000
+  if (!Number.isInteger(max) || max < 1)
+    throw new CacheError('invalid_option', 'maxEntries must be a positive integer')
+  const lru = new Lru<Uint8Array>(max)
+  const versions = new Map<string, number>()
+  const counters = new Map<string, number>()
+  const version = (k: string) => String(versions.get(k) ?? 0)
+  return {
+    name: 'memory',
+    capabilities: CAPABILITIES,
+    async get(key) {
+      return lru.get(key)
+    },
+    async getWithTagVersions(key, tagPrefix): Promise<ReadWithTags | undefined> {
+      const bytes = lru.get(key)
+      if (!bytes) return undefined
+      return { bytes, versions: envelopeTagNames(bytes).map((t) => version(tagPrefix + t)) }
+    },
+    async set(key, bytes, ttlMs, tagCounters) {
+      lru.set(key, bytes, Date.now() + ttlMs)
+      for (const c of tagCounters) counters.set(c, (counters.get(c) ?? 0) + 1)
+    },
+    async delete(keys) {
+      let n = 0
+      for (const k of keys) if (lru.delete(k)) n++
+      return n
+    },
+    async tagVersions(tagKeys) {
+      return tagKeys.map(version)
+    },
+    async invalidateTags(tagKeys, counterKeys) {
+      for (const k of tagKeys) versions.set(k, (versions.get(k) ?? 0) + 1)
+      let n = 0
+      for (const k of counterKeys) {
+        n += counters.get(k) ?? 0
+        counters.delete(k)
+      }
+      return n
+    },
+    async *keys(glob) {
+      const re = globToRegExp(glob)
+      const batch = [...lru.keys()].filter((k) => re.test(k))
+      if (batch.length) yield batch
+    },
+  }
+}

@@ -1,0 +1,171 @@
+import type { Cluster, Redis } from 'ioredis'
+import { CacheError } from '../errors.js'
+import { INVALIDATE_TAGS, READ_WITH_TAGS, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
+import type { CacheStore, ReadWithTags, StoreCapabilities } from './store.js'
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client or `Redis.Cluster`, owned by you (the store never closes it). Recommended:
+   * `{ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 }` so nothing queues
+   * without bound while Redis is down; the store also refuses to send while the client is not `ready`.
+   */
+  client: Redis | Cluster
+}
+
+const SUBSCRIBE_TIMEOUT_MS = 5000
+
+function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      reject(new CacheError('timeout', `bus subscriber not ready within ${ms} ms`))
+    }, ms)
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    client.once('ready', onReady)
+  })
+}
+
+type Scripted = {
+  hotpathReadBuffer(key: string, tagPrefix: string): Promise<Buffer[] | null>
+  hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
+  hotpathInvalidate(...args: (string | number)[]): Promise<number>
+  hotpathRelease(key: string, token: string): Promise<number>
+}
+
+function defineScripts(client: Redis | Cluster): void {
+  const c = client as Redis & Partial<Scripted>
+  if (typeof c.hotpathReadBuffer === 'function') return
+  c.defineCommand('hotpathRead', { numberOfKeys: 1, lua: READ_WITH_TAGS })
+  c.defineCommand('hotpathSet', { lua: SET_COUNTED })
+  c.defineCommand('hotpathInvalidate', { lua: INVALIDATE_TAGS })
+  c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
+}
+
+/**
+ * Store on ioredis, single node or Cluster. Single node: a hit with tags is one `EVALSHA` (value
+ * and tag versions together), tag invalidation one script (INCR per tag). Cluster: keys spread
+ * over slots, so a tagged hit reads its tag versions in a second round trip (use `l1` to avoid
+ * it) and `keys` scans every master.
+ */
+export function redisStore(options: RedisStoreOptions): CacheStore {
+  const client = options.client
+  const cluster = (client as { isCluster?: boolean }).isCluster === true
+  defineScripts(client)
+  const scripted = client as unknown as Scripted
+  const capabilities: StoreCapabilities = {
+    shared: true,
+    readWithTags: !cluster,
+    atomicTags: true,
+    scan: true,
+    locks: true,
+    pubsub: true,
+  }
+  // Sending while disconnected would either queue in ioredis (unbounded) or wait for a reconnect;
+  // refusing up front makes a dead Redis cost nothing.
+  const ready = () => {
+    if (client.status !== 'ready')
+      throw new CacheError('store_unavailable', `redis client is ${client.status}, not ready`)
+  }
+  const px = (ms: number) => Math.max(1, Math.ceil(ms))
+  const store: CacheStore = {
+    name: cluster ? 'redis-cluster' : 'redis',
+    capabilities,
+    async get(key) {
+      ready()
+      return (await client.getBuffer(key)) ?? undefined
+    },
+    async set(key, bytes, ttlMs, counters) {
+      ready()
+      const value = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
+      else if (!cluster) await scripted.hotpathSet(1 + counters.length, key, ...counters, value, px(ttlMs))
+      else
+        await Promise.all([client.set(key, value, 'PX', px(ttlMs)), ...counters.map((c) => client.incr(c))])
+    },
+    async delete(keys) {
+      ready()
+      if (keys.length === 0) return 0
+      if (!cluster) return client.unlink(...keys)
+      const n = await Promise.all(keys.map((k) => client.unlink(k)))
+      return n.reduce((a, b) => a + b, 0)
+    },
+    async tagVersions(tagKeys) {
+      ready()
+      if (tagKeys.length === 0) return []
+      const v = cluster ? await Promise.all(tagKeys.map((k) => client.get(k))) : await client.mget(...tagKeys)
+      return v.map((x) => x ?? '0')
+    },
+    async invalidateTags(tagKeys, counterKeys) {
+      ready()
+      if (!cluster)
+        return scripted.hotpathInvalidate(
+          tagKeys.length + counterKeys.length,
+          ...tagKeys,
+          ...counterKeys,
+          tagKeys.length,
+        )
+      const [, counts] = await Promise.all([
+        Promise.all(tagKeys.map((k) => client.incr(k))),
+        Promise.all(counterKeys.map((k) => client.getdel(k))),
+      ])
+      return counts.reduce((sum, c) => sum + Number(c ?? 0), 0)
+    },
+    async *keys(glob) {
+      ready()
+      const nodes: Redis[] = cluster ? (client as Cluster).nodes('master') : [client as Redis]
+      for (const node of nodes) {
+        let cursor = '0'
+        do {
+          const [next, batch] = await node.scan(cursor, 'MATCH', glob, 'COUNT', 1000)
+          cursor = next
+          if (batch.length) yield batch
+        } while (cursor !== '0')
+      }
+    },
+    async acquire(key, token, ttlMs) {
+      ready()
+      return (await client.set(key, token, 'PX', px(ttlMs), 'NX')) === 'OK'
+    },
+    async release(key, token) {
+      ready()
+      await scripted.hotpathRelease(key, token)
+    },
+    async publish(channel, message) {
+      ready()
+      await client.publish(channel, message)
+    },
+    async subscribe(channel, onMessage) {
+      const sub = client.duplicate()
+      sub.on('error', () => {})
+      sub.on('message', (ch: string, msg: string) => {
+        if (ch === channel) onMessage(msg)
+      })
+      try {
+        if (sub.status !== 'ready') await readyWithin(sub, SUBSCRIBE_TIMEOUT_MS)
+        await sub.subscribe(channel)
+      } catch (err) {
+        sub.disconnect()
+        throw err
+      }
+      return async () => {
+        sub.disconnect()
+      }
+    },
+  }
+  if (!cluster) {
+    store.getWithTagVersions = async (key, tagPrefix): Promise<ReadWithTags | undefined> => {
+      ready()
+      const out = await scripted.hotpathReadBuffer(key, tagPrefix)
+      const bytes = out?.[0]
+      if (!out || !bytes) return undefined
+      return { bytes, versions: out.slice(1).map((b) => b.toString()) }
+    }
+  }
+  return store
+}

@@ -1,0 +1,61 @@
+/**
+ * What a store can do natively. The manager falls back where a flag is false: tag versions read in a
+ * second call instead of the same round trip, in-process single-flight only without `locks`, no bus
+ * without `pubsub`, `invalidatePattern` unsupported without `scan`.
+ */
+export interface StoreCapabilities {
+  /** Shared between processes (Redis, a Keyv server): the cross-process lock is on by default. */
+  readonly shared: boolean
+  /** `getWithTagVersions` reads an entry and its tags' current versions in one round trip. */
+  readonly readWithTags: boolean
+  /** `invalidateTags` bumps versions atomically (INCR); otherwise it writes a fresh random token. */
+  readonly atomicTags: boolean
+  /** `keys` lists keys matching a glob. */
+  readonly scan: boolean
+  /** `acquire` / `release` give leases for cross-process single-flight. */
+  readonly locks: boolean
+  /** `publish` / `subscribe` carry the L1 invalidation bus. */
+  readonly pubsub: boolean
+}
+
+/** An entry's bytes plus the current versions of the tags named in its envelope. */
+export interface ReadWithTags {
+  readonly bytes: Uint8Array
+  /** Current versions, in the envelope's tag order; `'0'` for a tag never invalidated. */
+  readonly versions: readonly string[]
+}
+
+/**
+ * The one small interface behind every backend. Keys arrive fully prefixed by the manager; values
+ * are opaque envelope bytes. Implementations throw on failure (the manager adds timeouts, the
+ * circuit breaker and fail-open). Prove a new store with the behavioural suite in `test/`.
+ */
+export interface CacheStore {
+  /** Short name used in stats and errors, e.g. `'redis'`. */
+  readonly name: string
+  readonly capabilities: StoreCapabilities
+  /** The entry's bytes, or `undefined`. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** With `readWithTags`: bytes and current tag versions in one round trip (tag keys are `tagPrefix + name`). */
+  getWithTagVersions?(key: string, tagPrefix: string): Promise<ReadWithTags | undefined>
+  /** Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside. */
+  set(key: string, bytes: Uint8Array, ttlMs: number, counters: readonly string[]): Promise<void>
+  /** Deletes keys; resolves how many existed. */
+  delete(keys: readonly string[]): Promise<number>
+  /** Current versions of tag keys, `'0'` when never bumped. */
+  tagVersions(tagKeys: readonly string[]): Promise<string[]>
+  /** Bumps every tag key's version and resets its counter; resolves the counters' sum. */
+  invalidateTags(tagKeys: readonly string[], counterKeys: readonly string[]): Promise<number>
+  /** With `scan`: yields batches of keys matching a Redis glob. */
+  keys?(glob: string): AsyncIterable<string[]>
+  /** With `locks`: takes a lease `key` for `ttlMs` when free; resolves whether it got it. */
+  acquire?(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** With `locks`: releases the lease if `token` still holds it. */
+  release?(key: string, token: string): Promise<void>
+  /** With `pubsub`: publishes a bus message. */
+  publish?(channel: string, message: string): Promise<void>
+  /** With `pubsub`: subscribes; resolves once listening, with a function that stops. */
+  subscribe?(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>
+  /** Releases what the store opened itself (never the client the user passed in). */
+  close?(): Promise<void>
+}

@@ -1,0 +1,19 @@
+import { keyvStore } from '@hotpath/cache-kit'
+import { useRedis } from '@hotpath/test-services'
+import { createKeyv } from '@keyv/redis'
+import type Keyv from 'keyv'
+import { afterAll, beforeAll } from 'vitest'
+import { storeBehaviour } from './suite/store-behaviour.js'
+
+const redis = useRedis()
+let keyv: Keyv
+beforeAll(async () => {
+  // Keyv's own namespace sits inside this file's space, so the harness sweeps what the suite leaves.
+  keyv = createKeyv(redis.url, { namespace: redis.prefix.slice(0, -1) })
+  keyv.throwOnErrors = true
+})
+afterAll(async () => {
+  await keyv.disconnect()
+})
+let n = 0
+storeBehaviour('keyv + @keyv/redis', { store: () => keyvStore(keyv), prefix: () => `t${++n}` })
