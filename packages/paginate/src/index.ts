@@ -1,2 +1,26 @@
-/** Package version, kept in step with package.json by the build. */
-export const VERSION = '0.1.0'
+export { type PaginationCache, paginationTag } from './cache.js'
+export type { CursorDirection } from './cursor.js'
+export type { DialectName } from './dialects/dialect.js'
+export { PaginationError, type PaginationErrorCode, type PaginationErrorStatus } from './errors.js'
+export type {
+  CachedOptions,
+  CommonOptions,
+  FastOptions,
+  NumberedOptions,
+  OptimizedOptions,
+  PaginateOptions,
+  SmartOptions,
+  Strategy,
+} from './options.js'
+export type { OrderTerm } from './ordering.js'
+export {
+  KeysetPage,
+  type KeysetPageJSON,
+  NumberedPage,
+  type NumberedPageJSON,
+  type Page,
+  type RelayConnection,
+} from './page.js'
+export { paginate } from './paginate.js'
+export { type PageParams, type PageParamsOptions, parsePageParams } from './params.js'
+export type { SortValue } from './sort-values.js'

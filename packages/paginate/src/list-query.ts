@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto'
+import type { Knex } from 'knex'
+import type { SqlDialect } from './dialects/dialect.js'
+import { pickDialect } from './dialects/pick.js'
+import { PaginationError } from './errors.js'
+import { formatOrdering, type OrderTerm, withTiebreaker } from './ordering.js'
+
+/** One resolved sort term: the qualified column for SQL, the key to read on result rows, NULL-ability. */
+export interface SortTerm {
+  readonly column: string
+  readonly key: string
+  readonly direction: 'asc' | 'desc'
+  readonly nullable: boolean
+}
+
+/** The user's query taken apart once per call: everything the strategies need. */
+export interface ListQuery {
+  /** The user's query without ORDER BY / LIMIT / OFFSET (and with `<table>.*` when it selected nothing). */
+  readonly base: Knex.QueryBuilder
+  readonly client: Knex.Client
+  readonly dialect: SqlDialect
+  /** The base table's name (used in cache keys and the `paginate:<table>` tag). */
+  readonly table: string
+  /** The full ordering, tiebreaker included. */
+  readonly terms: readonly SortTerm[]
+  /** `-created_at,-id`: what cursors and cached boundaries are bound to. */
+  readonly orderingKey: string
+  /** The qualified unique column. */
+  readonly unique: string
+  /** Hash of the query's FROM/JOIN/WHERE SQL and bindings: what cursors and cached counts are bound to. */
+  readonly fingerprint: string
+}
+
+interface BuilderInternals {
+  _single?: { table?: unknown }
+  _statements?: Array<{ grouping?: string }>
+}
+
+/** Resolves table, ordering and fingerprint of `query`; a query without a plain table throws `invalid_option`. */
+export function describeQuery(
+  query: Knex.QueryBuilder,
+  ordering: readonly OrderTerm[],
+  unique: string,
+  nullable: readonly string[],
+): ListQuery {
+  // Knex keeps the FROM table and the statement list on these fields; they have been stable since knex 0.x.
+  const internals = query as unknown as BuilderInternals
+  const from = internals._single?.table
+  if (typeof from !== 'string') {
+    throw new PaginationError(
+      'invalid_option',
+      'paginate needs a query on a named table (knex("table"))',
+      500,
+    )
+  }
+  const [table = from, alias = table] = from.split(/\s+as\s+/i)
+  const qualify = (column: string) => (column.includes('.') ? column : `${alias}.${column}`)
+  const base = query.clone().clearOrder().clear('limit').clear('offset')
+  if (!internals._statements?.some((s) => s.grouping === 'columns')) base.select(`${alias}.*`)
+  const full = withTiebreaker(ordering, unique)
+  const terms = full.map((t) => ({
+    column: qualify(t.column),
+    key: t.column.slice(t.column.lastIndexOf('.') + 1),
+    direction: t.direction,
+    nullable: t.column !== unique && nullable.includes(t.column),
+  }))
+  const skeleton = base.clone().clearSelect().toSQL()
+  const fingerprint = createHash('sha256')
+    .update(skeleton.sql)
+    .update('\0')
+    .update(JSON.stringify(skeleton.bindings, bindingReplacer))
+    .digest('base64url')
+    .slice(0, 22)
+  const client = query.client
+  return {
+    base,
+    client,
+    dialect: pickDialect(client),
+    table,
+    terms,
+    orderingKey: formatOrdering(full),
+    unique: qualify(unique),
+    fingerprint,
+  }
+}
+
+function bindingReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
+  return value
+}

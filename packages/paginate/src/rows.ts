@@ -1,0 +1,70 @@
+import type { Knex } from 'knex'
+import { PaginationError } from './errors.js'
+import type { ListQuery, SortTerm } from './list-query.js'
+import type { Condition } from './seek.js'
+
+/** What to fetch: in `terms` order, within `where`, skipping `offset`, at most `limit` rows. */
+export interface RowWindow {
+  readonly terms: readonly SortTerm[]
+  readonly where?: readonly Condition[]
+  readonly offset: number
+  readonly limit: number
+  /** Select the window's keys on the base table first, then join back for the columns (when offset > 0). */
+  readonly deferredJoin: boolean
+}
+
+/** Adds the ORDER BY of `terms` with the dialect's NULL placement. */
+export function orderBy(
+  list: ListQuery,
+  qb: Knex.QueryBuilder,
+  terms: readonly SortTerm[],
+): Knex.QueryBuilder {
+  for (const t of terms) list.dialect.orderBy(qb, t.column, t.direction, t.nullable)
+  return qb
+}
+
+/** Applies AND-ed conditions. */
+export function within(qb: Knex.QueryBuilder, where: readonly Condition[] | undefined): Knex.QueryBuilder {
+  for (const c of where ?? []) c(qb)
+  return qb
+}
+
+/**
+ * Fetches one window of rows. With a deferred join the OFFSET walks only the index (the inner query
+ * selects the unique key; LEFT JOINs to lookup tables whose columns it does not use are dropped by
+ * MariaDB, PostgreSQL and SQLite), and only the page's rows are joined back for their columns.
+ */
+export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row[]> {
+  if (!w.deferredJoin || w.offset === 0) {
+    const q = orderBy(list, within(list.base.clone(), w.where), w.terms).limit(w.limit)
+    if (w.offset > 0) q.offset(w.offset)
+    return checkNulls(list, (await q) as Row[])
+  }
+  const keys = orderBy(list, within(list.base.clone().clearSelect(), w.where), w.terms)
+    .select({ __hp_pk: list.unique })
+    .limit(w.limit)
+    .offset(w.offset)
+  const rows = orderBy(
+    list,
+    list.base.clone().clearWhere().join(keys.as('__hp_page'), list.unique, '__hp_page.__hp_pk'),
+    w.terms,
+  )
+  return checkNulls(list, (await rows) as Row[])
+}
+
+/** A NULL in a sort column not declared `nullable` would sort differently per database: refuse it (500). */
+function checkNulls<Row>(list: ListQuery, rows: Row[]): Row[] {
+  for (const t of list.terms) {
+    if (t.nullable) continue
+    for (const row of rows) {
+      if ((row as Record<string, unknown>)[t.key] === null) {
+        throw new PaginationError(
+          'invalid_option',
+          `"${t.key}" holds NULL: list it in the "nullable" option`,
+          500,
+        )
+      }
+    }
+  }
+  return rows
+}
