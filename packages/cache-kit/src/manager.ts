@@ -10,7 +10,7 @@ import { CacheEmitter } from './events.js'
 import { escapeGlob, globToRegExp } from './glob.js'
 import { L1Tier } from './l1.js'
 import { type CacheManagerOptions, type ResolvedOptions, resolveOptions } from './options.js'
-import { deserialize } from './payload.js'
+import { deserialize, serialize } from './payload.js'
 import { RemoteGuard } from './remote.js'
 import { type CacheStats, type TierStats, tierStats } from './stats.js'
 import type { CacheStore } from './stores/store.js'
@@ -52,6 +52,11 @@ export type Loader<T> = () => T | Promise<T>
 
 type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
 type Remote = DecodedEntry & { stale: boolean }
+type Lookup<T> = { entry: CacheEntry<T> | undefined; failed: boolean }
+type LeadOptions = GetOrSetOptions<never> & { degraded?: boolean }
+
+/** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
+const FAILED: unique symbol = Symbol('failed')
 
 /**
  * The object cache: a store (memory, Redis, Keyv), an optional in-process L1 in front of it, tags,
@@ -108,22 +113,26 @@ export class CacheManager extends CacheEmitter {
    * `undefined` on a miss. With `failOpen: false` a store failure rejects with `CacheError`.
    */
   async getEntry<T>(key: string, options: { failOpen?: boolean } = {}): Promise<CacheEntry<T> | undefined> {
+    return (await this.lookup<T>(key, options.failOpen ?? this.o.failOpen)).entry
+  }
+
+  private async lookup<T>(key: string, failOpen: boolean): Promise<Lookup<T>> {
     const now = Date.now()
     if (this.l1) {
       const e = this.l1.get(key, now)
-      if (e) return this.hit('l1', key, e.value as T, e.storedAt, e.expiresAt, now)
+      if (e) return { entry: this.hit('l1', key, e.value as T, e.storedAt, e.expiresAt, now), failed: false }
       this.l1Stats.misses++
     }
-    const r = await this.readRemote(key, options.failOpen ?? this.o.failOpen)
-    if (!r) {
+    const r = await this.readRemote(key, failOpen)
+    if (!r || r === FAILED) {
       this.l2Stats.misses++
       this.c.misses++
       if (this.wants('miss')) this.emit('miss', { key })
-      return undefined
+      return { entry: undefined, failed: r === FAILED }
     }
     const env = r.envelope
     this.l1?.set(key, { ...env, value: r.value, tags: env.tags.map((t) => t.name) }, now)
-    return this.hit('l2', key, r.value as T, env.storedAt, env.expiresAt, now)
+    return { entry: this.hit('l2', key, r.value as T, env.storedAt, env.expiresAt, now), failed: false }
   }
 
   /** Stores `value` (JSON-serialisable, or a `Uint8Array` kept as raw bytes). `undefined` is not stored. */
@@ -141,7 +150,7 @@ export class CacheManager extends CacheEmitter {
    * A stale entry within grace is returned at once while one background refresh runs.
    */
   async getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
-    const entry = await this.getEntry<T>(key, options)
+    const { entry, failed } = await this.lookup<T>(key, options.failOpen ?? this.o.failOpen)
     if (entry) {
       if (entry.stale) this.refresh(key, loader, options)
       return entry.value
@@ -152,7 +161,9 @@ export class CacheManager extends CacheEmitter {
       const f = await running
       return f.share ? this.copy<T>(f) : this.loadOwn(key, loader, options)
     }
-    return (await this.fly(key, loader, options)).value as T
+    // The store just failed: load without lease or write, so the call costs one timeout at most.
+    const o: LeadOptions = failed ? { ...(options as GetOrSetOptions<never>), degraded: true } : options
+    return (await this.fly(key, loader, o)).value as T
   }
 
   /** Deletes keys (here, in the store and, with a bus, in other processes' L1). Resolves how many existed. */
@@ -268,7 +279,7 @@ export class CacheManager extends CacheEmitter {
     return { value, stale, storedAt, expiresAt }
   }
 
-  private async readRemote(key: string, failOpen: boolean): Promise<Remote | undefined> {
+  private async readRemote(key: string, failOpen: boolean): Promise<Remote | undefined | typeof FAILED> {
     const full = this.keyPrefix + key
     const store = this.store
     let bytes: Uint8Array | undefined
@@ -279,11 +290,16 @@ export class CacheManager extends CacheEmitter {
         key,
         () => store.getWithTagVersions!(full, this.tagPrefix),
         failOpen,
-        undefined,
+        FAILED,
       )
+      if (r === FAILED) return FAILED
       bytes = r?.bytes
       versions = r?.versions
-    } else bytes = await this.guard.call('get', key, () => store.get(full), failOpen, undefined)
+    } else {
+      const r = await this.guard.call('get', key, () => store.get(full), failOpen, FAILED)
+      if (r === FAILED) return FAILED
+      bytes = r
+    }
     if (!bytes) return undefined
     let d: DecodedEntry
     try {
@@ -303,7 +319,7 @@ export class CacheManager extends CacheEmitter {
         env.tags.map((t) => t.name),
         failOpen,
       )
-      if (!versions) return undefined
+      if (!versions) return FAILED
       for (let i = 0; i < env.tags.length; i++) if (versions[i] !== env.tags[i]?.version) return undefined
     }
     return { ...d, stale: now >= env.expiresAt }
@@ -367,7 +383,7 @@ export class CacheManager extends CacheEmitter {
   }
 
   /** Runs the loader as the leader of this key's flight; concurrent callers wait on it. */
-  private fly(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>): Promise<Flight> {
+  private fly(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
     const p = this.lead(key, loader, options)
     this.flights.set(key, p)
     const done = () => {
@@ -377,7 +393,8 @@ export class CacheManager extends CacheEmitter {
     return p
   }
 
-  private async lead(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>): Promise<Flight> {
+  private async lead(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
+    if (options.degraded) return this.loadUncached(loader, options)
     const failOpen = options.failOpen ?? this.o.failOpen
     const lock = options.lock ?? this.o.lock !== undefined
     let token: string | undefined
@@ -412,6 +429,15 @@ export class CacheManager extends CacheEmitter {
     }
   }
 
+  private async loadUncached(loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
+    this.c.loads++
+    const value = await loader()
+    const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
+    if (!share || value === undefined) return { value, share }
+    const { kind, bytes } = serialize(value)
+    return { value, share, kind, plain: bytes }
+  }
+
   private lockKey(key: string): string {
     return `${this.o.prefix}#l:${key}`
   }
@@ -435,6 +461,7 @@ export class CacheManager extends CacheEmitter {
       await new Promise((r) => setTimeout(r, pause))
       pause = Math.min(pause * 2, 50)
       const entry = await this.readRemote(key, true)
+      if (entry === FAILED) return {}
       if (entry && !entry.stale) return { entry }
       if (Date.now() >= deadline) return {}
     }

@@ -1,0 +1,133 @@
+import { CacheError, CacheManager, redisStore } from '@hotpath/cache-kit'
+import { type ControlledService, freePort, startPrivateRedis } from '@hotpath/test-services/faults'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const TIMEOUT = 100
+// Timer and scheduling jitter on a loaded 2-core CI machine; the point is "bounded by the timeout",
+// not "as slow as a hung socket".
+const SLACK = 40
+
+let server: ControlledService
+const clients: Redis[] = []
+
+// The recommended client settings: nothing queues while Redis is away.
+function connect(url: string): Redis {
+  const c = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 500 })
+  c.on('error', () => {})
+  clients.push(c)
+  return c
+}
+
+async function ready(c: Redis): Promise<void> {
+  if (c.status !== 'ready') await new Promise((r) => c.once('ready', r))
+}
+
+beforeAll(async () => {
+  server = await startPrivateRedis()
+})
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await server.dispose()
+})
+
+/** Runs every public operation once, timing each; none may reject. */
+async function everyOperation(cache: CacheManager): Promise<{ ms: number[]; results: unknown[] }> {
+  const ops: Array<() => Promise<unknown>> = [
+    () => cache.get('k'),
+    () => cache.getEntry('k'),
+    () => cache.set('k', { v: 1 }),
+    () => cache.set('t', 1, { tags: ['a'] }),
+    () => cache.getOrSet('k', () => 'loaded'),
+    () => cache.getOrSet('tagged', () => 'loaded', { tags: ['a'] }),
+    () => cache.delete('k', 'x'),
+    () => cache.invalidateTags(['a']),
+  ]
+  const ms: number[] = []
+  const results: unknown[] = []
+  for (const op of ops) {
+    const t0 = performance.now()
+    results.push(await op())
+    ms.push(performance.now() - t0)
+  }
+  return { ms, results }
+}
+
+describe('fail-open against a broken Redis', () => {
+  it('paused (a stopped process): every call ends within the timeout, nothing rejects, the breaker opens', async () => {
+    const client = connect(server.url)
+    await ready(client)
+    const cache = new CacheManager({
+      store: redisStore({ client }),
+      prefix: 'paused',
+      timeout: TIMEOUT,
+      breaker: { threshold: 3, cooldown: '300ms' },
+    })
+    const codes: string[] = []
+    cache.on('error', (e) => codes.push(e.error.code))
+    await cache.set('warm', 1)
+    expect(await cache.get('warm')).toBe(1)
+    server.pause()
+    try {
+      const first = await everyOperation(cache)
+      for (const ms of first.ms) expect(ms).toBeLessThan(TIMEOUT + SLACK)
+      expect(first.results).toEqual([undefined, undefined, undefined, undefined, 'loaded', 'loaded', 0, 0])
+      expect(codes.slice(0, 3)).toEqual(['timeout', 'timeout', 'timeout'])
+      expect(codes).toContain('circuit_open')
+      const s = cache.stats()
+      expect(s.circuit).toBe('open')
+      expect(s.timeouts).toBe(3)
+      expect(s.errors).toBe(codes.length)
+      expect(s.circuitRejections).toBeGreaterThan(0)
+    } finally {
+      server.resume()
+    }
+    // After the cooldown one probe goes through; it succeeds, so the circuit closes again.
+    await new Promise((r) => setTimeout(r, 350))
+    expect(await cache.get('warm')).toBe(1)
+    expect(cache.stats().circuit).toBe('closed')
+    await cache.set('after', 2)
+    expect(await cache.get('after')).toBe(2)
+  })
+
+  it('stopped (a closed port): calls fail fast as misses and no-ops, counted and emitted', async () => {
+    const client = connect(server.url)
+    await ready(client)
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: 'stopped', timeout: TIMEOUT })
+    const codes = new Set<string>()
+    cache.on('error', (e) => codes.add(e.error.code))
+    await server.kill()
+    try {
+      const run = await everyOperation(cache)
+      for (const ms of run.ms) expect(ms).toBeLessThan(TIMEOUT + SLACK)
+      expect(run.results).toEqual([undefined, undefined, undefined, undefined, 'loaded', 'loaded', 0, 0])
+      expect(cache.stats().errors).toBeGreaterThanOrEqual(6)
+      expect(
+        [...codes].every((c) => ['store_unavailable', 'store_error', 'circuit_open', 'timeout'].includes(c)),
+      ).toBe(true)
+    } finally {
+      await server.start()
+    }
+  })
+
+  it('a port nobody listens on: misses and no-ops from the first call', async () => {
+    const client = connect(`redis://127.0.0.1:${await freePort()}`)
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: 'nobody', timeout: TIMEOUT })
+    const run = await everyOperation(cache)
+    for (const ms of run.ms) expect(ms).toBeLessThan(TIMEOUT + SLACK)
+    expect(run.results).toEqual([undefined, undefined, undefined, undefined, 'loaded', 'loaded', 0, 0])
+    expect(cache.stats().errors).toBeGreaterThanOrEqual(8)
+  })
+
+  it('failOpen: false rejects with a CacheError instead', async () => {
+    const client = connect(`redis://127.0.0.1:${await freePort()}`)
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: 'strict', failOpen: false })
+    await expect(cache.get('k')).rejects.toBeInstanceOf(CacheError)
+    await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'store_unavailable' })
+    const lenient = new CacheManager({ store: redisStore({ client }), prefix: 'strict' })
+    await expect(lenient.getEntry('k', { failOpen: false })).rejects.toMatchObject({
+      code: 'store_unavailable',
+    })
+    expect(await lenient.getEntry('k')).toBeUndefined()
+  })
+})

@@ -1,0 +1,43 @@
+import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+let server: ControlledService
+let client: Redis
+let admin: Redis
+beforeAll(async () => {
+  // A private server, so the command statistics count this test's commands only.
+  server = await startPrivateRedis()
+  client = new Redis(server.url)
+  admin = new Redis(server.url)
+  await Promise.all([client.ping(), admin.ping()])
+})
+afterAll(async () => {
+  client.disconnect()
+  admin.disconnect()
+  await server.dispose()
+})
+
+async function commands(): Promise<Record<string, number>> {
+  const info = await admin.info('commandstats')
+  const out: Record<string, number> = {}
+  for (const m of info.matchAll(/cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/g)) out[m[1] as string] = Number(m[2])
+  delete out.info
+  delete out['config|resetstat']
+  return out
+}
+
+it('a tagged hit on a single node costs one command: value and tag versions in one script', async () => {
+  const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt', timeout: '2s' })
+  await cache.set('k', { a: 1 }, { tags: ['x', 'y', 'z'] })
+  await cache.get('k') // loads the script into the server
+  await admin.config('RESETSTAT')
+  expect(await cache.get('k')).toEqual({ a: 1 })
+  // One command from the client; the four GETs (entry + three tag versions) ran inside its script.
+  expect(await commands()).toEqual({ evalsha: 1, get: 4 })
+  await cache.invalidateTags(['y'])
+  await admin.config('RESETSTAT')
+  expect(await cache.get('k')).toBeUndefined()
+  expect(await commands()).toEqual({ evalsha: 1, get: 4 })
+})

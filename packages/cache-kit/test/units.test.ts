@@ -1,0 +1,117 @@
+import { gzipSync } from 'node:zlib'
+import { CacheError, fflateCodec, memoryStore, parseDuration, zlibCodec } from '@hotpath/cache-kit'
+import { describe, expect, it } from 'vitest'
+import { readEnvelope, writeEnvelope } from '../src/envelope.js'
+import { escapeGlob, globToRegExp } from '../src/glob.js'
+
+describe('parseDuration', () => {
+  it('reads ms, s, m, h, d strings and plain milliseconds', () => {
+    expect(parseDuration('250ms')).toBe(250)
+    expect(parseDuration('180s')).toBe(180_000)
+    expect(parseDuration('5m')).toBe(300_000)
+    expect(parseDuration('1h')).toBe(3_600_000)
+    expect(parseDuration('1.5s')).toBe(1500)
+    expect(parseDuration(42)).toBe(42)
+  })
+  it('rejects anything else with invalid_option', () => {
+    for (const bad of ['5', '5 minutes', '-1s', 'ms', -1, Number.NaN])
+      expect(() => parseDuration(bad)).toThrow(expect.objectContaining({ code: 'invalid_option' }))
+  })
+})
+
+describe('glob', () => {
+  it('follows Redis glob rules', () => {
+    const m = (g: string, s: string) => globToRegExp(g).test(s)
+    expect(m('products:42:*', 'products:42:7')).toBe(true)
+    expect(m('products:42:*', 'products:420:7')).toBe(false)
+    expect(m('a?c', 'abc')).toBe(true)
+    expect(m('a?c', 'ac')).toBe(false)
+    expect(m('[ab]x', 'bx')).toBe(true)
+    expect(m('[^ab]x', 'bx')).toBe(false)
+    expect(m('[a-c]x', 'cx')).toBe(true)
+    expect(m('\\*', '*')).toBe(true)
+    expect(m('\\*', 'x')).toBe(false)
+    expect(m('a.b', 'aXb')).toBe(false)
+  })
+  it('escapes every metacharacter so a prefix matches only itself', () => {
+    const prefix = 'sh*p?[1]\\x:'
+    const re = globToRegExp(`${escapeGlob(prefix)}*`)
+    expect(re.test(`${prefix}anything`)).toBe(true)
+    expect(re.test('shop?[1]\\x:anything')).toBe(false)
+    expect(re.test('sh*p?1\\x:anything')).toBe(false)
+  })
+})
+
+describe('envelope', () => {
+  const meta = { storedAt: 1, expiresAt: 2, graceUntil: 3, tags: [{ name: 'tâg:1', version: '17' }] }
+  it('round-trips header, tags and payload', () => {
+    const env = readEnvelope(writeEnvelope(meta, 'bytes', true, Buffer.from([9, 8, 7])))
+    expect(env).toMatchObject({ ...meta, kind: 'bytes', gzip: true })
+    expect([...env.payload]).toEqual([9, 8, 7])
+  })
+  it('refuses unknown magic, versions, flags and truncation', () => {
+    const good = Buffer.from(writeEnvelope(meta, 'json', false, Buffer.from('1')))
+    const variants = [Buffer.from('x'), good.subarray(0, 30)]
+    for (const [at, v] of [
+      [0, 0],
+      [1, 2],
+      [2, 9],
+      [3, 5],
+    ] as const) {
+      const b = Buffer.from(good)
+      b[at] = v
+      variants.push(b)
+    }
+    for (const v of variants) expect(() => readEnvelope(v)).toThrow(CacheError)
+  })
+  it('takes at most 255 tags', () => {
+    const tags = Array.from({ length: 256 }, (_, i) => ({ name: `t${i}`, version: '0' }))
+    expect(() => writeEnvelope({ ...meta, tags }, 'json', false, Buffer.alloc(0))).toThrow(CacheError)
+  })
+})
+
+describe('codecs', () => {
+  const page = Buffer.from(JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ id: i, n: `row ${i}` }))))
+  it('write standard gzip that the other codec and node:zlib read', async () => {
+    for (const [w, r] of [
+      [zlibCodec, fflateCodec],
+      [fflateCodec, zlibCodec],
+    ] as const) {
+      const gz = await w.gzip(page)
+      expect(gz[0]).toBe(0x1f)
+      expect(gz[1]).toBe(0x8b)
+      expect(Buffer.from(await r.gunzip(gz, 1 << 20)).equals(page)).toBe(true)
+    }
+  })
+  it('stop at the decompressed cap with decompressed_too_large', async () => {
+    const bomb = gzipSync(Buffer.alloc(32 << 20))
+    for (const codec of [zlibCodec, fflateCodec])
+      await expect(codec.gunzip(bomb, 1 << 20)).rejects.toMatchObject({ code: 'decompressed_too_large' })
+  })
+})
+
+describe('memoryStore', () => {
+  it('evicts the least recently used entry past maxEntries', async () => {
+    const s = memoryStore({ maxEntries: 2 })
+    await s.set('a', Buffer.from('a'), 60_000, [])
+    await s.set('b', Buffer.from('b'), 60_000, [])
+    await s.get('a')
+    await s.set('c', Buffer.from('c'), 60_000, [])
+    expect(await s.get('b')).toBeUndefined()
+    expect(await s.get('a')).toBeDefined()
+    expect(await s.get('c')).toBeDefined()
+  })
+  it('expires by ttl, keeps tag versions apart from the LRU, counts tagged writes', async () => {
+    const s = memoryStore({ maxEntries: 1 })
+    await s.set('a', Buffer.from('a'), 20, ['n:t'])
+    await s.set('b', Buffer.from('b'), 20, ['n:t'])
+    expect(await s.tagVersions(['t:t'])).toEqual(['0'])
+    expect(await s.invalidateTags(['t:t'], ['n:t'])).toBe(2)
+    expect(await s.tagVersions(['t:t', 't:u'])).toEqual(['1', '0'])
+    await new Promise((r) => setTimeout(r, 40))
+    expect(await s.get('b')).toBeUndefined()
+  })
+  it('rejects a bad maxEntries', () => {
+    expect(() => memoryStore({ maxEntries: 0 })).toThrow(CacheError)
+  })
+})
