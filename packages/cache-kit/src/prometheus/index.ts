@@ -1,2 +1,1 @@
-// Placeholder until the cache-kit core issue lands: prometheusMetrics lives here.
-export {}
+export { type PrometheusMetricsOptions, prometheusMetrics } from './metrics.js'
