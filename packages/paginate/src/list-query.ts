@@ -21,6 +21,10 @@ export interface ListQuery {
   readonly dialect: SqlDialect
   /** The base table's name (used in cache keys and the `paginate:<table>` tag). */
   readonly table: string
+  /** The base table's alias (its name when it has none). */
+  readonly alias: string
+  /** The index seeks must use (option `seekIndex`), if any. */
+  readonly seekIndex: string | undefined
   /** The full ordering, tiebreaker included. */
   readonly terms: readonly SortTerm[]
   /** `-created_at,-id`: what cursors and cached boundaries are bound to. */
@@ -42,6 +46,7 @@ export function describeQuery(
   ordering: readonly OrderTerm[],
   unique: string,
   nullable: readonly string[],
+  seekIndex?: string,
 ): ListQuery {
   // Knex keeps the FROM table and the statement list on these fields; they have been stable since knex 0.x.
   const internals = query as unknown as BuilderInternals
@@ -77,6 +82,8 @@ export function describeQuery(
     client,
     dialect: pickDialect(client),
     table,
+    alias,
+    seekIndex,
     terms,
     orderingKey: formatOrdering(full),
     unique: qualify(unique),

@@ -9,6 +9,11 @@ export interface CommonOptions {
   unique?: string
   /** Sort columns that may hold NULL (NULL sorts smallest on every database); others must be NOT NULL. */
   nullable?: readonly string[]
+  /**
+   * The index keyset seeks use (e.g. one on `(company_id, created_at, id)`). MySQL/MariaDB only: sent as
+   * `FORCE INDEX`, so the seek is a `range` at every depth (otherwise MariaDB may take `ref` near the start).
+   */
+  seekIndex?: string | undefined
   /** Where `next`/`previous` point (e.g. `http://host/api/products`); other query parameters are kept. */
   baseUrl?: string
   /** HMAC key for cursors (required by `fast`). */

@@ -33,6 +33,7 @@ export async function paginate<Row>(query: Knex.QueryBuilder, options: PaginateO
     options.params.ordering,
     options.unique ?? DEFAULTS.unique,
     options.nullable ?? [],
+    options.seekIndex,
   )
   switch (options.strategy) {
     case 'optimized':

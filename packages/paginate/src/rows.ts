@@ -23,9 +23,15 @@ export function orderBy(
   return qb
 }
 
-/** Applies AND-ed conditions. */
-export function within(qb: Knex.QueryBuilder, where: readonly Condition[] | undefined): Knex.QueryBuilder {
-  for (const c of where ?? []) c(qb)
+/** Applies AND-ed seek conditions, pinning the query to `seekIndex` where the dialect needs it. */
+export function within(
+  list: ListQuery,
+  qb: Knex.QueryBuilder,
+  where: readonly Condition[] | undefined,
+): Knex.QueryBuilder {
+  if (!where) return qb
+  if (list.seekIndex) list.dialect.forceIndex(qb, list.table, list.alias, list.seekIndex)
+  for (const c of where) c(qb)
   return qb
 }
 
@@ -36,11 +42,11 @@ export function within(qb: Knex.QueryBuilder, where: readonly Condition[] | unde
  */
 export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row[]> {
   if (!w.deferredJoin || w.offset === 0) {
-    const q = orderBy(list, within(list.base.clone(), w.where), w.terms).limit(w.limit)
+    const q = orderBy(list, within(list, list.base.clone(), w.where), w.terms).limit(w.limit)
     if (w.offset > 0) q.offset(w.offset)
     return checkNulls(list, (await q) as Row[])
   }
-  const keys = orderBy(list, within(list.base.clone().clearSelect(), w.where), w.terms)
+  const keys = orderBy(list, within(list, list.base.clone().clearSelect(), w.where), w.terms)
     .select({ __hp_pk: list.unique })
     .limit(w.limit)
     .offset(w.offset)

@@ -17,6 +17,12 @@ export interface SqlDialect {
    * seek is expanded with a leading bound `a <= ? AND (a < ? OR (a = ? AND b < ?))`.
    */
   readonly rowValueSeek: boolean
+  /**
+   * Pins a seek query to `index` (`from` is the knex table spec, `table` / `alias` its parts). MariaDB
+   * otherwise picks `ref` on the equality prefix near the start of a list and scans from the top;
+   * `FORCE INDEX` makes it a `range`. PostgreSQL and SQLite choose the range themselves: no-op.
+   */
+  forceIndex(qb: Knex.QueryBuilder, table: string, alias: string, index: string): void
   /** The planner's row estimate for a SELECT (`?` placeholders), or `null` when the database has none. */
   estimateRows(client: Knex.Client, sql: string, bindings: readonly unknown[]): Promise<number | null>
 }

@@ -12,6 +12,7 @@ export const postgres: SqlDialect = {
     if (nullable) qb.orderBy(column, direction, direction === 'asc' ? 'first' : 'last')
     else qb.orderBy(column, direction)
   },
+  forceIndex() {},
   rowValueSeek: true,
   async estimateRows(client, sql, bindings) {
     const result = (await runRaw(client, `explain (format json) ${sql}`, bindings)) as {

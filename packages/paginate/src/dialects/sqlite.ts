@@ -8,6 +8,7 @@ export const sqlite: SqlDialect = {
     qb.orderBy(column, direction)
   },
   // SQLite would take row values too; the expanded form gives `SEARCH ... USING INDEX (a<?)` on every version.
+  forceIndex() {},
   rowValueSeek: false,
   estimateRows: async () => null,
 }

@@ -78,7 +78,7 @@ async function boundaryRow(
 ): Promise<unknown[] | null> {
   const where = from ? seekSegments(list.terms, from, list.dialect)[0] : undefined
   const columns = Object.fromEntries(list.terms.map((t, i) => [`__hp_k${i}`, t.column]))
-  const q = orderBy(list, within(list.base.clone().clearSelect(), where), list.terms)
+  const q = orderBy(list, within(list, list.base.clone().clearSelect(), where), list.terms)
     .select(columns)
     .offset(offset)
     .limit(1)
