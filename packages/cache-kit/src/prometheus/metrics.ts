@@ -27,7 +27,10 @@ export function prometheusMetrics(
 ): () => void {
   const prefix = options.prefix ?? 'hotpath_cache_'
   let byPrefix = registries.get(registry)
-  if (!byPrefix) registries.set(registry, (byPrefix = new Map()))
+  if (!byPrefix) {
+    byPrefix = new Map()
+    registries.set(registry, byPrefix)
+  }
   let collected = byPrefix.get(prefix)
   if (!collected) {
     collected = { caches: new Set() }
