@@ -1,2 +1,8 @@
-// Placeholder until the cache-kit HTTP issue lands: cacheResponse and invalidates live here.
-export {}
+export { acceptsGzip } from './accept-encoding.js'
+export type { ResponseCache } from './cache-port.js'
+export { cacheResponse } from './cache-response.js'
+export type { MiddlewareDecorator } from './dual.js'
+export { CacheResponseError, type CacheResponseErrorCode } from './errors.js'
+export { type InvalidatesOptions, invalidates } from './invalidates.js'
+export type { CacheResponseOptions, HttpDuration, InvalidationSpec, InvalidationTargets } from './options.js'
+export { type NormalisedQuery, normaliseQuery } from './query-key.js'

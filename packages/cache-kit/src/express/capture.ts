@@ -1,0 +1,247 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { Request, Response } from 'express'
+import type { ResponseCache } from './cache-port.js'
+import { isStrongEtag, strongEtag } from './etag.js'
+import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
+import type { ResponsePolicy } from './options.js'
+import { encodeRecord, type ResponseRecord } from './record.js'
+import { type CacheStatus, sendRecord } from './send-record.js'
+import { notStorable } from './storable.js'
+
+const CAPTURE = Symbol('hotpath.capture')
+type Captured = Response & { [CAPTURE]?: Capture | undefined }
+type WriteHead = Response['writeHead']
+type Write = Response['write']
+type End = Response['end']
+type Callback = (err?: Error | null) => void
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * One miss in progress: the handler's output is buffered (headers stay on `res`, nothing reaches
+ * the socket) until `end`, then judged by the never-store rules. A storable response is gzipped
+ * once, given a strong ETag, sent the way a hit is sent, shared with the flight's followers and
+ * stored. Anything else is sent exactly as the handler wrote it. A `write` before `end` is a
+ * streaming response: the capture steps aside and the stream flows untouched.
+ */
+export class Capture {
+  private readonly chunks: Buffer[] = []
+  private size = 0
+  private ended = false
+  private readonly origWriteHead: WriteHead
+  private readonly origWrite: Write
+  private readonly origEnd: End
+  private readonly priorVary: string | undefined
+  private readonly epoch: number
+
+  constructor(
+    private readonly cache: ResponseCache,
+    private readonly policy: ResponsePolicy,
+    private readonly flights: ResponseFlights,
+    private readonly req: Request,
+    private readonly res: Response,
+    private readonly key: string,
+    /** The flight this request leads, if any. */
+    private readonly flight: Flight | undefined,
+    /** `X-Cache` for the handler's response: `MISS`, or `BYPASS` for a request `no-cache`. */
+    private readonly status: CacheStatus,
+    private readonly ifNoneMatch: string | undefined,
+    /** A stale entry to serve instead of a 5xx (grace). */
+    private readonly stale: SharedResponse | undefined,
+  ) {
+    this.origWriteHead = res.writeHead
+    this.origWrite = res.write
+    this.origEnd = res.end
+    const v = res.getHeader('vary')
+    this.priorVary = v === undefined ? undefined : String(v)
+    this.epoch = flights.epoch
+    const r = res as Captured
+    r[CAPTURE] = this
+    r.writeHead = captureWriteHead as WriteHead
+    r.write = captureWrite as Write
+    r.end = captureEnd as End
+    res.once('close', onClose)
+  }
+
+  /** Puts the response's own methods back. */
+  private restore(): void {
+    const r = this.res as Captured
+    r.writeHead = this.origWriteHead
+    r.write = this.origWrite
+    r.end = this.origEnd
+    r[CAPTURE] = undefined
+  }
+
+  /** @internal */ head(args: unknown[]): void {
+    const [code, second, third] = args
+    if (typeof code === 'number') this.res.statusCode = code
+    if (typeof second === 'string') this.res.statusMessage = second
+    const headers = typeof second === 'string' ? third : second
+    if (Array.isArray(headers)) {
+      // Flat `[name, value, …]` or `[[name, value], …]`.
+      if (Array.isArray(headers[0]))
+        for (const [k, v] of headers as [string, string][]) this.res.setHeader(k, v)
+      else for (let i = 0; i + 1 < headers.length; i += 2) this.res.setHeader(headers[i], headers[i + 1])
+    } else if (headers && typeof headers === 'object') {
+      for (const [k, v] of Object.entries(headers as OutgoingHttpHeaders))
+        if (v !== undefined) this.res.setHeader(k, v)
+    }
+  }
+
+  /** @internal A write before end: hand the stream back untouched. */
+  stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
+    this.restore()
+    this.flights.finish(this.key, this.flight, undefined)
+    if (!this.res.headersSent) this.res.setHeader('x-cache', this.status)
+    if (this.size > 0) this.res.write(Buffer.concat(this.chunks))
+    return (this.res.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, cb)
+  }
+
+  /** @internal */ end(chunk: unknown, encoding: unknown, cb: Callback | undefined): void {
+    if (this.ended) return
+    this.ended = true
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : (chunk as Buffer)
+      this.chunks.push(b)
+      this.size += b.byteLength
+    }
+    this.restore()
+    this.finish(cb).catch(this.policy.onError)
+  }
+
+  /** @internal The client went away before the handler answered. */
+  abort(): void {
+    if (this.ended) return
+    this.ended = true
+    this.restore()
+    this.flights.finish(this.key, this.flight, undefined)
+  }
+
+  private async finish(cb: Callback | undefined): Promise<void> {
+    const { res, policy } = this
+    const body =
+      this.chunks.length === 0
+        ? EMPTY
+        : this.chunks.length === 1
+          ? (this.chunks[0] as Buffer)
+          : Buffer.concat(this.chunks)
+    const code = res.statusCode
+    // flushHeaders() sent the head already: nothing can be changed any more, so nothing is stored.
+    const reason =
+      this.req.method === 'HEAD' || res.headersSent
+        ? 'not-a-full-response'
+        : notStorable(policy, res, code, body.byteLength, this.priorVary)
+    let record: ResponseRecord | undefined
+    if (reason === undefined) {
+      try {
+        record = await this.toRecord(body, code)
+      } catch (err) {
+        policy.onError(err)
+      }
+    }
+    if (record === undefined) {
+      if (code >= 500 && this.stale) {
+        this.flights.finish(this.key, this.flight, this.stale)
+        return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
+      }
+      this.flights.finish(this.key, this.flight, undefined)
+      if (!res.headersSent) res.setHeader('x-cache', this.status)
+      res.end(body, cb)
+      return
+    }
+    const storedAt = Date.now()
+    this.flight?.resolve({ record, storedAt, stale: false })
+    await this.send(record, this.status, undefined, body, cb)
+    try {
+      // A write invalidated since this handler started: its response may predate it, keep it out.
+      if (this.flights.epoch === this.epoch) await this.store(record)
+    } finally {
+      this.flights.finish(this.key, this.flight, undefined)
+    }
+  }
+
+  private async send(
+    record: ResponseRecord,
+    status: CacheStatus,
+    storedAt: number | undefined,
+    identity: Uint8Array | undefined,
+    cb: Callback | undefined,
+  ) {
+    try {
+      await sendRecord(
+        this.cache,
+        this.policy,
+        this.req,
+        this.res,
+        record,
+        status,
+        storedAt,
+        this.ifNoneMatch,
+        identity,
+      )
+    } finally {
+      cb?.()
+    }
+  }
+
+  private async toRecord(body: Buffer, status: number): Promise<ResponseRecord> {
+    const { res, policy } = this
+    const given = res.getHeader('etag')
+    const etag = isStrongEtag(given) ? given : strongEtag(body)
+    const headers: string[] = []
+    for (const name of policy.storedHeaders) addHeader(headers, name, res.getHeader(name))
+    addHeader(headers, 'cache-control', res.getHeader('cache-control'))
+    const gzip = body.byteLength > 0
+    const stored = gzip ? await this.cache.codec.gzip(body) : body
+    return { status, etag, gzip, identityLength: body.byteLength, headers, body: stored }
+  }
+
+  private async store(record: ResponseRecord): Promise<void> {
+    const { policy } = this
+    const tags = typeof policy.tags === 'function' ? policy.tags(this.req) : policy.tags
+    const opts: { ttl: number; grace?: number; tags?: string[]; compress: false } = {
+      ttl: policy.ttl,
+      compress: false,
+    }
+    if (policy.grace > 0) opts.grace = policy.grace
+    if (tags && tags.length > 0) opts.tags = [...tags]
+    try {
+      await this.cache.set(this.key, encodeRecord(record), opts)
+    } catch (err) {
+      policy.onError(err)
+    }
+  }
+}
+
+function addHeader(out: string[], name: string, value: unknown): void {
+  if (value === undefined) return
+  if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
+  else out.push(name, String(value))
+}
+
+function captureWriteHead(this: Captured, ...args: unknown[]): Response {
+  this[CAPTURE]?.head(args)
+  return this
+}
+
+function captureWrite(this: Captured, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  const c = this[CAPTURE]
+  if (c === undefined) return false
+  return c.stream(
+    chunk,
+    typeof encoding === 'function' ? undefined : encoding,
+    typeof encoding === 'function' ? encoding : cb,
+  )
+}
+
+function captureEnd(this: Captured, chunk?: unknown, encoding?: unknown, cb?: unknown): Response {
+  const c = this[CAPTURE]
+  if (typeof chunk === 'function') c?.end(undefined, undefined, chunk as Callback)
+  else if (typeof encoding === 'function') c?.end(chunk, undefined, encoding as Callback)
+  else c?.end(chunk, encoding, cb as Callback | undefined)
+  return this
+}
+
+function onClose(this: Captured): void {
+  this[CAPTURE]?.abort()
+}

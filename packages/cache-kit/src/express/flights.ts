@@ -1,0 +1,88 @@
+import type { ResponseCache } from './cache-port.js'
+import type { ResponseRecord } from './record.js'
+
+/** A response shared with single-flight followers: only what was (or would be) stored. */
+export interface SharedResponse {
+  readonly record: ResponseRecord
+  readonly storedAt: number
+  /** A stale entry served because the refresh failed. */
+  readonly stale: boolean
+}
+
+/**
+ * One in-process leader computing a key's response. It stays joinable from the moment the
+ * leader starts until its `set` has landed, so a request arriving in between is a HIT too.
+ * `undefined` tells followers the leader's response is not shareable: they run the handler.
+ */
+export class Flight {
+  readonly epoch: number
+  done = false
+  result: SharedResponse | undefined
+  readonly promise: Promise<SharedResponse | undefined>
+  private settle!: (value: SharedResponse | undefined) => void
+
+  constructor(epoch: number) {
+    this.epoch = epoch
+    this.promise = new Promise((resolve) => {
+      this.settle = resolve
+    })
+  }
+
+  /** Publishes the outcome once; later calls are ignored. */
+  resolve(value: SharedResponse | undefined): void {
+    if (this.done) return
+    this.done = true
+    this.result = value
+    this.settle(value)
+  }
+}
+
+/**
+ * Per-cache state: the in-flight responses by key, and an invalidation epoch. Every invalidation
+ * through this layer or the cache (see {@link flightsOf}) bumps the epoch; a flight from an older epoch is no
+ * longer joined, and its response is not stored, because it may predate the write.
+ */
+export class ResponseFlights {
+  epoch = 0
+  readonly byKey = new Map<string, Flight>()
+
+  /** The flight a request for `key` may follow, if any. */
+  joinable(key: string): Flight | undefined {
+    const f = this.byKey.get(key)
+    return f !== undefined && f.epoch === this.epoch ? f : undefined
+  }
+
+  /** Registers a new leader for `key`. */
+  lead(key: string): Flight {
+    const f = new Flight(this.epoch)
+    this.byKey.set(key, f)
+    return f
+  }
+
+  /** Drops the flight once its outcome is stored (or not storable). */
+  finish(key: string, flight: Flight | undefined, value: SharedResponse | undefined): void {
+    if (flight === undefined) return
+    flight.resolve(value)
+    if (this.byKey.get(key) === flight) this.byKey.delete(key)
+  }
+}
+
+const states = new WeakMap<object, ResponseFlights>()
+
+/**
+ * The flights of one cache instance, created on first use. Every `'invalidate'` the cache emits
+ * (its own `invalidateTags` / `invalidatePattern` / `delete`, a handler's explicit call included,
+ * or one received on the bus from another process) moves the epoch on.
+ */
+export function flightsOf(cache: ResponseCache): ResponseFlights {
+  let s = states.get(cache)
+  if (s === undefined) {
+    const flights = new ResponseFlights()
+    cache.on('invalidate', () => {
+      flights.epoch++
+    })
+    states.set(cache, flights)
+    s = flights
+  }
+  return s
+}

@@ -1,0 +1,131 @@
+import type { Request } from 'express'
+import { parseDuration } from '../duration.js'
+import { CacheResponseError } from './errors.js'
+
+/** A duration: ms as a number, or `'250ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
+export type HttpDuration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+
+/** What a write invalidates: tag names, or tags and key globs. */
+export type InvalidationTargets =
+  | readonly string[]
+  | { readonly tags?: readonly string[]; readonly patterns?: readonly string[] }
+
+/** Fixed targets, or a function of the request that returns them (may be async). */
+export type InvalidationSpec =
+  | InvalidationTargets
+  | ((req: Request) => InvalidationTargets | Promise<InvalidationTargets>)
+
+/** Options of {@link cacheResponse}. Defaults are resolved once, when the middleware is created. */
+export interface CacheResponseOptions {
+  /** How long a stored response is fresh. Required. */
+  ttl: HttpDuration
+  /**
+   * The tenant or user part of the key. Required unless `public: true`. Returning `undefined`,
+   * `null` or `''` skips the cache for that request (`X-Cache: BYPASS`): never shared by accident.
+   */
+  scope?: (req: Request) => string | number | null | undefined
+  /** One entry for everybody (no `scope`). Default `false`. */
+  public?: boolean
+  /** Tags stored with the entry, for `invalidates` / `cache.invalidateTags`. */
+  tags?: readonly string[] | ((req: Request) => readonly string[])
+  /**
+   * Allow-list of query parameters in the key. Omitted: every parameter is keyed. The others are
+   * removed from `req.query` (`unknownQuery: 'ignore'`) or answered with a `400` (`'reject'`).
+   */
+  query?: readonly string[]
+  /** What to do with a parameter outside `query`. Default `'ignore'`. */
+  unknownQuery?: 'ignore' | 'reject'
+  /** After `ttl`, how long a stale response may still be served (`X-Cache: STALE`). Default none. */
+  grace?: HttpDuration
+  /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
+  vary?: readonly string[]
+  /** Response headers stored besides Content-Type, Content-Language, Link, Location, ETag. */
+  headers?: readonly string[]
+  /** Non-2xx statuses that may be stored too, e.g. `[301, 404]`. Default none. */
+  statuses?: readonly number[]
+  /** Largest body (uncompressed) that is stored; bigger ones pass through. Default 1 MiB. */
+  maxBodyBytes?: number
+  /**
+   * `Cache-Control` sent with cached responses when the handler sets none. Default `'no-cache'`
+   * (`'private, no-cache'` when scoped): clients revalidate with `If-None-Match`, so they see writes.
+   * `false` sends none.
+   */
+  cacheControl?: string | false
+  /** Send `Age` on hits. Default `true`. */
+  age?: boolean
+  /** For non-GET requests through the same policy: what a 2xx invalidates (see {@link invalidates}). */
+  invalidates?: InvalidationSpec
+  /** Called with errors the layer recovers from (store down, gzip failure). Default: ignored. */
+  onError?: (err: unknown) => void
+}
+
+/** The resolved, immutable form of the options that every request of one policy shares. */
+export interface ResponsePolicy {
+  readonly ttl: number
+  readonly grace: number
+  readonly scope: ((req: Request) => string | number | null | undefined) | undefined
+  readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
+  readonly allow: ReadonlySet<string> | undefined
+  readonly reject: boolean
+  readonly varyKeyed: readonly string[]
+  /** Value of the `Vary` header sent. */
+  readonly varyHeader: string
+  /** Lower-case names of the `Vary` tokens this policy accounts for. */
+  readonly varyKnown: ReadonlySet<string>
+  readonly storedHeaders: readonly string[]
+  readonly statuses: ReadonlySet<number>
+  readonly maxBodyBytes: number
+  readonly cacheControl: string | undefined
+  readonly age: boolean
+  readonly invalidates: InvalidationSpec | undefined
+  readonly onError: (err: unknown) => void
+}
+
+const BASE_HEADERS = ['content-type', 'content-language', 'link', 'location', 'last-modified']
+const MiB = 1024 * 1024
+
+function ignore(): void {}
+
+function invalid(message: string): CacheResponseError {
+  return new CacheResponseError('invalid_option', `cacheResponse: ${message}`)
+}
+
+/** Validates options and resolves defaults. Throws `CacheResponseError` `invalid_option`. */
+export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
+  if (options === null || typeof options !== 'object') throw invalid('options are required')
+  const isPublic = options.public === true
+  if (!isPublic && typeof options.scope !== 'function')
+    throw invalid('`scope` is required unless `public: true` (a response must never leak between tenants)')
+  if (isPublic && options.scope) throw invalid('`public: true` and `scope` exclude each other')
+  const ttl = parseDuration(options.ttl)
+  if (ttl <= 0) throw invalid('`ttl` must be positive')
+  const maxBodyBytes = options.maxBodyBytes ?? MiB
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0)
+    throw invalid('`maxBodyBytes` must be an integer ≥ 0')
+  const vary = (options.vary ?? []).map((h) => h.toLowerCase())
+  const varyNames = ['Accept-Encoding', ...(isPublic ? [] : ['Authorization']), ...(options.vary ?? [])]
+  const statuses = new Set<number>()
+  for (let s = 200; s < 300; s++) if (s !== 206) statuses.add(s)
+  for (const s of options.statuses ?? []) statuses.add(s)
+  return {
+    ttl,
+    grace: options.grace === undefined ? 0 : parseDuration(options.grace),
+    scope: options.scope,
+    tags: options.tags,
+    allow: options.query ? new Set(options.query) : undefined,
+    reject: options.unknownQuery === 'reject',
+    varyKeyed: vary,
+    varyHeader: varyNames.join(', '),
+    varyKnown: new Set(varyNames.map((h) => h.toLowerCase())),
+    storedHeaders: [...BASE_HEADERS, ...(options.headers ?? []).map((h) => h.toLowerCase())],
+    statuses,
+    maxBodyBytes,
+    cacheControl:
+      options.cacheControl === false
+        ? undefined
+        : (options.cacheControl ?? (isPublic ? 'no-cache' : 'private, no-cache')),
+    age: options.age !== false,
+    invalidates: options.invalidates,
+    onError: options.onError ?? ignore,
+  }
+}

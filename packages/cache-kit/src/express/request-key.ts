@@ -1,0 +1,52 @@
+import type { Request } from 'express'
+import type { ResponsePolicy } from './options.js'
+import { normaliseQuery } from './query-key.js'
+
+/** Namespace of every response key: `res:<METHOD>:<scope>:<host>…`, so `res:GET:42:*` is one tenant. */
+export const KEY_NAMESPACE = 'res:'
+
+// Missing header: a lone `%` never comes out of encodeURIComponent, so it differs from an empty value.
+const MISSING = '%'
+
+/** Outcome of keying a request. */
+export type RequestKey =
+  | { readonly kind: 'key'; readonly key: string; readonly dropped: string[] | undefined }
+  | { readonly kind: 'bypass' }
+  | { readonly kind: 'reject'; readonly param: string }
+
+const BYPASS: RequestKey = { kind: 'bypass' }
+
+function header(req: Request, name: string): string {
+  const v = req.headers[name]
+  if (v === undefined) return MISSING
+  return encodeURIComponent(Array.isArray(v) ? v.join(', ') : v)
+}
+
+function pathOf(req: Request): string {
+  if (typeof req.path === 'string') return (req.baseUrl ?? '') + req.path
+  const url = req.url ?? '/'
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/**
+ * The cache key of a GET/HEAD request: method (HEAD reads GET's entry), scope, the host as the
+ * client and any proxy named it (`Host`, `X-Forwarded-Host`, `X-Forwarded-Proto`: a handler that
+ * builds absolute links from them can never poison another host's entry), the path, the
+ * normalised allowed query and the values of the `vary` headers. Never the raw URL. Every
+ * user-controlled part is percent-encoded, so the separators cannot be forged.
+ */
+export function requestKey(policy: ResponsePolicy, req: Request): RequestKey {
+  let scope = ''
+  if (policy.scope) {
+    const s = policy.scope(req)
+    if (s === undefined || s === null || s === '') return BYPASS
+    scope = encodeURIComponent(String(s))
+  }
+  const q = normaliseQuery(req.query, policy.allow)
+  if (q.dropped && policy.reject) return { kind: 'reject', param: q.dropped[0] as string }
+  let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${pathOf(req)}?${q.key}|`
+  const vary = policy.varyKeyed
+  for (let i = 0; i < vary.length; i++) key += `${i === 0 ? '' : '&'}${header(req, vary[i] as string)}`
+  return { kind: 'key', key, dropped: q.dropped }
+}

@@ -1,0 +1,108 @@
+import type { Request, Response } from 'express'
+import type { ResponseCache } from './cache-port.js'
+import { flightsOf } from './flights.js'
+import type { Handler } from './handler.js'
+import type { InvalidationSpec, InvalidationTargets } from './options.js'
+
+const HOLD = Symbol('hotpath.invalidation-hold')
+type Held = Response & { [HOLD]?: InvalidationHold | undefined }
+type Method = (this: Response, ...args: unknown[]) => unknown
+
+/**
+ * Holds a write's response at its first `write`/`end`: a 2xx first invalidates (awaited), then
+ * goes out, so the client that wrote reads its write. Anything else goes out at once and
+ * invalidates nothing (a failed write changed nothing). A cache failure is reported through
+ * `onError` and the response still goes out: the write itself succeeded.
+ */
+class InvalidationHold {
+  private readonly origWrite: Method
+  private readonly origEnd: Method
+  private queue: [Method, unknown[]][] | undefined
+
+  constructor(
+    private readonly cache: ResponseCache,
+    private readonly spec: InvalidationSpec,
+    private readonly onError: (err: unknown) => void,
+    private readonly req: Request,
+    private readonly res: Response,
+  ) {
+    this.origWrite = res.write as unknown as Method
+    this.origEnd = res.end as unknown as Method
+    const r = res as Held
+    r[HOLD] = this
+    r.write = holdWrite as unknown as Response['write']
+    r.end = holdEnd as unknown as Response['end']
+  }
+
+  /** @internal */ intercept(isEnd: boolean, args: unknown[]): void {
+    const method = isEnd ? this.origEnd : this.origWrite
+    if (this.queue) {
+      this.queue.push([method, args])
+      return
+    }
+    const status = this.res.statusCode
+    if (status < 200 || status >= 300) {
+      this.restore()
+      method.apply(this.res, args)
+      return
+    }
+    this.queue = [[method, args]]
+    this.invalidate()
+      .catch(this.onError)
+      .finally(() => this.release())
+  }
+
+  private restore(): void {
+    const r = this.res as Held
+    r.write = this.origWrite as unknown as Response['write']
+    r.end = this.origEnd as unknown as Response['end']
+    r[HOLD] = undefined
+  }
+
+  private release(): void {
+    this.restore()
+    for (const [method, args] of this.queue ?? []) method.apply(this.res, args)
+  }
+
+  private async invalidate(): Promise<void> {
+    // Responses computed before this write must not be shared or stored any more.
+    flightsOf(this.cache).epoch++
+    const targets: InvalidationTargets =
+      typeof this.spec === 'function' ? await this.spec(this.req) : this.spec
+    const tags = isTagList(targets) ? targets : (targets.tags ?? [])
+    const patterns = isTagList(targets) ? [] : (targets.patterns ?? [])
+    const work: Promise<unknown>[] = []
+    if (tags.length > 0) work.push(this.cache.invalidateTags([...tags]))
+    for (const p of patterns) work.push(this.cache.invalidatePattern(p))
+    await Promise.all(work)
+  }
+}
+
+function isTagList(t: InvalidationTargets): t is readonly string[] {
+  return Array.isArray(t)
+}
+
+function holdWrite(this: Held, ...args: unknown[]): boolean {
+  this[HOLD]?.intercept(false, args)
+  return true
+}
+
+function holdEnd(this: Held, ...args: unknown[]): Response {
+  this[HOLD]?.intercept(true, args)
+  return this
+}
+
+/** Runs a write handler with its response held until the invalidation it implies is done. */
+export function handleWrite(
+  cache: ResponseCache,
+  spec: InvalidationSpec,
+  onError: (err: unknown) => void,
+  req: Request,
+  res: Response,
+  run: Handler,
+  thisArg: unknown,
+  args: readonly unknown[],
+): unknown {
+  new InvalidationHold(cache, spec, onError, req, res)
+  return run.apply(thisArg, args as unknown[])
+}
