@@ -48,7 +48,6 @@ export interface Envelope extends EntryMeta {
 }
 
 const utf8 = new TextEncoder()
-const fromUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Builds the envelope bytes. Throws `CacheError` `invalid_option` for more than 255 tags or over-long tags. */
 export function writeEnvelope(
@@ -109,11 +108,11 @@ export function readEnvelope(raw: Uint8Array): Envelope {
     for (let i = 0; i < count; i++) {
       const len = buf.readUInt16BE(at)
       if (at + 2 + len + 1 > buf.byteLength) throw corrupt('truncated tags')
-      const name = fromUtf8.decode(buf.subarray(at + 2, at + 2 + len))
+      const name = buf.toString('utf8', at + 2, at + 2 + len)
       at += 2 + len
       const vlen = buf[at] as number
       if (at + 1 + vlen > buf.byteLength) throw corrupt('truncated tags')
-      const version = fromUtf8.decode(buf.subarray(at + 1, at + 1 + vlen))
+      const version = buf.toString('latin1', at + 1, at + 1 + vlen)
       at += 1 + vlen
       tags.push({ name, version })
     }

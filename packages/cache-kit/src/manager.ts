@@ -52,7 +52,6 @@ export type Loader<T> = () => T | Promise<T>
 
 type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
 type Remote = DecodedEntry & { stale: boolean }
-type Lookup<T> = { entry: CacheEntry<T> | undefined; failed: boolean }
 type LeadOptions = GetOrSetOptions<never> & { degraded?: boolean }
 
 /** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
@@ -72,6 +71,7 @@ export class CacheManager extends CacheEmitter {
   private readonly guard: RemoteGuard
   private readonly l1: L1Tier | undefined
   private readonly flights = new Map<string, Promise<Flight>>()
+  private readonly refreshing = new Set<string>()
   private readonly background = new Set<Promise<unknown>>()
   private readonly l1Stats = tierStats()
   private readonly l2Stats = tierStats()
@@ -113,26 +113,32 @@ export class CacheManager extends CacheEmitter {
    * `undefined` on a miss. With `failOpen: false` a store failure rejects with `CacheError`.
    */
   async getEntry<T>(key: string, options: { failOpen?: boolean } = {}): Promise<CacheEntry<T> | undefined> {
-    return (await this.lookup<T>(key, options.failOpen ?? this.o.failOpen)).entry
+    const near = this.fromL1<T>(key, Date.now())
+    if (near) return near
+    const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen)
+    return r === FAILED || !r ? undefined : this.hit('l2', key, r.value as T, r.envelope, Date.now())
   }
 
-  private async lookup<T>(key: string, failOpen: boolean): Promise<Lookup<T>> {
-    const now = Date.now()
-    if (this.l1) {
-      const e = this.l1.get(key, now)
-      if (e) return { entry: this.hit('l1', key, e.value as T, e.storedAt, e.expiresAt, now), failed: false }
-      this.l1Stats.misses++
-    }
+  private fromL1<T>(key: string, now: number): CacheEntry<T> | undefined {
+    if (!this.l1) return undefined
+    const e = this.l1.get(key, now)
+    if (e) return this.hit('l1', key, e.value as T, e, now)
+    this.l1Stats.misses++
+    return undefined
+  }
+
+  /** Reads the store, counting a miss and filling L1 on a hit (the caller counts the hit). */
+  private async fromL2(key: string, failOpen: boolean): Promise<Remote | undefined | typeof FAILED> {
     const r = await this.readRemote(key, failOpen)
     if (!r || r === FAILED) {
       this.l2Stats.misses++
       this.c.misses++
       if (this.wants('miss')) this.emit('miss', { key })
-      return { entry: undefined, failed: r === FAILED }
+      return r
     }
     const env = r.envelope
-    this.l1?.set(key, { ...env, value: r.value, tags: env.tags.map((t) => t.name) }, now)
-    return { entry: this.hit('l2', key, r.value as T, env.storedAt, env.expiresAt, now), failed: false }
+    this.l1?.set(key, { ...env, value: r.value, tags: env.tags.map((t) => t.name) }, Date.now())
+    return r
   }
 
   /** Stores `value` (JSON-serialisable, or a `Uint8Array` kept as raw bytes). `undefined` is not stored. */
@@ -150,20 +156,41 @@ export class CacheManager extends CacheEmitter {
    * A stale entry within grace is returned at once while one background refresh runs.
    */
   async getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
-    const { entry, failed } = await this.lookup<T>(key, options.failOpen ?? this.o.failOpen)
-    if (entry) {
-      if (entry.stale) this.refresh(key, loader, options)
-      return entry.value
+    const near = this.fromL1<T>(key, Date.now())
+    if (near) {
+      if (near.stale) this.refresh(key, loader, options)
+      return near.value
     }
+    // Callers arriving while another one reads or loads this key wait for it: one store read and
+    // at most one loader run per key and process, however many callers.
     const running = this.flights.get(key)
     if (running) {
       this.c.coalesced++
       const f = await running
       return f.share ? this.copy<T>(f) : this.loadOwn(key, loader, options)
     }
+    const p = this.readOrLoad(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
+    this.flights.set(key, p)
+    const done = () => {
+      if (this.flights.get(key) === p) this.flights.delete(key)
+    }
+    p.then(done, done)
+    return (await p).value as T
+  }
+
+  private async readOrLoad(
+    key: string,
+    loader: Loader<unknown>,
+    options: GetOrSetOptions<never>,
+  ): Promise<Flight> {
+    const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen)
+    if (r && r !== FAILED) {
+      const e = this.hit('l2', key, r.value, r.envelope, Date.now())
+      if (e.stale) this.refresh(key, loader, options)
+      return { value: r.value, share: true, kind: r.envelope.kind, plain: r.plain }
+    }
     // The store just failed: load without lease or write, so the call costs one timeout at most.
-    const o: LeadOptions = failed ? { ...(options as GetOrSetOptions<never>), degraded: true } : options
-    return (await this.fly(key, loader, o)).value as T
+    return this.lead(key, loader, r === FAILED ? { ...options, degraded: true } : options)
   }
 
   /** Deletes keys (here, in the store and, with a bus, in other processes' L1). Resolves how many existed. */
@@ -266,7 +293,13 @@ export class CacheManager extends CacheEmitter {
     await this.store.close?.()
   }
 
-  private hit<T>(tier: 'l1' | 'l2', key: string, value: T, storedAt: number, expiresAt: number, now: number) {
+  private hit<T>(
+    tier: 'l1' | 'l2',
+    key: string,
+    value: T,
+    { storedAt, expiresAt }: { storedAt: number; expiresAt: number },
+    now: number,
+  ): CacheEntry<T> {
     const stale = now >= expiresAt
     const t: TierStats = tier === 'l1' ? this.l1Stats : this.l2Stats
     t.hits++
@@ -382,17 +415,6 @@ export class CacheManager extends CacheEmitter {
     return enc
   }
 
-  /** Runs the loader as the leader of this key's flight; concurrent callers wait on it. */
-  private fly(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
-    const p = this.lead(key, loader, options)
-    this.flights.set(key, p)
-    const done = () => {
-      if (this.flights.get(key) === p) this.flights.delete(key)
-    }
-    p.then(done, done)
-    return p
-  }
-
   private async lead(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
     if (options.degraded) return this.loadUncached(loader, options)
     const failOpen = options.failOpen ?? this.o.failOpen
@@ -416,15 +438,10 @@ export class CacheManager extends CacheEmitter {
       const enc = await this.write(key, value, options, tags, versions, failOpen)
       return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
     } finally {
+      // The entry is written; callers need not wait for the lease to go.
       if (token) {
         const t = token
-        await this.guard.call(
-          'release',
-          key,
-          () => this.store.release!(this.lockKey(key), t),
-          true,
-          undefined,
-        )
+        this.track(this.guard.call('release', key, () => this.store.release!(this.lockKey(key), t), true, 0))
       }
     }
   }
@@ -477,12 +494,20 @@ export class CacheManager extends CacheEmitter {
     return f.value as T
   }
 
+  /** One background refresh per key at a time; callers keep getting the stale entry meanwhile. */
   private refresh(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>): void {
-    if (this.flights.has(key) || this.closed) return
-    const p = this.fly(key, loader, options).catch((err: unknown) => {
-      const error = new CacheError('loader_failed', `background refresh of ${key} failed`, { cause: err })
-      this.emit('error', { error, operation: 'refresh', key })
-    })
+    if (this.refreshing.has(key) || this.closed) return
+    this.refreshing.add(key)
+    const p = this.lead(key, loader, options)
+      .catch((err: unknown) => {
+        const error = new CacheError('loader_failed', `background refresh of ${key} failed`, { cause: err })
+        this.emit('error', { error, operation: 'refresh', key })
+      })
+      .finally(() => this.refreshing.delete(key))
+    this.track(p)
+  }
+
+  private track(p: Promise<unknown>): void {
     this.background.add(p)
     p.finally(() => this.background.delete(p))
   }

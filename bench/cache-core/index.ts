@@ -1,0 +1,206 @@
+// `npm run bench -- cache-core`: hotpath vs bentocache vs cacheable, side by side in one run, on
+// the same local Redis. Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_ENTRIES (default 100000).
+import { createKeyv } from '@keyv/redis'
+import { BentoCache, bentostore } from 'bentocache'
+import { memoryDriver } from 'bentocache/drivers/memory'
+import { redisDriver } from 'bentocache/drivers/redis'
+import { Cacheable } from 'cacheable'
+import { Redis } from 'ioredis'
+import { CacheManager, redisStore } from '../../packages/cache-kit/src/index.ts'
+import { libraryVersions, printTable, type Row, run } from './measure.ts'
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
+const TAGGED = 1000
+const ns = `hpbench:${process.pid}`
+const product = {
+  id: 42,
+  sku: 'SKU-000042',
+  name: 'Oak desk, 160 cm',
+  sale_price: '249.90',
+  category: { id: 7, name: 'Furniture' },
+  stock: Array.from({ length: 8 }, (_, i) => ({ warehouse_id: i + 1, quantity: 10 * i })),
+}
+
+const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
+const redisFor: Redis[] = [client]
+const newRedis = () => {
+  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  redisFor.push(r)
+  return r
+}
+const ready = (r: Redis) =>
+  r.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => r.once('ready', () => resolve()))
+const connected = () => Promise.all(redisFor.map(ready))
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+type Lib = {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, tags?: string[]): Promise<unknown>
+  getOrSet(key: string, load: () => Promise<unknown>): Promise<unknown>
+  invalidateTag?(tag: string): Promise<unknown>
+  close(): Promise<unknown>
+}
+
+function hotpath(l1: boolean): Lib {
+  const cache = new CacheManager({
+    store: redisStore({ client: newRedis() }),
+    prefix: `${ns}:hp${l1 ? 1 : 2}`,
+    ttl: '10m',
+    timeout: '1s',
+    l1: l1 && { maxEntries: 10_000 },
+  })
+  return {
+    get: (k) => cache.get(k),
+    set: (k, v, tags) => cache.set(k, v, tags ? { tags } : {}),
+    getOrSet: (k, load) => cache.getOrSet(k, load),
+    invalidateTag: (t) => cache.invalidateTags([t]),
+    close: () => cache.close(),
+  }
+}
+
+function bento(l1: boolean): Lib {
+  const store = bentostore()
+  if (l1) store.useL1Layer(memoryDriver({ maxItems: 10_000 }))
+  store.useL2Layer(redisDriver({ connection: newRedis() }))
+  const cache = new BentoCache({
+    default: 'c',
+    prefix: `${ns}:bc${l1 ? 1 : 2}`,
+    ttl: '10m',
+    stores: { c: store },
+  })
+  return {
+    get: (k) => cache.get({ key: k }),
+    set: (k, v, tags) => cache.set({ key: k, value: v, ...(tags ? { tags } : {}) }),
+    getOrSet: (k, load) => cache.getOrSet({ key: k, factory: load }),
+    invalidateTag: (t) => cache.deleteByTag({ tags: [t] }),
+    close: () => cache.disconnectAll(),
+  }
+}
+
+function cacheable(l1: boolean): Lib {
+  const remote = createKeyv(url, { namespace: `${ns}:ca${l1 ? 1 : 2}` })
+  const cache = l1
+    ? new Cacheable({ secondary: remote, ttl: '10m' })
+    : new Cacheable({ primary: remote, ttl: '10m' })
+  return {
+    get: (k) => cache.get(k),
+    set: (k, v) => cache.set(k, v),
+    getOrSet: (k, load) => cache.getOrSet(k, load),
+    close: () => cache.disconnect(),
+  }
+}
+
+const libs = (l1: boolean): Array<[string, Lib]> => [
+  ['hotpath', hotpath(l1)],
+  ['bentocache', bento(l1)],
+  ['cacheable', cacheable(l1)],
+]
+
+async function fill(lib: Lib, n: number, tagged: number): Promise<void> {
+  const batch = 200
+  for (let i = 0; i < n; i += batch) {
+    const work: Promise<unknown>[] = []
+    for (let j = i; j < Math.min(n, i + batch); j++)
+      work.push(lib.set(`p:${j}`, { ...product, id: j }, j < tagged ? ['hot'] : [`cold:${j % 100}`]))
+    await Promise.all(work)
+  }
+}
+
+async function main(): Promise<void> {
+  await client.ping()
+  const rows: Row[] = []
+
+  // 1. L1 hit: every library with an in-process tier in front of Redis; the key is warm.
+  const withL1 = libs(true)
+  await connected()
+  const r1: Row = { scenario: 'L1 hit (get, warm key)', unit: 'ops/s', values: {} }
+  for (const [name, lib] of withL1) {
+    await lib.set('warm', product, ['t'])
+    if (!same(await lib.get('warm'), product)) throw new Error(`${name}: warm key not readable`)
+    r1.values[name] = await run(() => lib.get('warm'), { ops: 200_000, concurrency: 1 })
+  }
+  rows.push(r1)
+
+  // 2. L2 hit: no in-process tier, so each read is a Redis round trip (hotpath: tags included).
+  const noL1 = libs(false)
+  await connected()
+  for (const concurrency of [1, 32]) {
+    const r: Row = {
+      scenario: `L2 (Redis) hit, tagged, concurrency ${concurrency}`,
+      unit: 'ops/s',
+      values: {},
+    }
+    for (const [name, lib] of noL1) {
+      await lib.set('warm', product, ['t1', 't2'])
+      if (!same(await lib.get('warm'), product)) throw new Error(`${name}: warm key not readable`)
+      r.values[name] = await run(() => lib.get('warm'), {
+        ops: concurrency === 1 ? 10_000 : 40_000,
+        concurrency,
+      })
+    }
+    rows.push(r)
+  }
+
+  // 3. getOrSet miss with coalescing: 50 concurrent callers on a cold key, loader takes ~1 ms.
+  const r3: Row = { scenario: 'getOrSet miss, 50 callers/key', unit: 'keys/s', values: {}, notes: {} }
+  for (const [name, lib] of noL1) {
+    let n = 0
+    let loads = 0
+    const load = async () => {
+      loads++
+      await new Promise((r) => setTimeout(r, 1))
+      return product
+    }
+    r3.values[name] = await run(
+      async () => {
+        const key = `miss:${n++}`
+        await Promise.all(Array.from({ length: 50 }, () => lib.getOrSet(key, load)))
+      },
+      { ops: 400, concurrency: 1 },
+    )
+    r3.notes![name] = `${(loads / n).toFixed(2)} loads/key`
+  }
+  rows.push(r3)
+
+  // 4. Tag invalidation: 1k entries tagged 'hot' among ENTRIES; time one invalidation + a read that misses.
+  const r4: Row = {
+    scenario: `invalidate 1 tag (1k of ${ENTRIES / 1000}k entries)`,
+    unit: 'ops/s',
+    values: {},
+  }
+  for (const [name, lib] of noL1) {
+    if (!lib.invalidateTag) continue
+    await fill(lib, ENTRIES, TAGGED)
+    let round = 0
+    r4.values[name] = await run(
+      async () => {
+        await lib.set(`p:${round % TAGGED}`, product, ['hot'])
+        round++
+        await lib.invalidateTag!('hot')
+      },
+      { ops: 500, concurrency: 1, warmup: 10 },
+    )
+    if ((await lib.get('p:1')) !== undefined) throw new Error(`${name}: tagged entry still readable`)
+  }
+  rows.push(r4)
+
+  printTable(rows, ['hotpath', 'bentocache', 'cacheable'])
+  console.log(`\n${libraryVersions(['bentocache', 'cacheable', 'ioredis', 'keyv', '@keyv/redis'])}`)
+  for (const [, lib] of [...withL1, ...noL1]) await lib.close()
+}
+
+main()
+  .catch((err) => {
+    console.error(err)
+    process.exitCode = 1
+  })
+  .finally(async () => {
+    let cursor = '0'
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${ns}*`, 'COUNT', 5000)
+      cursor = next
+      if (keys.length) await client.unlink(...keys)
+    } while (cursor !== '0')
+    for (const r of redisFor) r.disconnect()
+  })

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+
+/** One line of the results table: a value per library (higher is better). */
+export interface Row {
+  scenario: string
+  unit: string
+  values: Record<string, number>
+  notes?: Record<string, string>
+}
+
+/** Runs `op` `ops` times over `concurrency` workers after a warm-up; returns operations per second. */
+export async function run(
+  op: () => Promise<unknown>,
+  o: { ops: number; concurrency: number; warmup?: number },
+): Promise<number> {
+  for (let i = 0; i < (o.warmup ?? Math.min(1000, o.ops / 10)); i++) await op()
+  let left = o.ops
+  const t0 = process.hrtime.bigint()
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (left-- > 0) await op()
+    }),
+  )
+  const s = Number(process.hrtime.bigint() - t0) / 1e9
+  return o.ops / s
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
+
+/** Prints the table with hotpath's ratio to each other library. */
+export function printTable(rows: Row[], libs: string[]): void {
+  const [base, ...others] = libs as [string, ...string[]]
+  const head = ['scenario', 'unit', ...libs, ...others.map((o) => `${base}/${o}`)]
+  const body = rows.map((r) => [
+    r.scenario,
+    r.unit,
+    ...libs.map((l) => {
+      const v = r.values[l]
+      const note = r.notes?.[l]
+      return v === undefined ? 'n/a' : `${fmt(v)}${note ? ` (${note})` : ''}`
+    }),
+    ...others.map((o) => {
+      const a = r.values[base]
+      const b = r.values[o]
+      return a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`
+    }),
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`
+  console.log(line(head))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const b of body) console.log(line(b))
+  console.log(`\nmachine: ${cpus().length}× ${cpus()[0]?.model ?? '?'}, Node ${process.version}`)
+}
+
+/** `name@version` of installed packages, for the record in docs/performance.md. */
+export function libraryVersions(names: string[]): string {
+  return names
+    .map((n) => {
+      try {
+        const url = new URL(`../../node_modules/${n}/package.json`, import.meta.url)
+        return `${n}@${(JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version}`
+      } catch {
+        return `${n}@?`
+      }
+    })
+    .join(', ')
+}
