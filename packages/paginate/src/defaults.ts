@@ -7,5 +7,5 @@ export const DEFAULTS = {
   /** `smart`: below this many rows the count is exact. */
   countThreshold: 10_000,
   /** `smart`: a page boundary is kept every this many pages. */
-  checkpointEvery: 20,
+  checkpointEvery: 10,
 } as const

@@ -45,7 +45,7 @@ export interface SmartOptions extends CommonOptions {
   strategy: 'smart'
   /** Below this many rows the count is exact (default 10,000). */
   countThreshold?: number
-  /** Keep a page boundary every this many pages (default 20). */
+  /** Keep a page boundary every this many pages (default 10). */
   checkpointEvery?: number
 }
 

@@ -77,16 +77,7 @@ export class NumberedPage<Row> {
       node,
       cursor: Buffer.from(`offset:${start + i}`).toString('base64url'),
     }))
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: this.next !== null,
-        hasPreviousPage: this.previous !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-      totalCount: this.count,
-    }
+    return connection(edges, this.next !== null, this.previous !== null, this.count)
   }
 }
 
@@ -125,17 +116,19 @@ export class KeysetPage<Row> {
   /** A Relay connection; each edge's cursor continues the walk after that row. */
   toRelay(): RelayConnection<Row> {
     const edges = this.results.map((node) => ({ node, cursor: this.cursorAfter(node) }))
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: this.nextCursor !== null,
-        hasPreviousPage: this.previousCursor !== null,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges[edges.length - 1]?.cursor ?? null,
-      },
-      totalCount: null,
-    }
+    return connection(edges, this.nextCursor !== null, this.previousCursor !== null, null)
   }
+}
+
+function connection<Row>(
+  edges: Array<{ node: Row; cursor: string }>,
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+  totalCount: number | null,
+): RelayConnection<Row> {
+  const startCursor = edges[0]?.cursor ?? null
+  const endCursor = edges[edges.length - 1]?.cursor ?? null
+  return { edges, pageInfo: { hasNextPage, hasPreviousPage, startCursor, endCursor }, totalCount }
 }
 
 /** What `paginate` returns: discriminate on `kind`. */

@@ -5,7 +5,7 @@ import { runRaw, type SqlDialect } from './dialect.js'
  * MySQL / MariaDB: NULL is already the smallest value. Row-value comparisons do not become range
  * bounds on MariaDB, so seeks use the expanded form with a leading bound (EXPLAIN type `range`).
  * Seeks may be pinned to an index (`FORCE INDEX`) so the access is `range`, never `ref`.
- * The estimate is EXPLAIN's `rows` for the first table of the plan.
+ * The estimate is EXPLAIN FORMAT=JSON's `rows × filtered` for the first table of the plan.
  */
 export const mysql: SqlDialect = {
   name: 'mysql',
@@ -21,10 +21,17 @@ export const mysql: SqlDialect = {
   },
   rowValueSeek: false,
   async estimateRows(client, sql, bindings) {
-    const result = await runRaw(client, `explain ${sql}`, bindings)
-    const rows = Array.isArray(result) ? (result[0] as unknown) : undefined
-    const first = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined
-    const n = Number(first?.rows)
+    // FORMAT=JSON gives `filtered`: on a full scan `rows` is the whole table, `rows × filtered` the estimate.
+    const result = await runRaw(client, `explain format=json ${sql}`, bindings)
+    const rows = Array.isArray(result) ? (result[0] as Array<Record<string, unknown>>) : []
+    const plan = JSON.parse(String(rows[0]?.EXPLAIN ?? '{}')) as {
+      query_block?: {
+        nested_loop?: Array<{ table?: { rows?: unknown; filtered?: unknown } }>
+        table?: { rows?: unknown; filtered?: unknown }
+      }
+    }
+    const table = plan.query_block?.nested_loop?.[0]?.table ?? plan.query_block?.table
+    const n = Number(table?.rows) * (Number(table?.filtered ?? 100) / 100)
     return Number.isFinite(n) ? n : null
   },
 }

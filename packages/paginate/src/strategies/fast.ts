@@ -28,7 +28,7 @@ export async function fastPage<Row>(list: ListQuery, options: FastOptions): Prom
   const size = params.pageSize
   let rows: Row[] = []
   if (at === null) {
-    rows = await fetchRows<Row>(list, { terms, offset: 0, limit: size + 1, deferredJoin: false })
+    rows = await fetchRows<Row>(list, { terms, where: [], offset: 0, limit: size + 1, deferredJoin: false })
   } else {
     for (const where of seekSegments(terms, at.values, list.dialect)) {
       const need = size + 1 - rows.length
