@@ -22,7 +22,7 @@ export function cacheResponse(cache: ResponseCache, options: CacheResponseOption
     handleRequest(cache, policy, req, res, next, run, thisArg, args)
   // `function` with three parameters: Express treats a four-parameter function as an error handler.
   return function cacheResponseHandler(a: unknown, b: unknown, c: unknown) {
-    const form = callForm(a, b, c)
+    const form = callForm(b, c)
     if (form !== 'middleware') return decorate(form, a, b, c, runner)
     const next = c as NextFunction
     return handleRequest(

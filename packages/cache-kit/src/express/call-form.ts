@@ -6,20 +6,16 @@ import type { Handler } from './handler.js'
 export type CallForm = 'middleware' | 'standard' | 'legacy'
 
 /**
- * Tells the three call forms apart: a TC39 method decorator gets `(method, context)` with a
+ * Tells the three call forms apart: a TC39 decorator gets `(value, context)` with a
  * `context.kind`; a legacy `experimentalDecorators` one gets `(prototype, name, descriptor)`;
  * Express calls a middleware with `(req, res, next)`, whose third argument is a function.
+ * Only the second and third arguments are needed to tell them apart.
  */
-export function callForm(a: unknown, b: unknown, c: unknown): CallForm {
-  if (
-    typeof a === 'function' &&
-    b !== null &&
-    typeof b === 'object' &&
-    typeof (b as { kind?: unknown }).kind === 'string'
-  )
+export function callForm(b: unknown, c: unknown): CallForm {
+  // A response has no `kind`; every TC39 decorator context has one (the kind is checked when decorating).
+  if (b !== null && typeof b === 'object' && typeof (b as { kind?: unknown }).kind === 'string')
     return 'standard'
-  if ((typeof b === 'string' || typeof b === 'symbol') && c !== null && typeof c === 'object' && 'value' in c)
-    return 'legacy'
+  if ((typeof b === 'string' || typeof b === 'symbol') && c !== null && typeof c === 'object') return 'legacy'
   return 'middleware'
 }
 

@@ -31,7 +31,7 @@ export function invalidates(
   const runner: MethodRunner = (req, res, _next, run, thisArg, args) =>
     handleWrite(cache, targets, onError, req, res, run, thisArg, args)
   return function invalidatesHandler(a: unknown, b: unknown, c: unknown) {
-    const form = callForm(a, b, c)
+    const form = callForm(b, c)
     if (form !== 'middleware') return decorate(form, a, b, c, runner)
     const next = c as NextFunction
     return handleWrite(

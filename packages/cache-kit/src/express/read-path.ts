@@ -58,7 +58,9 @@ export async function handleRequest(
   const key = k.key
   const flights = flightsOf(cache)
   const ifNoneMatch = req.headers['if-none-match']
-  if (requestRevalidates(req.headers))
+  // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
+  if (requestRevalidates(req.headers)) {
+    const lead = method === 'GET' ? flights.lead(key) : undefined
     return miss(
       cache,
       policy,
@@ -66,7 +68,7 @@ export async function handleRequest(
       req,
       res,
       key,
-      undefined,
+      lead,
       'BYPASS',
       ifNoneMatch,
       undefined,
@@ -74,6 +76,7 @@ export async function handleRequest(
       thisArg,
       args,
     )
+  }
   let flight = flights.joinable(key)
   if (flight) return follow(cache, policy, flights, req, res, key, flight, ifNoneMatch, run, thisArg, args)
   let found: { record: ResponseRecord; storedAt: number; stale: boolean } | undefined

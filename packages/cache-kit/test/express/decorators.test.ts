@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import express from 'express'
+import ts from 'typescript'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HttpClient } from './http-client.js'
+import type { makeController } from './legacy-decorators/controller.js'
+
+const fixtureDir = fileURLToPath(new URL('./legacy-decorators/', import.meta.url))
+const outDir = mkdtempSync(join(tmpdir(), 'hotpath-decorators-'))
+afterAll(() => rmSync(outDir, { recursive: true, force: true }))
+
+/** Compiles the fixture with `tsc -p`'s rules: type-checked, emitted to a temp dir, loaded with require. */
+function compile(mode: 'legacy' | 'standard'): { make: typeof makeController; emitted: string } {
+  const configPath = join(fixtureDir, 'tsconfig.json')
+  const read = ts.readConfigFile(configPath, ts.sys.readFile)
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, fixtureDir)
+  const options = { ...parsed.options, outDir: join(outDir, mode), experimentalDecorators: mode === 'legacy' }
+  const program = ts.createProgram(parsed.fileNames, options)
+  const diagnostics = ts.getPreEmitDiagnostics(program).concat(program.emit().diagnostics)
+  const text = ts.formatDiagnostics(diagnostics, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => fixtureDir,
+    getNewLine: () => '\n',
+  })
+  expect(text).toBe('')
+  const file = join(outDir, mode, 'test/express/legacy-decorators/controller.js')
+  const mod = createRequire(import.meta.url)(file) as { makeController: typeof makeController }
+  return { make: mod.makeController, emitted: readFileSync(file, 'utf8') }
+}
+
+describe.each(['legacy', 'standard'] as const)('decorators, %s mode', (mode) => {
+  const cache = new CacheManager({ store: memoryStore(), prefix: `dec-${mode}` })
+  let http: HttpClient
+  let controller: { calls: number; version: number }
+  let emitted = ''
+  const server = express()
+  let listening: ReturnType<typeof server.listen>
+
+  beforeAll(async () => {
+    const compiled = compile(mode)
+    emitted = compiled.emitted
+    const Controller = compiled.make({ cacheResponse, invalidates, cache })
+    const ctrl = new Controller()
+    controller = ctrl
+    server.get('/products', (req, res, next) => ctrl.list(req, res, next))
+    server.get('/products/:id', (req, res) => ctrl.detail(String(req.params.id), req, res))
+    server.post('/products', (req, res) => ctrl.create(req, res))
+    await new Promise<void>((r) => {
+      listening = server.listen(0, '127.0.0.1', () => r())
+    })
+    http = new HttpClient(listening)
+  })
+  afterAll(async () => {
+    http.close()
+    await new Promise((r) => listening.close(r))
+    await cache.close()
+  })
+
+  it('was compiled in that mode', () => {
+    if (mode === 'legacy') expect(emitted).toContain('__decorate(')
+    else expect(emitted).toContain('__esDecorate(')
+  })
+
+  it('caches a decorated method per tenant, with `this` intact', async () => {
+    const a1 = await http.get('/products', { authorization: 'Bearer acme' })
+    const a2 = await http.get('/products', { authorization: 'Bearer acme' })
+    const b1 = await http.get('/products', { authorization: 'Bearer globex' })
+    expect([a1.header('x-cache'), a2.header('x-cache'), b1.header('x-cache')]).toEqual([
+      'MISS',
+      'HIT',
+      'MISS',
+    ])
+    expect(JSON.parse(String(a2.body))).toEqual({ tenant: 'acme', version: 0, calls: 1 })
+    expect(JSON.parse(String(b1.body))).toEqual({ tenant: 'globex', version: 0, calls: 2 })
+    expect(controller.calls).toBe(2)
+  })
+
+  it('finds req and res in any argument position', async () => {
+    const before = controller.calls
+    const r1 = await http.get('/products/7', { authorization: 'Bearer acme' })
+    const r2 = await http.get('/products/7', { authorization: 'Bearer acme' })
+    expect(JSON.parse(String(r2.body))).toEqual({ id: '7', tenant: 'acme' })
+    expect([r1.header('x-cache'), r2.header('x-cache')]).toEqual(['MISS', 'HIT'])
+    expect(controller.calls).toBe(before + 1)
+  })
+
+  it('invalidates through the decorator before the write response is sent', async () => {
+    await http.get('/products', { authorization: 'Bearer acme' })
+    const w = await http.send('POST', '/products', { authorization: 'Bearer acme' })
+    expect(w.status).toBe(201)
+    const after = await http.get('/products', { authorization: 'Bearer acme' })
+    expect(after.header('x-cache')).toBe('MISS')
+    expect(JSON.parse(String(after.body)).version).toBe(1)
+    expect((await http.get('/products', { authorization: 'Bearer globex' })).header('x-cache')).toBe('HIT')
+  })
+})
