@@ -1,9 +1,5 @@
-import type { NextFunction, Request, Response } from 'express'
 import type { ResponseCache } from './cache-port.js'
-import { callForm, decorate, type MethodRunner } from './call-form.js'
-import type { MiddlewareDecorator } from './dual.js'
-import type { Handler } from './handler.js'
-import { NO_ARGS } from './handler.js'
+import { type MiddlewareDecorator, middlewareDecorator } from './dual.js'
 import { type CacheResponseOptions, resolvePolicy } from './options.js'
 import { handleRequest } from './read-path.js'
 
@@ -18,22 +14,5 @@ import { handleRequest } from './read-path.js'
  */
 export function cacheResponse(cache: ResponseCache, options: CacheResponseOptions): MiddlewareDecorator {
   const policy = resolvePolicy(options)
-  const runner: MethodRunner = (req, res, next, run, thisArg, args) =>
-    handleRequest(cache, policy, req, res, next, run, thisArg, args)
-  // `function` with three parameters: Express treats a four-parameter function as an error handler.
-  return function cacheResponseHandler(a: unknown, b: unknown, c: unknown) {
-    const form = callForm(b, c)
-    if (form !== 'middleware') return decorate(form, a, b, c, runner)
-    const next = c as NextFunction
-    return handleRequest(
-      cache,
-      policy,
-      a as Request,
-      b as Response,
-      next,
-      next as Handler,
-      undefined,
-      NO_ARGS,
-    )
-  } as MiddlewareDecorator
+  return middlewareDecorator((call) => handleRequest(cache, policy, call))
 }

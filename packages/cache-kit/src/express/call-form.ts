@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
 import { CacheResponseError } from './errors.js'
-import type { Handler } from './handler.js'
+import type { Handler, InvocationRunner } from './handler.js'
 
 /** How a dual middleware/decorator was called. */
 export type CallForm = 'middleware' | 'standard' | 'legacy'
@@ -19,16 +19,6 @@ export function callForm(b: unknown, c: unknown): CallForm {
   return 'middleware'
 }
 
-/** What a decorated method is handed to: the request path, with the method as the handler. */
-export type MethodRunner = (
-  req: Request,
-  res: Response,
-  next: NextFunction | undefined,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
-) => unknown
-
 function isRequest(v: unknown): v is Request {
   return v !== null && typeof v === 'object' && typeof (v as Request).method === 'string' && 'headers' in v
 }
@@ -42,7 +32,7 @@ function isResponse(v: unknown): v is Response {
  * arguments (`(req, res, next)` first; NestJS' `@Req() @Res()` in any position too). A call
  * without them runs the method as is.
  */
-export function wrapMethod(original: Handler, runner: MethodRunner): Handler {
+export function wrapMethod(original: Handler, runner: InvocationRunner): Handler {
   return function cachedMethod(this: unknown, ...args: unknown[]) {
     let req = args[0]
     let res = args[1]
@@ -53,14 +43,8 @@ export function wrapMethod(original: Handler, runner: MethodRunner): Handler {
       next = args.find((a) => typeof a === 'function')
       if (!isRequest(req) || !isResponse(res)) return original.apply(this, args)
     }
-    return runner(
-      req,
-      res,
-      typeof next === 'function' ? (next as NextFunction) : undefined,
-      original,
-      this,
-      args,
-    )
+    const fn = typeof next === 'function' ? (next as NextFunction) : undefined
+    return runner({ req, res, next: fn, run: original, thisArg: this, args })
   }
 }
 
@@ -70,7 +54,7 @@ export function decorate(
   a: unknown,
   b: unknown,
   c: unknown,
-  runner: MethodRunner,
+  runner: InvocationRunner,
 ): unknown {
   if (form === 'standard') {
     const kind = (b as { kind: string }).kind

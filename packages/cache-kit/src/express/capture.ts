@@ -17,6 +17,15 @@ type Callback = (err?: Error | null) => void
 
 const EMPTY = Buffer.alloc(0)
 
+/** The keyed request a capture stores under. */
+export interface CaptureContext {
+  readonly cache: ResponseCache
+  readonly policy: ResponsePolicy
+  readonly flights: ResponseFlights
+  readonly key: string
+  readonly ifNoneMatch: string | undefined
+}
+
 /**
  * One miss in progress: the handler's output is buffered (headers stay on `res`, nothing reaches
  * the socket) until `end`, then judged by the never-store rules. A storable response is gzipped
@@ -34,27 +43,34 @@ export class Capture {
   private readonly priorVary: string | undefined
   private readonly epoch: number
 
+  private readonly cache: ResponseCache
+  private readonly policy: ResponsePolicy
+  private readonly flights: ResponseFlights
+  private readonly key: string
+  private readonly ifNoneMatch: string | undefined
+
   constructor(
-    private readonly cache: ResponseCache,
-    private readonly policy: ResponsePolicy,
-    private readonly flights: ResponseFlights,
+    keyed: CaptureContext,
     private readonly req: Request,
     private readonly res: Response,
-    private readonly key: string,
     /** The flight this request leads, if any. */
     private readonly flight: Flight | undefined,
     /** `X-Cache` for the handler's response: `MISS`, or `BYPASS` for a request `no-cache`. */
     private readonly status: CacheStatus,
-    private readonly ifNoneMatch: string | undefined,
     /** A stale entry to serve instead of a 5xx (grace). */
     private readonly stale: SharedResponse | undefined,
   ) {
+    this.cache = keyed.cache
+    this.policy = keyed.policy
+    this.flights = keyed.flights
+    this.key = keyed.key
+    this.ifNoneMatch = keyed.ifNoneMatch
     this.origWriteHead = res.writeHead
     this.origWrite = res.write
     this.origEnd = res.end
     const v = res.getHeader('vary')
     this.priorVary = v === undefined ? undefined : String(v)
-    this.epoch = flights.epoch
+    this.epoch = keyed.flights.epoch
     const r = res as Captured
     r[CAPTURE] = this
     r.writeHead = captureWriteHead as WriteHead

@@ -1,4 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
+import { callForm, decorate } from './call-form.js'
+import { type InvocationRunner, middlewareCall } from './handler.js'
 
 /**
  * What `cacheResponse(...)` and `invalidates(...)` return: an Express middleware that is also a
@@ -18,4 +20,14 @@ export interface MiddlewareDecorator {
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<T>,
   ): TypedPropertyDescriptor<T>
+}
+
+/** Builds the dual function around a runner; the call form is detected on each call. */
+export function middlewareDecorator(runner: InvocationRunner): MiddlewareDecorator {
+  // `function` with three parameters: Express treats a four-parameter function as an error handler.
+  return function middlewareOrDecorator(a: unknown, b: unknown, c: unknown) {
+    const form = callForm(b, c)
+    if (form !== 'middleware') return decorate(form, a, b, c, runner)
+    return runner(middlewareCall(a as Request, b as Response, c as NextFunction))
+  } as MiddlewareDecorator
 }

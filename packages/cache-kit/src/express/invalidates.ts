@@ -1,9 +1,5 @@
-import type { NextFunction, Request, Response } from 'express'
 import type { ResponseCache } from './cache-port.js'
-import { callForm, decorate, type MethodRunner } from './call-form.js'
-import type { MiddlewareDecorator } from './dual.js'
-import type { Handler } from './handler.js'
-import { NO_ARGS } from './handler.js'
+import { type MiddlewareDecorator, middlewareDecorator } from './dual.js'
 import type { InvalidationSpec } from './options.js'
 import { handleWrite } from './write-path.js'
 
@@ -28,21 +24,5 @@ export function invalidates(
   options: InvalidatesOptions = {},
 ): MiddlewareDecorator {
   const onError = options.onError ?? ignore
-  const runner: MethodRunner = (req, res, _next, run, thisArg, args) =>
-    handleWrite(cache, targets, onError, req, res, run, thisArg, args)
-  return function invalidatesHandler(a: unknown, b: unknown, c: unknown) {
-    const form = callForm(b, c)
-    if (form !== 'middleware') return decorate(form, a, b, c, runner)
-    const next = c as NextFunction
-    return handleWrite(
-      cache,
-      targets,
-      onError,
-      a as Request,
-      b as Response,
-      next as Handler,
-      undefined,
-      NO_ARGS,
-    )
-  } as MiddlewareDecorator
+  return middlewareDecorator((call) => handleWrite(cache, targets, onError, call))
 }

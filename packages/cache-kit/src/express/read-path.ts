@@ -1,12 +1,11 @@
-import type { NextFunction, Request, Response } from 'express'
 import type { ResponseCache } from './cache-port.js'
-import { Capture } from './capture.js'
+import { Capture, type CaptureContext } from './capture.js'
 import { CacheResponseError } from './errors.js'
-import { type Flight, flightsOf, type ResponseFlights, type SharedResponse } from './flights.js'
-import type { Handler } from './handler.js'
+import { type Flight, flightsOf, type SharedResponse } from './flights.js'
+import { type Invocation, runHandler } from './handler.js'
 import type { ResponsePolicy } from './options.js'
 import { withoutParams } from './query-key.js'
-import { decodeRecord, type ResponseRecord } from './record.js'
+import { decodeRecord } from './record.js'
 import { requestKey } from './request-key.js'
 import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { requestBypasses, requestRevalidates } from './storable.js'
@@ -14,36 +13,34 @@ import { handleWrite } from './write-path.js'
 
 const FAIL_CLOSED = { failOpen: false }
 
+/** What a GET needs once keyed (the client's `If-None-Match` is removed before a handler runs). */
+type Keyed = CaptureContext
+
 /**
- * The one request path shared by the middleware and both decorator forms. `run.apply(thisArg,
- * args)` produces the response (Express' `next()`, or the decorated method): no closure is made
- * per request. Never rejects because of the cache: a store failure answers `X-Cache: BYPASS`.
+ * The one request path shared by the middleware and both decorator forms. Never rejects
+ * because of the cache: a store failure answers `X-Cache: BYPASS`.
  */
 export async function handleRequest(
   cache: ResponseCache,
   policy: ResponsePolicy,
-  req: Request,
-  res: Response,
-  next: NextFunction | undefined,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
+  call: Invocation,
 ): Promise<unknown> {
+  const { req } = call
   const method = req.method
   if (method !== 'GET' && method !== 'HEAD') {
-    if (policy.invalidates === undefined) return run.apply(thisArg, args as unknown[])
-    return handleWrite(cache, policy.invalidates, policy.onError, req, res, run, thisArg, args)
+    if (policy.invalidates === undefined) return runHandler(call)
+    return handleWrite(cache, policy.invalidates, policy.onError, call)
   }
-  if (requestBypasses(req.headers)) return bypass(policy, res, run, thisArg, args)
+  if (requestBypasses(req.headers)) return bypass(policy, call)
   const k = requestKey(policy, req)
-  if (k.kind === 'bypass') return bypass(policy, res, run, thisArg, args)
+  if (k.kind === 'bypass') return bypass(policy, call)
   if (k.kind === 'reject') {
     const err = new CacheResponseError(
       'query_not_allowed',
       `query parameter not allowed: ${k.param}`,
       k.param,
     )
-    if (next) return next(err)
+    if (call.next) return call.next(err)
     throw err
   }
   if (k.dropped) {
@@ -55,151 +52,73 @@ export async function handleRequest(
       enumerable: true,
     })
   }
-  const key = k.key
   const flights = flightsOf(cache)
-  const ifNoneMatch = req.headers['if-none-match']
+  const ctx: Keyed = { cache, policy, flights, key: k.key, ifNoneMatch: req.headers['if-none-match'] }
   // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
-  if (requestRevalidates(req.headers)) {
-    const lead = method === 'GET' ? flights.lead(key) : undefined
-    return miss(
-      cache,
-      policy,
-      flights,
-      req,
-      res,
-      key,
-      lead,
-      'BYPASS',
-      ifNoneMatch,
-      undefined,
-      run,
-      thisArg,
-      args,
-    )
-  }
-  let flight = flights.joinable(key)
-  if (flight) return follow(cache, policy, flights, req, res, key, flight, ifNoneMatch, run, thisArg, args)
-  let found: { record: ResponseRecord; storedAt: number; stale: boolean } | undefined
+  if (requestRevalidates(req.headers))
+    return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'BYPASS', undefined)
+  let flight = flights.joinable(k.key)
+  if (flight) return follow(ctx, call, flight)
+  let found: SharedResponse | undefined
   try {
-    const entry = await cache.getEntry<Uint8Array>(key, FAIL_CLOSED)
+    const entry = await cache.getEntry<Uint8Array>(k.key, FAIL_CLOSED)
     const record = entry && decodeRecord(entry.value)
     if (entry && record) found = { record, storedAt: entry.storedAt, stale: entry.stale }
   } catch (err) {
     policy.onError(err)
-    return bypass(policy, res, run, thisArg, args)
+    return bypass(policy, call)
   }
-  if (found && !found.stale)
-    return serve(cache, policy, req, res, found, 'HIT', ifNoneMatch, run, thisArg, args)
+  if (found && !found.stale) return serve(ctx, call, found, 'HIT')
   // A leader may have started while this request waited on the store.
-  flight = flights.joinable(key)
-  if (flight) {
-    if (found) return serve(cache, policy, req, res, found, 'STALE', ifNoneMatch, run, thisArg, args)
-    return follow(cache, policy, flights, req, res, key, flight, ifNoneMatch, run, thisArg, args)
-  }
+  flight = flights.joinable(k.key)
+  if (flight) return found ? serve(ctx, call, found, 'STALE') : follow(ctx, call, flight)
   // HEAD carries no body to store: it reads GET's entry but never leads.
-  const lead = method === 'GET' ? flights.lead(key) : undefined
-  return miss(cache, policy, flights, req, res, key, lead, 'MISS', ifNoneMatch, found, run, thisArg, args)
+  return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'MISS', found)
 }
 
-function bypass(
-  policy: ResponsePolicy,
-  res: Response,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
-) {
-  res.setHeader('x-cache', 'BYPASS')
-  res.setHeader('vary', varyValue(policy, res))
-  return run.apply(thisArg, args as unknown[])
+function bypass(policy: ResponsePolicy, call: Invocation): unknown {
+  call.res.setHeader('x-cache', 'BYPASS')
+  call.res.setHeader('vary', varyValue(policy, call.res))
+  return runHandler(call)
 }
 
 async function serve(
-  cache: ResponseCache,
-  policy: ResponsePolicy,
-  req: Request,
-  res: Response,
+  ctx: Keyed,
+  call: Invocation,
   shared: SharedResponse,
   status: CacheStatus,
-  ifNoneMatch: string | undefined,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
 ): Promise<unknown> {
   try {
-    await sendRecord(cache, policy, req, res, shared.record, status, shared.storedAt, ifNoneMatch)
+    const { record, storedAt } = shared
+    await sendRecord(ctx.cache, ctx.policy, call.req, call.res, record, status, storedAt, ctx.ifNoneMatch)
     return undefined
   } catch (err) {
     // An entry that cannot be inflated (corrupt, over its own length): answer from the handler.
-    policy.onError(err)
-    if (res.headersSent) return undefined
-    return bypass(policy, res, run, thisArg, args)
+    ctx.policy.onError(err)
+    if (call.res.headersSent) return undefined
+    return bypass(ctx.policy, call)
   }
 }
 
-async function follow(
-  cache: ResponseCache,
-  policy: ResponsePolicy,
-  flights: ResponseFlights,
-  req: Request,
-  res: Response,
-  key: string,
-  flight: Flight,
-  ifNoneMatch: string | undefined,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
-): Promise<unknown> {
+async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unknown> {
   const shared = flight.done ? flight.result : await flight.promise
-  if (shared)
-    return serve(
-      cache,
-      policy,
-      req,
-      res,
-      shared,
-      shared.stale ? 'STALE' : 'HIT',
-      ifNoneMatch,
-      run,
-      thisArg,
-      args,
-    )
+  if (shared) return serve(ctx, call, shared, shared.stale ? 'STALE' : 'HIT')
   // The leader's response was not shareable (not storable, per-request, failed): run our own.
-  return miss(
-    cache,
-    policy,
-    flights,
-    req,
-    res,
-    key,
-    undefined,
-    'MISS',
-    ifNoneMatch,
-    undefined,
-    run,
-    thisArg,
-    args,
-  )
+  return miss(ctx, call, undefined, 'MISS', undefined)
 }
 
 function miss(
-  cache: ResponseCache,
-  policy: ResponsePolicy,
-  flights: ResponseFlights,
-  req: Request,
-  res: Response,
-  key: string,
+  ctx: Keyed,
+  call: Invocation,
   flight: Flight | undefined,
   status: CacheStatus,
-  ifNoneMatch: string | undefined,
   stale: SharedResponse | undefined,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
 ): unknown {
+  const { req } = call
   // The handler must produce the full body (Express' res.send would answer its own 304): the
   // conditional is answered here, against the strong ETag, once the response is known.
   delete req.headers['if-none-match']
   delete req.headers['if-modified-since']
-  new Capture(cache, policy, flights, req, res, key, flight, status, ifNoneMatch, stale)
-  return run.apply(thisArg, args as unknown[])
+  new Capture(ctx, req, call.res, flight, status, stale)
+  return runHandler(call)
 }

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { ResponseCache } from './cache-port.js'
 import { flightsOf } from './flights.js'
-import type { Handler } from './handler.js'
+import { type Invocation, runHandler } from './handler.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
 
 const HOLD = Symbol('hotpath.invalidation-hold')
@@ -97,12 +97,8 @@ export function handleWrite(
   cache: ResponseCache,
   spec: InvalidationSpec,
   onError: (err: unknown) => void,
-  req: Request,
-  res: Response,
-  run: Handler,
-  thisArg: unknown,
-  args: readonly unknown[],
+  call: Invocation,
 ): unknown {
-  new InvalidationHold(cache, spec, onError, req, res)
-  return run.apply(thisArg, args as unknown[])
+  new InvalidationHold(cache, spec, onError, call.req, call.res)
+  return runHandler(call)
 }
