@@ -12,5 +12,5 @@ export function indexName(table: string, columns: readonly string[], unique = fa
   const full = `${table}_${columns.join('_')}_${unique ? 'unique' : 'index'}`
   if (full.length <= MAX_NAME) return full
   const hash = createHash('sha1').update(full).digest('hex').slice(0, 8)
-  return `${full.slice(0, MAX_NAME - 9)}_${hash}`
+  return `${full.slice(0, MAX_NAME - 9).replace(/_+$/, '')}_${hash}`
 }

@@ -1,4 +1,11 @@
 export {
+  type AuditOptions,
+  type AuditReport,
+  type AuditResult,
+  auditIndexes,
+  type HotQuery,
+} from './audit-indexes.js'
+export {
   type CreateIndexResult,
   createIndex,
   type DropIndexSpec,
@@ -8,6 +15,13 @@ export {
 } from './create-index.js'
 export type { DialectName, IndexInfo } from './dialects/dialect.js'
 export { SchemaError, type SchemaErrorCode } from './errors.js'
+export { type ExplainableQuery, explainQuery, type QueryPlan } from './explain-query.js'
+export {
+  type GenerateOptions,
+  type GenerateProgress,
+  type GenerateResult,
+  generateStoreData,
+} from './generate-store-data.js'
 export { indexName } from './index-name.js'
 export {
   STORE_MIGRATION_NAMES,
@@ -15,6 +29,7 @@ export {
   type StoreMigrationsOptions,
   storeMigrations,
 } from './migration-source.js'
+export { storeHotQueries } from './store-hot-queries.js'
 export {
   REDUNDANT_INDEXES,
   REPORT_INDEXES,

@@ -50,6 +50,10 @@ export interface SqlDialect {
   explain(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<DialectPlan>
   /** True for the error a database raises when an index cannot go because a foreign key needs it (MySQL). */
   isIndexNeededByForeignKey(error: unknown): boolean
+  /** Most bound parameters one statement may carry (multi-row inserts are cut to fit). */
+  readonly maxBindings: number
+  /** After rows were inserted with explicit ids, moves the id generator past them (PostgreSQL sequences). */
+  syncIdSequence(knex: Knex, table: string): Promise<void>
   /** Refreshes the optimizer statistics of `tables`. */
   analyze(knex: Knex, tables: readonly string[]): Promise<void>
 }

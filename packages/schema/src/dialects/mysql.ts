@@ -66,7 +66,7 @@ export const mysql: SqlDialect = {
     let rowsEstimate: number | null = null
     for (const row of rows) {
       // type ALL is a full table scan; `index` walks an index in order (ORDER BY … LIMIT), which is fine.
-      if (row.type === 'ALL' && row.table) scannedTables.push(row.table)
+      if (row.type === 'ALL' && row.table && !row.table.startsWith('<')) scannedTables.push(row.table)
       if (row.key) indexes.push(row.key)
       if (row.rows !== null && row.rows !== undefined) {
         rowsEstimate = Math.max(rowsEstimate ?? 0, Number(row.rows))
@@ -77,6 +77,10 @@ export const mysql: SqlDialect = {
 
   // ER_DROP_INDEX_FK: InnoDB needs some index starting with each foreign key's columns.
   isIndexNeededByForeignKey: (error) => (error as { errno?: number } | null)?.errno === 1553,
+  // mysql2 interpolates placeholders client-side: the limit is max_allowed_packet, not a count.
+  maxBindings: 1_000_000,
+  // AUTO_INCREMENT moves past explicit ids by itself.
+  syncIdSequence: async () => {},
 
   async analyze(knex, tables) {
     if (tables.length === 0) return

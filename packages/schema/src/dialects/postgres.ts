@@ -78,6 +78,14 @@ export const postgres: SqlDialect = {
   },
 
   isIndexNeededByForeignKey: () => false,
+  maxBindings: 65_535,
+
+  async syncIdSequence(knex, table) {
+    await knex.raw(
+      `select setval(pg_get_serial_sequence(?, 'id'), coalesce((select max(id) from ??), 0) + 1, false)`,
+      [table, table],
+    )
+  },
 
   async analyze(knex, tables) {
     for (const t of tables) await knex.raw('analyze ??', [t])

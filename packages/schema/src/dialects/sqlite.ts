@@ -68,6 +68,8 @@ export const sqlite: SqlDialect = {
   },
 
   isIndexNeededByForeignKey: () => false,
+  maxBindings: 32_766,
+  syncIdSequence: async () => {},
 
   async analyze(knex, tables) {
     for (const t of tables) await knex.raw('analyze ??', [t])
