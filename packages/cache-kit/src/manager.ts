@@ -13,7 +13,7 @@ import { type CacheManagerOptions, type ResolvedOptions, resolveOptions } from '
 import { deserialize, serialize } from './payload.js'
 import { RemoteGuard } from './remote.js'
 import { type CacheStats, type TierStats, tierStats } from './stats.js'
-import type { CacheStore } from './stores/store.js'
+import type { CacheStore, LeaseOutcome, LeaseRequest } from './stores/store.js'
 
 /** An entry as `getEntry` returns it. */
 export interface CacheEntry<T> {
@@ -52,7 +52,8 @@ export type Loader<T> = () => T | Promise<T>
 
 type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
 type Remote = DecodedEntry & { stale: boolean }
-type LeadOptions = GetOrSetOptions<never> & { degraded?: boolean }
+/** `lease`: already taken by the read (`token`), or held by another process (`'busy'`). */
+type LeadOptions = GetOrSetOptions<never> & { degraded?: boolean; lease?: { token: string } | 'busy' }
 
 /** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
 const FAILED: unique symbol = Symbol('failed')
@@ -116,7 +117,8 @@ export class CacheManager extends CacheEmitter {
     const near = this.fromL1<T>(key, Date.now())
     if (near) return near
     const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen)
-    return r === FAILED || !r ? undefined : this.hit('l2', key, r.value as T, r.envelope, Date.now())
+    if (r === FAILED || !r || 'leased' in r) return undefined
+    return this.hit('l2', key, r.value as T, r.envelope, Date.now())
   }
 
   private fromL1<T>(key: string, now: number): CacheEntry<T> | undefined {
@@ -128,9 +130,13 @@ export class CacheManager extends CacheEmitter {
   }
 
   /** Reads the store, counting a miss and filling L1 on a hit (the caller counts the hit). */
-  private async fromL2(key: string, failOpen: boolean): Promise<Remote | undefined | typeof FAILED> {
-    const r = await this.readRemote(key, failOpen)
-    if (!r || r === FAILED) {
+  private async fromL2(
+    key: string,
+    failOpen: boolean,
+    lease?: LeaseRequest,
+  ): Promise<Remote | LeaseOutcome | undefined | typeof FAILED> {
+    const r = await this.readRemote(key, failOpen, lease)
+    if (!r || r === FAILED || 'leased' in r) {
       this.l2Stats.misses++
       this.c.misses++
       if (this.wants('miss')) this.emit('miss', { key })
@@ -183,14 +189,21 @@ export class CacheManager extends CacheEmitter {
     loader: Loader<unknown>,
     options: GetOrSetOptions<never>,
   ): Promise<Flight> {
-    const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen)
-    if (r && r !== FAILED) {
+    // On a single node the read also tries to take the lease, so a miss costs no extra round trip.
+    const lease =
+      this.o.lock && options.lock !== false && this.store.capabilities.leaseOnMiss
+        ? { key: this.lockKey(key), token: randomUUID(), ttlMs: this.o.lock.ttl }
+        : undefined
+    const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen, lease)
+    // The store just failed: load without lease or write, so the call costs one timeout at most.
+    if (r === FAILED) return this.lead(key, loader, { ...options, degraded: true })
+    if (r && 'envelope' in r) {
       const e = this.hit('l2', key, r.value, r.envelope, Date.now())
       if (e.stale) this.refresh(key, loader, options)
       return { value: r.value, share: true, kind: r.envelope.kind, plain: r.plain }
     }
-    // The store just failed: load without lease or write, so the call costs one timeout at most.
-    return this.lead(key, loader, r === FAILED ? { ...options, degraded: true } : options)
+    if (!r || !lease) return this.lead(key, loader, options)
+    return this.lead(key, loader, { ...options, lease: r.leased ? { token: lease.token } : 'busy' })
   }
 
   /** Deletes keys (here, in the store and, with a bus, in other processes' L1). Resolves how many existed. */
@@ -312,7 +325,11 @@ export class CacheManager extends CacheEmitter {
     return { value, stale, storedAt, expiresAt }
   }
 
-  private async readRemote(key: string, failOpen: boolean): Promise<Remote | undefined | typeof FAILED> {
+  private async readRemote(
+    key: string,
+    failOpen: boolean,
+    lease?: LeaseRequest,
+  ): Promise<Remote | LeaseOutcome | undefined | typeof FAILED> {
     const full = this.keyPrefix + key
     const store = this.store
     let bytes: Uint8Array | undefined
@@ -321,11 +338,12 @@ export class CacheManager extends CacheEmitter {
       const r = await this.guard.call(
         'get',
         key,
-        () => store.getWithTagVersions!(full, this.tagPrefix),
+        () => store.getWithTagVersions!(full, this.tagPrefix, lease),
         failOpen,
         FAILED,
       )
       if (r === FAILED) return FAILED
+      if (r && 'leased' in r) return r
       bytes = r?.bytes
       versions = r?.versions
     } else {
@@ -420,8 +438,9 @@ export class CacheManager extends CacheEmitter {
     const failOpen = options.failOpen ?? this.o.failOpen
     const lock = options.lock ?? this.o.lock !== undefined
     let token: string | undefined
-    if (lock && this.o.lock && this.store.acquire) {
-      const got = await this.waitForLease(key)
+    if (typeof options.lease === 'object') token = options.lease.token
+    else if (lock && this.o.lock && this.store.acquire) {
+      const got = await this.waitForLease(key, options.lease === 'busy')
       if ('entry' in got)
         return { value: got.entry.value, share: true, kind: got.entry.envelope.kind, plain: got.entry.plain }
       token = got.token
@@ -460,26 +479,28 @@ export class CacheManager extends CacheEmitter {
   }
 
   /** Takes the cross-process lease, or waits (bounded) for its holder's entry to appear. */
-  private async waitForLease(key: string): Promise<{ token?: string } | { entry: Remote }> {
+  private async waitForLease(key: string, busy: boolean): Promise<{ token?: string } | { entry: Remote }> {
     const lock = this.o.lock!
     const token = randomUUID()
     const deadline = Date.now() + lock.wait
     let pause = 5
-    for (;;) {
-      const got = await this.guard.call(
-        'lock',
-        key,
-        () => this.store.acquire!(this.lockKey(key), token, lock.ttl),
-        true,
-        undefined,
-      )
-      if (got === undefined) return {}
-      if (got) return { token }
+    for (let first = true; ; first = false) {
+      if (!(first && busy)) {
+        const got = await this.guard.call(
+          'lock',
+          key,
+          () => this.store.acquire!(this.lockKey(key), token, lock.ttl),
+          true,
+          undefined,
+        )
+        if (got === undefined) return {}
+        if (got) return { token }
+      }
       await new Promise((r) => setTimeout(r, pause))
       pause = Math.min(pause * 2, 50)
       const entry = await this.readRemote(key, true)
       if (entry === FAILED) return {}
-      if (entry && !entry.stale) return { entry }
+      if (entry && 'envelope' in entry && !entry.stale) return { entry }
       if (Date.now() >= deadline) return {}
     }
   }

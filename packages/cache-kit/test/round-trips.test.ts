@@ -41,3 +41,16 @@ it('a tagged hit on a single node costs one command: value and tag versions in o
   expect(await cache.get('k')).toBeUndefined()
   expect(await commands()).toEqual({ evalsha: 1, get: 4 })
 })
+
+it('a getOrSet miss on a single node takes the lease within its read: read+lease, write, release', async () => {
+  const warm = new CacheManager({ store: redisStore({ client }), prefix: 'rt2', timeout: '2s' })
+  await warm.getOrSet('warm-up', () => 1) // loads the scripts
+  await warm.close()
+  const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt2', timeout: '2s' })
+  await admin.config('RESETSTAT')
+  expect(await cache.getOrSet('cold', () => 'v')).toBe('v')
+  await cache.close() // waits for the background lease release
+  // Client commands: EVALSHA (GET entry + SET NX lease inside), SET (the entry), EVALSHA (release:
+  // GET + DEL inside). The release runs after the callers already have their value.
+  expect(await commands()).toEqual({ evalsha: 2, get: 2, set: 2, del: 1 })
+})

@@ -33,6 +33,7 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
   const capabilities: StoreCapabilities = {
     shared: options.shared ?? true,
     readWithTags: false,
+    leaseOnMiss: false,
     atomicTags: false,
     scan: typeof keyv.iterator === 'function',
     locks: false,

@@ -13,6 +13,7 @@ export interface MemoryStoreOptions {
 const CAPABILITIES: StoreCapabilities = {
   shared: false,
   readWithTags: true,
+  leaseOnMiss: false,
   atomicTags: true,
   scan: true,
   locks: false,

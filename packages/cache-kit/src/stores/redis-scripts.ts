@@ -6,11 +6,19 @@
 /**
  * GET the entry, then GET the current version of every tag named in its envelope (see
  * `envelope.ts` for the layout): a hit with tags costs one round trip. Returns `{ bytes, v1, v2… }`.
- * KEYS[1] entry key; ARGV[1] tag key prefix.
+ * On a miss with KEYS[2] given, also tries to take that lease (SET NX PX): returns 1 when taken,
+ * 0 when another process holds it, so a `getOrSet` miss needs no separate lease round trip.
+ * KEYS[1] entry key, KEYS[2] optional lease key; ARGV[1] tag key prefix, ARGV[2] token, ARGV[3] lease ms.
  */
 export const READ_WITH_TAGS = `
 local v = redis.call('GET', KEYS[1])
-if not v then return nil end
+if not v then
+  if KEYS[2] then
+    if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+    return 0
+  end
+  return nil
+end
 local out = { v }
 if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return out end
 local n = string.byte(v, 4)

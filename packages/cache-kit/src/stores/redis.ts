@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { CacheError } from '../errors.js'
 import { INVALIDATE_TAGS, READ_WITH_TAGS, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
-import type { CacheStore, ReadWithTags, StoreCapabilities } from './store.js'
+import type { CacheStore, LeaseOutcome, ReadWithTags, StoreCapabilities } from './store.js'
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -30,7 +30,7 @@ function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
 }
 
 type Scripted = {
-  hotpathReadBuffer(key: string, tagPrefix: string): Promise<Buffer[] | null>
+  hotpathReadBuffer(...args: (string | number)[]): Promise<Buffer[] | number | null>
   hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
   hotpathInvalidate(...args: (string | number)[]): Promise<number>
   hotpathRelease(key: string, token: string): Promise<number>
@@ -39,7 +39,7 @@ type Scripted = {
 function defineScripts(client: Redis | Cluster): void {
   const c = client as Redis & Partial<Scripted>
   if (typeof c.hotpathReadBuffer === 'function') return
-  c.defineCommand('hotpathRead', { numberOfKeys: 1, lua: READ_WITH_TAGS })
+  c.defineCommand('hotpathRead', { lua: READ_WITH_TAGS })
   c.defineCommand('hotpathSet', { lua: SET_COUNTED })
   c.defineCommand('hotpathInvalidate', { lua: INVALIDATE_TAGS })
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
@@ -59,6 +59,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   const capabilities: StoreCapabilities = {
     shared: true,
     readWithTags: !cluster,
+    leaseOnMiss: !cluster,
     atomicTags: true,
     scan: true,
     locks: true,
@@ -159,9 +160,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
   }
   if (!cluster) {
-    store.getWithTagVersions = async (key, tagPrefix): Promise<ReadWithTags | undefined> => {
+    store.getWithTagVersions = async (
+      key,
+      tagPrefix,
+      lease,
+    ): Promise<ReadWithTags | LeaseOutcome | undefined> => {
       ready()
-      const out = await scripted.hotpathReadBuffer(key, tagPrefix)
+      const out = lease
+        ? await scripted.hotpathReadBuffer(2, key, lease.key, tagPrefix, lease.token, px(lease.ttlMs))
+        : await scripted.hotpathReadBuffer(1, key, tagPrefix)
+      if (typeof out === 'number') return { leased: out === 1 }
       const bytes = out?.[0]
       if (!out || !bytes) return undefined
       return { bytes, versions: out.slice(1).map((b) => b.toString()) }

@@ -8,6 +8,8 @@ export interface StoreCapabilities {
   readonly shared: boolean
   /** `getWithTagVersions` reads an entry and its tags' current versions in one round trip. */
   readonly readWithTags: boolean
+  /** `getWithTagVersions` also takes a lease on a miss in that same round trip. */
+  readonly leaseOnMiss: boolean
   /** `invalidateTags` bumps versions atomically (INCR); otherwise it writes a fresh random token. */
   readonly atomicTags: boolean
   /** `keys` lists keys matching a glob. */
@@ -25,6 +27,18 @@ export interface ReadWithTags {
   readonly versions: readonly string[]
 }
 
+/** Outcome of a read that missed and tried to take the lease it was given. */
+export interface LeaseOutcome {
+  readonly leased: boolean
+}
+
+/** A lease to take on a miss: key, holder token and duration. */
+export interface LeaseRequest {
+  readonly key: string
+  readonly token: string
+  readonly ttlMs: number
+}
+
 /**
  * The one small interface behind every backend. Keys arrive fully prefixed by the manager; values
  * are opaque envelope bytes. Implementations throw on failure (the manager adds timeouts, the
@@ -36,8 +50,15 @@ export interface CacheStore {
   readonly capabilities: StoreCapabilities
   /** The entry's bytes, or `undefined`. */
   get(key: string): Promise<Uint8Array | undefined>
-  /** With `readWithTags`: bytes and current tag versions in one round trip (tag keys are `tagPrefix + name`). */
-  getWithTagVersions?(key: string, tagPrefix: string): Promise<ReadWithTags | undefined>
+  /**
+   * With `readWithTags`: bytes and current tag versions in one round trip (tag keys are
+   * `tagPrefix + name`). With `leaseOnMiss` and a `lease`, a miss also tries to take it.
+   */
+  getWithTagVersions?(
+    key: string,
+    tagPrefix: string,
+    lease?: LeaseRequest,
+  ): Promise<ReadWithTags | LeaseOutcome | undefined>
   /** Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside. */
   set(key: string, bytes: Uint8Array, ttlMs: number, counters: readonly string[]): Promise<void>
   /** Deletes keys; resolves how many existed. */
