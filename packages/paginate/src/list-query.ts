@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
+import { DEFAULTS } from './defaults.js'
 import type { SqlDialect } from './dialects/dialect.js'
 import { pickDialect } from './dialects/pick.js'
 import { PaginationError } from './errors.js'
-import { formatOrdering, type OrderTerm, withTiebreaker } from './ordering.js'
+import type { CommonOptions } from './options.js'
+import { formatOrdering, withTiebreaker } from './ordering.js'
 
 /** One resolved sort term: the qualified column for SQL, the key to read on result rows, NULL-ability. */
 export interface SortTerm {
@@ -23,6 +25,8 @@ export interface ListQuery {
   readonly table: string
   /** The base table's alias (its name when it has none). */
   readonly alias: string
+  /** Joins applied to the page's rows only (option `lookups`). */
+  readonly lookups: ((query: Knex.QueryBuilder) => void) | undefined
   /** The index seeks must use (option `seekIndex`), if any. */
   readonly seekIndex: string | undefined
   /** The full ordering, tiebreaker included. */
@@ -41,13 +45,9 @@ interface BuilderInternals {
 }
 
 /** Resolves table, ordering and fingerprint of `query`; a query without a plain table throws `invalid_option`. */
-export function describeQuery(
-  query: Knex.QueryBuilder,
-  ordering: readonly OrderTerm[],
-  unique: string,
-  nullable: readonly string[],
-  seekIndex?: string,
-): ListQuery {
+export function describeQuery(query: Knex.QueryBuilder, options: CommonOptions): ListQuery {
+  const unique = options.unique ?? DEFAULTS.unique
+  const nullable = options.nullable ?? []
   // Knex keeps the FROM table and the statement list on these fields; they have been stable since knex 0.x.
   const internals = query as unknown as BuilderInternals
   const from = internals._single?.table
@@ -62,7 +62,7 @@ export function describeQuery(
   const qualify = (column: string) => (column.includes('.') ? column : `${alias}.${column}`)
   const base = query.clone().clearOrder().clear('limit').clear('offset')
   if (!internals._statements?.some((s) => s.grouping === 'columns')) base.select(`${alias}.*`)
-  const full = withTiebreaker(ordering, unique)
+  const full = withTiebreaker(options.params.ordering, unique)
   const terms = full.map((t) => ({
     column: qualify(t.column),
     key: t.column.slice(t.column.lastIndexOf('.') + 1),
@@ -83,7 +83,8 @@ export function describeQuery(
     dialect: pickDialect(client),
     table,
     alias,
-    seekIndex,
+    seekIndex: options.seekIndex,
+    lookups: options.lookups,
     terms,
     orderingKey: formatOrdering(full),
     unique: qualify(unique),

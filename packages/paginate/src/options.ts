@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { PaginationCache } from './cache.js'
 import type { PageParams } from './params.js'
 
@@ -14,6 +15,12 @@ export interface CommonOptions {
    * `FORCE INDEX`, so the seek is a `range` at every depth (otherwise MariaDB may take `ref` near the start).
    */
   seekIndex?: string | undefined
+  /**
+   * To-one joins (and their selected columns) applied only to the page's rows, never to the count, the
+   * key query of a deferred join or a boundary: e.g. `(q) => q.leftJoin('categories', …).select('categories.name as category')`.
+   * Keeps those queries on a covering index. Joins written into the query itself work too, only slower.
+   */
+  lookups?: ((query: Knex.QueryBuilder) => void) | undefined
   /** Where `next`/`previous` point (e.g. `http://host/api/products`); other query parameters are kept. */
   baseUrl?: string
   /** HMAC key for cursors (required by `fast`). */

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex'
-import { DEFAULTS } from './defaults.js'
 import { PaginationError } from './errors.js'
 import { describeQuery } from './list-query.js'
 import type { FastOptions, NumberedOptions, PaginateOptions } from './options.js'
@@ -28,13 +27,7 @@ export function paginate<Row = Record<string, unknown>>(
   options: PaginateOptions,
 ): Promise<Page<Row>>
 export async function paginate<Row>(query: Knex.QueryBuilder, options: PaginateOptions): Promise<Page<Row>> {
-  const list = describeQuery(
-    query,
-    options.params.ordering,
-    options.unique ?? DEFAULTS.unique,
-    options.nullable ?? [],
-    options.seekIndex,
-  )
+  const list = describeQuery(query, options)
   switch (options.strategy) {
     case 'optimized':
       return optimizedPage<Row>(list, options)

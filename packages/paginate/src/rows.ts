@@ -42,7 +42,9 @@ export function within(
  */
 export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row[]> {
   if (!w.deferredJoin || w.offset === 0) {
-    const q = orderBy(list, within(list, list.base.clone(), w.where), w.terms).limit(w.limit)
+    const q = orderBy(list, within(list, withLookups(list, list.base.clone()), w.where), w.terms).limit(
+      w.limit,
+    )
     if (w.offset > 0) q.offset(w.offset)
     return checkNulls(list, (await q) as Row[])
   }
@@ -52,10 +54,18 @@ export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row
     .offset(w.offset)
   const rows = orderBy(
     list,
-    list.base.clone().clearWhere().join(keys.as('__hp_page'), list.unique, '__hp_page.__hp_pk'),
+    withLookups(
+      list,
+      list.base.clone().clearWhere().join(keys.as('__hp_page'), list.unique, '__hp_page.__hp_pk'),
+    ),
     w.terms,
   )
   return checkNulls(list, (await rows) as Row[])
+}
+
+function withLookups(list: ListQuery, qb: Knex.QueryBuilder): Knex.QueryBuilder {
+  list.lookups?.(qb)
+  return qb
 }
 
 /** A NULL in a sort column not declared `nullable` would sort differently per database: refuse it (500). */

@@ -80,7 +80,42 @@ describe.each(DIALECTS)('%s', (dialect) => {
       50,
     )
     tenant1 = await knex('items').where('tenant', 1)
+    await knex.schema.createTable('tenants', (t) => {
+      t.integer('id').primary()
+      t.string('label', 20).notNullable()
+    })
+    await knex('tenants').insert([1, 2, 3, 4].map((id) => ({ id, label: `tenant-${id}` })))
   })
+
+  it.each(['optimized', 'fast'] as const)(
+    'joins lookups (option or in the query) onto the page rows only (%s)',
+    async (strategy) => {
+      const ordering = '-created_at,score'
+      const expected = referenceOrder(tenant1, ordering)
+      const viaOption = await walk({ tenant: '1', ordering }, (p) =>
+        paginate(items(), {
+          strategy,
+          params: p,
+          nullable: ['score'],
+          cursorSecret: SECRET,
+          lookups: (q) => q.leftJoin('tenants', 'tenants.id', 'items.tenant').select('tenants.label'),
+        }),
+      )
+      const inQuery = await walk({ tenant: '1', ordering }, (p) =>
+        paginate(
+          knex('items')
+            .leftJoin('tenants', 'tenants.id', 'items.tenant')
+            .where('items.tenant', 1)
+            .select('items.*', 'tenants.label'),
+          { strategy, params: p, nullable: ['score'], cursorSecret: SECRET },
+        ),
+      )
+      for (const pages of [viaOption, inQuery]) {
+        expect(ids(pages)).toEqual(expected)
+        expect(new Set(pages.flatMap((p) => p.results.map((r) => r.label)))).toEqual(new Set(['tenant-1']))
+      }
+    },
+  )
 
   describe.each(ORDERINGS)('ordering %s', (ordering) => {
     const first = { tenant: '1', ordering }

@@ -35,11 +35,11 @@ export async function numberedPage<Row>(
   const [c, fetched] = await Promise.all([count, rows])
   const hasNext = fetched.length > size
   const results = hasNext ? fetched.slice(0, size) : fetched
-  const exactPages = Math.max(1, Math.ceil(c.count / size))
-  if (page > 1 && (results.length === 0 || (!c.estimate && page > exactPages))) {
+  if (page > 1 && results.length === 0) {
     throw new PaginationError('invalid_page', `page ${page} is past the last page`, 404)
   }
-  const totalPages = c.estimate ? Math.max(exactPages, hasNext ? page + 1 : page) : exactPages
+  // The rows win over a count that is estimated or cached from before a write.
+  const totalPages = Math.max(1, Math.ceil(c.count / size), hasNext ? page + 1 : page)
   const link = (n: number) =>
     pageUrl(options.baseUrl ?? '', options.params.query, { page: String(n), page_size: String(size) })
   return new NumberedPage(

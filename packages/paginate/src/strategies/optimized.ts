@@ -18,7 +18,14 @@ export function cachedPage<Row>(list: ListQuery, options: CachedOptions): Promis
   const page = pageNumber(options)
   const count = options.cache
     .getOrSet(cacheKey(list, 'count'), () => exactCount(list), cacheEntryOptions(list, options))
-    .then((count) => ({ count: Number(count), estimate: false }))
+    .then(async (stored) => {
+      // Read back from a shared cache: untrusted until checked.
+      const count =
+        typeof stored === 'number' && Number.isSafeInteger(stored) && stored >= 0
+          ? stored
+          : await exactCount(list)
+      return { count, estimate: false }
+    })
   const rows = offsetRows<Row>(list, page, options.params.pageSize, options.deferredJoin ?? true)
   return numberedPage(options, page, count, rows)
 }
