@@ -193,6 +193,7 @@ export class Capture {
         status,
         storedAt,
         this.ifNoneMatch,
+        this.flights.inflated,
         identity,
       )
     } finally {

@@ -1,4 +1,5 @@
 import type { ResponseCache } from './cache-port.js'
+import { InflatedBodies } from './inflated-bodies.js'
 import type { ResponseRecord } from './record.js'
 
 /** A response shared with single-flight followers: only what was (or would be) stored. */
@@ -45,6 +46,8 @@ export class Flight {
 export class ResponseFlights {
   epoch = 0
   readonly byKey = new Map<string, Flight>()
+  /** Bodies recently inflated for clients without gzip. */
+  readonly inflated = new InflatedBodies()
 
   /** The flight a request for `key` may follow, if any. */
   joinable(key: string): Flight | undefined {

@@ -90,7 +90,18 @@ async function serve(
 ): Promise<unknown> {
   try {
     const { record, storedAt } = shared
-    await sendRecord(ctx.cache, ctx.policy, call.req, call.res, record, status, storedAt, ctx.ifNoneMatch)
+    const { cache, policy, flights, ifNoneMatch } = ctx
+    await sendRecord(
+      cache,
+      policy,
+      call.req,
+      call.res,
+      record,
+      status,
+      storedAt,
+      ifNoneMatch,
+      flights.inflated,
+    )
     return undefined
   } catch (err) {
     // An entry that cannot be inflated (corrupt, over its own length): answer from the handler.

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express'
 import { acceptsGzip } from './accept-encoding.js'
 import type { ResponseCache } from './cache-port.js'
 import { matchesIfNoneMatch } from './etag.js'
+import type { InflatedBodies } from './inflated-bodies.js'
 import type { ResponsePolicy } from './options.js'
 import type { ResponseRecord } from './record.js'
 
@@ -36,6 +37,7 @@ export async function sendRecord(
   status: CacheStatus,
   storedAt: number | undefined,
   ifNoneMatch: string | undefined,
+  inflated: InflatedBodies,
   identity?: Uint8Array,
 ): Promise<void> {
   const headers = record.headers.slice()
@@ -54,12 +56,26 @@ export async function sendRecord(
   let body = record.body
   if (record.gzip) {
     if (acceptsGzip(req.headers['accept-encoding'])) headers.push('content-encoding', 'gzip')
-    else body = identity ?? (await cache.codec.gunzip(record.body, record.identityLength))
+    else body = identity ?? (await inflate(cache, inflated, record))
   }
   if (record.status !== 204 && record.status !== 304) headers.push('content-length', String(body.byteLength))
   res.writeHead(record.status, headers)
   if (req.method === 'HEAD') res.end()
   else res.end(body)
+}
+
+async function inflate(
+  cache: ResponseCache,
+  inflated: InflatedBodies,
+  record: ResponseRecord,
+): Promise<Uint8Array> {
+  const known = inflated.get(record.etag, record.body)
+  if (known) return known
+  const body = await cache.codec.gunzip(record.body, record.identityLength)
+  // A record whose gzip does not inflate to its own length is corrupt: refuse it.
+  if (body.byteLength !== record.identityLength) throw new Error('stored body does not match its length')
+  inflated.set(record.etag, record.body, body)
+  return body
 }
 
 const REPRESENTATION = new Set([
