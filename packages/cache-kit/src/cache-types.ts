@@ -1,0 +1,36 @@
+import type { Duration } from './duration.js'
+
+/** An entry as `getEntry` returns it. */
+export interface CacheEntry<T> {
+  value: T
+  /** Past its ttl, served within its grace period. */
+  stale: boolean
+  /** When it was written (epoch ms). */
+  storedAt: number
+  /** End of its ttl (epoch ms). */
+  expiresAt: number
+}
+
+/** Per-call options of `set`. */
+export interface SetOptions {
+  ttl?: Duration
+  /** Tags to invalidate the entry by (`invalidateTags`). At most 255. */
+  tags?: readonly string[]
+  /** Past the ttl, how long the entry may still be served stale. */
+  grace?: Duration
+  /** `false`: never gzip this entry (e.g. a body that is already gzipped). */
+  compress?: boolean
+  /** Overrides the manager's `failOpen` for this call. */
+  failOpen?: boolean
+}
+
+/** Per-call options of `getOrSet`. */
+export interface GetOrSetOptions<T> extends SetOptions {
+  /** Store (and share with concurrent callers) only values this accepts. Default: every value but `undefined`. */
+  cacheIf?: (value: T) => boolean
+  /** Cross-process lease for this call; default from the manager's `lock`. */
+  lock?: boolean
+}
+
+/** A loader for `getOrSet`. */
+export type Loader<T> = () => T | Promise<T>

@@ -1,0 +1,177 @@
+import { type DecodedEntry, decodeEntry } from './entry-codec.js'
+import { CacheError } from './errors.js'
+import { escapeGlob } from './glob.js'
+import type { ResolvedOptions } from './options.js'
+import { type FailureReport, RemoteGuard } from './remote.js'
+import { tierStats } from './stats.js'
+import type { CacheStore, LeaseOutcome, LeaseRequest } from './stores/store.js'
+
+/** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
+export const FAILED: unique symbol = Symbol('failed')
+
+/** A usable entry read from the store. */
+export type Remote = DecodedEntry & { stale: boolean }
+
+/** What a store read comes back with: an entry, a lease outcome on a miss, a miss, or a failure. */
+export type RemoteRead = Remote | LeaseOutcome | undefined | typeof FAILED
+
+/**
+ * The store side of a manager (L2): key layout, every call behind the timeout and circuit breaker,
+ * envelope decoding, and the tag-version check on read.
+ *
+ * Keys: entries `<prefix>:<key>`, tag versions `<prefix>#t:<tag>`, per-tag entry counters
+ * `<prefix>#n:<tag>`, leases `<prefix>#l:<key>`, bus channel `<prefix>#bus`.
+ */
+export class L2Tier {
+  readonly stats = tierStats()
+  readonly guard: RemoteGuard
+  readonly store: CacheStore
+  readonly channel: string
+  private readonly keyPrefix: string
+  private readonly tagPrefix: string
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    report: FailureReport,
+    private readonly onCorrupt: (error: CacheError, key: string) => void,
+  ) {
+    this.store = o.store
+    this.keyPrefix = `${o.prefix}:`
+    this.tagPrefix = `${o.prefix}#t:`
+    this.channel = `${o.prefix}#bus`
+    this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, report)
+  }
+
+  lockKey(key: string): string {
+    return `${this.o.prefix}#l:${key}`
+  }
+
+  private counterKeys(tags: readonly string[]): string[] {
+    return tags.map((t) => `${this.o.prefix}#n:${t}`)
+  }
+
+  /** Reads and decodes an entry; a corrupt one is deleted and reads as a miss, an invalidated one too. */
+  async read(key: string, failOpen: boolean, lease?: LeaseRequest): Promise<RemoteRead> {
+    const full = this.keyPrefix + key
+    const store = this.store
+    let bytes: Uint8Array | undefined
+    let versions: readonly string[] | undefined
+    if (store.getWithTagVersions) {
+      const r = await this.guard.call(
+        'get',
+        key,
+        () => store.getWithTagVersions!(full, this.tagPrefix, lease),
+        failOpen,
+        FAILED,
+      )
+      if (r === FAILED) return FAILED
+      if (r && 'leased' in r) return r
+      bytes = r?.bytes
+      versions = r?.versions
+    } else {
+      const r = await this.guard.call('get', key, () => store.get(full), failOpen, FAILED)
+      if (r === FAILED) return FAILED
+      bytes = r
+    }
+    if (!bytes) return undefined
+    let d: DecodedEntry
+    try {
+      d = await decodeEntry(bytes, this.o)
+    } catch (err) {
+      this.onCorrupt(err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)), key)
+      await this.guard.call('delete', key, () => store.delete([full]), true, 0)
+      return undefined
+    }
+    const env = d.envelope
+    const now = Date.now()
+    if (now >= env.graceUntil) return undefined
+    if (env.tags.length) {
+      versions ??= await this.tagVersions(
+        env.tags.map((t) => t.name),
+        failOpen,
+      )
+      if (!versions) return FAILED
+      for (let i = 0; i < env.tags.length; i++) if (versions[i] !== env.tags[i]?.version) return undefined
+    }
+    return { ...d, stale: now >= env.expiresAt }
+  }
+
+  /** Current versions of `tags` (`'0'` when never invalidated); `undefined` when the store failed. */
+  tagVersions(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+    if (tags.length === 0) return Promise.resolve([])
+    return this.guard.call(
+      'tagVersions',
+      undefined,
+      () => this.store.tagVersions(tags.map((t) => this.tagPrefix + t)),
+      failOpen,
+      undefined,
+    )
+  }
+
+  async write(key: string, bytes: Uint8Array, ttlMs: number, tags: readonly string[], failOpen: boolean) {
+    const counters = this.counterKeys(tags)
+    await this.guard.call(
+      'set',
+      key,
+      () => this.store.set(this.keyPrefix + key, bytes, ttlMs, counters),
+      failOpen,
+      undefined,
+    )
+    this.stats.sets++
+  }
+
+  async delete(keys: readonly string[], failOpen: boolean): Promise<number> {
+    const full = keys.map((k) => this.keyPrefix + k)
+    const n = await this.guard.call('delete', keys[0], () => this.store.delete(full), failOpen, 0)
+    this.stats.deletes += n
+    return n
+  }
+
+  invalidateTags(tags: readonly string[], failOpen: boolean): Promise<number> {
+    const versions = tags.map((t) => this.tagPrefix + t)
+    const counters = this.counterKeys(tags)
+    return this.guard.call(
+      'invalidateTags',
+      undefined,
+      () => this.store.invalidateTags(versions, counters),
+      failOpen,
+      0,
+    )
+  }
+
+  /** SCANs `escape(prefix):glob` and deletes what it finds, batch by batch; each step has its own timeout. */
+  async deleteMatching(glob: string, failOpen: boolean): Promise<number> {
+    const list = this.store.keys?.bind(this.store)
+    if (!list) throw new CacheError('unsupported', `store ${this.store.name} cannot list keys`)
+    const it = list(escapeGlob(this.keyPrefix) + glob)[Symbol.asyncIterator]()
+    const slow = Math.max(this.o.timeout ?? 0, 1000)
+    let n = 0
+    for (;;) {
+      const step = await this.guard.call('scan', undefined, () => it.next(), failOpen, undefined, slow)
+      if (!step || step.done) break
+      const batch = step.value
+      n += await this.guard.call('delete', undefined, () => this.store.delete(batch), failOpen, 0, slow)
+    }
+    this.stats.deletes += n
+    return n
+  }
+
+  /** Takes the lease; `undefined` when the store failed. */
+  acquire(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+    return this.guard.call(
+      'lock',
+      key,
+      () => this.store.acquire!(this.lockKey(key), token, ttlMs),
+      true,
+      undefined,
+    )
+  }
+
+  release(key: string, token: string): Promise<unknown> {
+    return this.guard.call('release', key, () => this.store.release!(this.lockKey(key), token), true, 0)
+  }
+
+  publish(text: string): void {
+    void this.guard.call('publish', undefined, () => this.store.publish!(this.channel, text), true, undefined)
+  }
+}
