@@ -154,6 +154,10 @@ describe.each(DIALECTS)('%s', (dialect) => {
         expect(pages[1]!.previous).toBe(
           `http://host/api/items?tenant=1&ordering=${encodeURIComponent(ordering)}&page=1&page_size=10`,
         )
+        const second = pages[1]!
+        expect(second.linkHeader()).toBe(`<${second.next}>; rel="next", <${second.previous}>; rel="prev"`)
+        expect(second.toRelay().edges.map((e) => e.node)).toEqual(second.results)
+        expect(second.toRelay().pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true })
       },
     )
 
