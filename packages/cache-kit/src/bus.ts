@@ -56,7 +56,8 @@ export async function startBus(
     }
   }
   try {
-    hooks.onStop(await store.subscribe!(channel, handle))
+    // After a reconnect this process may have missed invalidations: drop the whole L1.
+    hooks.onStop(await store.subscribe!(channel, handle, () => l1.clear()))
   } catch (err) {
     hooks.onError(
       err instanceof CacheError ? err : new CacheError('store_error', 'bus subscribe failed', { cause: err }),

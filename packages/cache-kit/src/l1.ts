@@ -42,6 +42,10 @@ export class L1Tier {
     return this.delete(drop)
   }
 
+  clear(): void {
+    this.lru.clear()
+  }
+
   /** Drops entries whose key matches. */
   evictMatching(re: RegExp): number {
     return this.delete([...this.lru.keys()].filter((k) => re.test(k)))

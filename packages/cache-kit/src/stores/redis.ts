@@ -141,15 +141,21 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       await client.publish(channel, message)
     },
-    async subscribe(channel, onMessage) {
+    async subscribe(channel, onMessage, onResync) {
       const sub = client.duplicate()
       sub.on('error', () => {})
+      let listening = false
+      // ioredis resubscribes by itself after a reconnect; what was published meanwhile is gone.
+      sub.on('ready', () => {
+        if (listening) onResync?.()
+      })
       sub.on('message', (ch: string, msg: string) => {
         if (ch === channel) onMessage(msg)
       })
       try {
         if (sub.status !== 'ready') await readyWithin(sub, SUBSCRIBE_TIMEOUT_MS)
         await sub.subscribe(channel)
+        listening = true
       } catch (err) {
         sub.disconnect()
         throw err

@@ -75,8 +75,15 @@ export interface CacheStore {
   release?(key: string, token: string): Promise<void>
   /** With `pubsub`: publishes a bus message. */
   publish?(channel: string, message: string): Promise<void>
-  /** With `pubsub`: subscribes; resolves once listening, with a function that stops. */
-  subscribe?(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>
+  /**
+   * With `pubsub`: subscribes; resolves once listening, with a function that stops. Calls
+   * `onResync` after a reconnect, since messages sent while disconnected are lost.
+   */
+  subscribe?(
+    channel: string,
+    onMessage: (message: string) => void,
+    onResync?: () => void,
+  ): Promise<() => Promise<void>>
   /** Releases what the store opened itself (never the client the user passed in). */
   close?(): Promise<void>
 }

@@ -1,0 +1,54 @@
+import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+let server: ControlledService
+const clients: Redis[] = []
+beforeAll(async () => {
+  // Private: killing pub/sub connections must not touch other files' subscribers.
+  server = await startPrivateRedis()
+})
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await server.dispose()
+})
+
+async function connect(): Promise<Redis> {
+  const c = new Redis(server.url)
+  clients.push(c)
+  await c.ping()
+  return c
+}
+
+it('drops the whole L1 when the bus reconnects, since invalidations sent meanwhile are lost', async () => {
+  const admin = await connect()
+  const a = new CacheManager({
+    store: redisStore({ client: await connect() }),
+    prefix: 'r',
+    l1: {},
+    timeout: '2s',
+  })
+  const b = new CacheManager({
+    store: redisStore({ client: await connect() }),
+    prefix: 'r',
+    l1: {},
+    timeout: '2s',
+  })
+  await Promise.all([a.ready(), b.ready()])
+  await a.set('k', 1)
+  expect(await b.get('k')).toBe(1)
+  expect(await b.get('k')).toBe(1)
+  expect(b.stats().l1?.hits).toBe(1)
+  await admin.client('KILL', 'TYPE', 'pubsub')
+  // While b's subscriber is away, a's invalidation cannot reach it.
+  await admin.set('r:k', 'x') // overwritten behind the cache's back: only a fresh read sees it
+  for (let i = 0; i < 200; i++) {
+    const [, subscribers] = (await admin.pubsub('NUMSUB', 'r#bus')) as [string, number]
+    if (subscribers === 2) break
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  expect(await b.get('k')).toBeUndefined() // the planted value is not an envelope: L2 was read
+  expect(b.stats().l1?.hits).toBe(1)
+  await Promise.all([a.close(), b.close()])
+})
