@@ -1,2 +1,7 @@
-/** The store API's public surface (filled in by the store-api issue). */
-export {}
+export { buildOpenApi, type OpenApiDocument } from './api/openapi.js'
+export type { ListSpec, ListStrategy, RouteSpec } from './api/route-spec.js'
+export { type AppOptions, buildRoutes, createApp } from './app.js'
+export { type Config, ConfigError, type DatabaseConfig, loadConfig } from './config.js'
+export { ApiError } from './errors.js'
+export { createApiKey, hashApiKey } from './http/api-keys.js'
+export type { AppDeps, Cache } from './runtime-types.js'

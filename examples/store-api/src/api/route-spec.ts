@@ -1,0 +1,60 @@
+import type { RequestHandler } from 'express'
+import type { z } from 'zod'
+
+/** The paginator strategy a list uses (see `@hotpath/paginate`). */
+export type ListStrategy = 'optimized' | 'cached' | 'smart' | 'fast'
+
+/** How a list route pages: its default strategy and the orderings it accepts. */
+export interface ListSpec {
+  /** The resource listed: its company tag also tags the paginator's cached counts. */
+  readonly resource: ResourceName
+  readonly strategy: ListStrategy
+  readonly ordering: readonly string[]
+  readonly defaultOrdering: readonly string[]
+  /** Filters (query parameters besides the paging ones). */
+  readonly filters: z.ZodObject
+  /**
+   * MySQL/MariaDB keyset hint (`FORCE INDEX`): the company-leading index of the default ordering,
+   * used when the request keeps that ordering and filters on none of `unlessFilters`.
+   */
+  readonly seekIndex?: { readonly name: string; readonly unlessFilters: readonly string[] }
+}
+
+/**
+ * One route of the API. The router registers exactly these, and `/api/docs` is generated from the
+ * same table, so the OpenAPI document cannot drift from what the server answers.
+ */
+export interface RouteSpec {
+  readonly method: 'get' | 'post' | 'patch' | 'delete'
+  /** Express path syntax (`/api/products/:id`); OpenAPI gets `{id}`. */
+  readonly path: string
+  readonly operationId: string
+  readonly summary: string
+  readonly tag: string
+  readonly auth: 'api_key' | 'admin' | 'none'
+  readonly body?: z.ZodType
+  readonly list?: ListSpec
+  /** Response cache TTL, when the read is cached (documented as `X-Cache`). */
+  readonly cacheTtl?: string
+  /** POST accepting `Idempotency-Key`. */
+  readonly idempotent?: boolean
+  /** Status → description, besides the errors every route may give. */
+  readonly responses: Readonly<Record<number, string>>
+  readonly handler: RequestHandler
+}
+
+/** Resources whose cached reads a write can make stale. */
+export type ResourceName =
+  | 'shops'
+  | 'categories'
+  | 'suppliers'
+  | 'warehouses'
+  | 'products'
+  | 'stocks'
+  | 'stock-movements'
+  | 'invoices'
+
+/** The cache tag of one company's cached reads of one resource. */
+export function resourceTag(resource: ResourceName, companyId: number): string {
+  return `${resource}:${companyId}`
+}

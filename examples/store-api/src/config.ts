@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto'
+import { isAbsolute, join, resolve } from 'node:path'
+import { z } from 'zod'
+
+/** Which SQL server the service talks to, as read from `DATABASE_URL`. */
+export type DatabaseConfig =
+  | { readonly client: 'sqlite'; readonly filename: string; readonly embedded: boolean }
+  | { readonly client: 'mysql' | 'postgres'; readonly url: string; readonly schema?: string }
+
+/** The validated configuration the service runs with (see {@link loadConfig}). */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly database: DatabaseConfig
+  /** `undefined`: the in-process memory cache. */
+  readonly redisUrl: string | undefined
+  /** Bearer token of `/api/admin/*`; generated (and printed) when the environment gives none. */
+  readonly adminToken: string
+  readonly adminTokenGenerated: boolean
+  /** HMAC key of pagination cursors; every instance behind one load balancer needs the same. */
+  readonly cursorSecret: string
+  /** Key prefix of every cache entry (several apps can share one Redis). */
+  readonly cachePrefix: string
+  /** `false` turns response caching off (the perf command's "cache off" run). */
+  readonly cacheEnabled: boolean
+  readonly logLevel: string
+  /** Working directory of the embedded mode (`.hotpath/` under the current directory). */
+  readonly home: string
+  /** Seed demo data when the database has no company yet (default: SQLite only; `STORE_API_SEED=auto|off`). */
+  readonly autoSeed: boolean
+}
+
+/** A configuration value the service cannot start with; `issues` holds one clear line per bad value. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config'
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const envSchema = z.object({
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number between 0 and 65535')
+    .transform(Number)
+    .refine((n) => n <= 65_535, 'must be a whole number between 0 and 65535')
+    .optional(),
+  HOST: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .refine(
+      (v) => /^(mysql|mariadb|postgres|postgresql):\/\/[^/]/.test(v) || v.startsWith('sqlite:'),
+      'must start with mysql://, mariadb://, postgres://, postgresql:// or sqlite:',
+    )
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/./.test(v), 'must start with redis:// or rediss://')
+    .optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only')
+    .optional(),
+  STORE_API_CACHE: z.enum(['on', 'off']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  HOTPATH_HOME: z.string().min(1).optional(),
+  STORE_API_SEED: z.enum(['auto', 'off']).optional(),
+})
+
+/**
+ * Reads and validates the environment. With nothing set: port 3000, an SQLite file under
+ * `./.hotpath/` of `cwd`, the memory cache, a generated admin token. Throws {@link ConfigError}
+ * listing every bad value at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const raw = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => {
+      const v = env[k]
+      return v === undefined || v === '' ? [] : [[k, v]]
+    }),
+  )
+  const parsed = envSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '')
+        return `${key}: ${i.message} (got ${JSON.stringify(raw[key] ?? '')})`
+      }),
+    )
+  }
+  const e = parsed.data
+  const home = resolve(cwd, e.HOTPATH_HOME ?? '.hotpath')
+  const database = parseDatabaseUrl(e.DATABASE_URL, home, cwd)
+  const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
+  return {
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? '0.0.0.0',
+    database,
+    redisUrl: e.REDIS_URL,
+    adminToken,
+    adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+    cursorSecret: e.CURSOR_SECRET ?? `cursor:${adminToken}`,
+    cachePrefix: e.CACHE_PREFIX ?? 'store-api',
+    cacheEnabled: e.STORE_API_CACHE !== 'off',
+    logLevel: e.LOG_LEVEL ?? 'info',
+    home,
+    autoSeed: e.STORE_API_SEED === 'auto' || (e.STORE_API_SEED === undefined && database.client === 'sqlite'),
+  }
+}
+
+function parseDatabaseUrl(url: string | undefined, home: string, cwd: string): DatabaseConfig {
+  if (url === undefined) return { client: 'sqlite', filename: join(home, 'store.sqlite'), embedded: true }
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
+    if (path === '')
+      throw new ConfigError(['DATABASE_URL: sqlite: needs a file path (e.g. sqlite:./store.sqlite)'])
+    return { client: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path), embedded: false }
+  }
+  const u = new URL(url)
+  const client = u.protocol.startsWith('mysql') || u.protocol.startsWith('mariadb') ? 'mysql' : 'postgres'
+  if (client === 'mysql' && u.pathname.length <= 1) {
+    throw new ConfigError(['DATABASE_URL: a MySQL URL needs a database name (mysql://user@host:3306/store)'])
+  }
+  const schema = u.searchParams.get('schema') ?? undefined
+  return schema ? { client, url, schema } : { client, url }
+}

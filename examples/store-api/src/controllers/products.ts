@@ -1,0 +1,258 @@
+import type { Request, Response } from 'express'
+import type { Knex } from 'knex'
+import { z } from 'zod'
+import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
+import { boolParam, idParam, moneyBody, moneyParam } from '../api/filters.js'
+import { type ListContext, sendList } from '../api/list-response.js'
+import { assertOwned } from '../api/owned.js'
+import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import { insertRow } from '../db/insert-row.js'
+import { inTransaction } from '../db/retry.js'
+import { toBool, toInt, toIntOrNull, toIso, toMoney } from '../db/values.js'
+import { NotFoundError } from '../errors.js'
+import { companyOf } from '../http/request-context.js'
+import { parseBody, parseId } from '../http/validate.js'
+import type { AppDeps } from '../runtime-types.js'
+
+const createSchema = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  sku: z.string().trim().min(1).max(64),
+  category_id: z.number().int().positive().nullable().optional(),
+  supplier_id: z.number().int().positive().nullable().optional(),
+  sale_price: moneyBody,
+  cost_price: moneyBody.optional(),
+  is_active: z.boolean().optional(),
+})
+const updateSchema = createSchema.partial()
+
+const filters = z.object({
+  category: idParam.optional(),
+  supplier: idParam.optional(),
+  is_active: boolParam.optional(),
+  search: z.string().min(1).max(255).optional(),
+  min_price: moneyParam.optional(),
+  max_price: moneyParam.optional(),
+})
+type Filters = z.output<typeof filters>
+
+/** How `GET /api/products` pages (`cached`: the COUNT is kept in the cache). */
+export const productList: ListSpec = {
+  resource: 'products',
+  strategy: 'cached',
+  ordering: ['name', 'sku', 'sale_price', 'created_at', 'updated_at', 'id'],
+  defaultOrdering: ['-created_at'],
+  filters,
+}
+const cacheQuery = [...PAGE_QUERY, ...Object.keys(filters.shape)]
+
+/** The product columns every read returns, with the category and supplier names joined in (one query). */
+function productQuery(db: Knex, companyId: number): Knex.QueryBuilder {
+  return db('products as p')
+    .leftJoin('categories as c', 'c.id', 'p.category_id')
+    .leftJoin('suppliers as s', 's.id', 'p.supplier_id')
+    .where('p.company_id', companyId)
+    .select(
+      'p.id',
+      'p.name',
+      'p.sku',
+      'p.category_id',
+      'c.name as category_name',
+      'p.supplier_id',
+      's.name as supplier_name',
+      'p.sale_price',
+      'p.cost_price',
+      'p.is_active',
+      'p.created_at',
+      'p.updated_at',
+    )
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[!%_]/g, (c) => `!${c}`)
+}
+
+function applyFilters(q: Knex.QueryBuilder, f: Filters): Knex.QueryBuilder {
+  if (f.category !== undefined) q.where('p.category_id', f.category)
+  if (f.supplier !== undefined) q.where('p.supplier_id', f.supplier)
+  if (f.is_active !== undefined) q.where('p.is_active', f.is_active)
+  if (f.search !== undefined) q.whereRaw("?? like ? escape '!'", ['p.name', `${escapeLike(f.search)}%`])
+  if (f.min_price !== undefined) q.where('p.sale_price', '>=', f.min_price)
+  if (f.max_price !== undefined) q.where('p.sale_price', '<=', f.max_price)
+  return q
+}
+
+/** A product as the API shows it. */
+export function serializeProduct(r: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: toInt(r.id),
+    name: r.name,
+    sku: r.sku,
+    category_id: toIntOrNull(r.category_id),
+    category_name: r.category_name ?? null,
+    supplier_id: toIntOrNull(r.supplier_id),
+    supplier_name: r.supplier_name ?? null,
+    sale_price: toMoney(r.sale_price),
+    cost_price: toMoney(r.cost_price),
+    is_active: toBool(r.is_active),
+    created_at: toIso(r.created_at),
+    updated_at: toIso(r.updated_at),
+  }
+}
+
+/** Products: cached reads (5 minutes, per company), writes that invalidate what shows products. */
+export function productsController(deps: AppDeps, ctx: ListContext) {
+  const cachedRead = cachedReadFactory(deps.cache, deps.cacheEnabled !== false)
+  const { db, cache } = deps
+
+  async function load(companyId: number, id: number): Promise<Record<string, unknown>> {
+    const row = (await productQuery(db, companyId).where('p.id', id).first()) as
+      | Record<string, unknown>
+      | undefined
+    if (!row) throw new NotFoundError('product', id)
+    return serializeProduct(row)
+  }
+
+  async function checkRefs(companyId: number, b: z.output<typeof updateSchema>): Promise<void> {
+    if (typeof b.category_id === 'number')
+      await assertOwned(db, companyId, 'categories', 'category_id', [b.category_id])
+    if (typeof b.supplier_id === 'number')
+      await assertOwned(db, companyId, 'suppliers', 'supplier_id', [b.supplier_id])
+  }
+
+  class ProductsController {
+    @cachedRead({ resource: 'products', ttl: '5m', query: cacheQuery })
+    async list(req: Request, res: Response): Promise<void> {
+      const companyId = companyOf(req)
+      await sendList<Filters>(
+        req,
+        res,
+        ctx,
+        productList,
+        (f) => applyFilters(productQuery(db, companyId), f),
+        serializeProduct,
+      )
+    }
+
+    @cachedRead({ resource: 'products', ttl: '5m', query: [] })
+    async detail(req: Request, res: Response): Promise<void> {
+      const id = parseId(req.params.id)
+      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+      res.json(await load(companyOf(req), id))
+    }
+
+    async create(req: Request, res: Response): Promise<void> {
+      const companyId = companyOf(req)
+      const b = parseBody(createSchema, req.body)
+      await checkRefs(companyId, b)
+      const now = new Date()
+      const id = await insertRow(db, 'products', {
+        company_id: companyId,
+        name: b.name,
+        sku: b.sku,
+        category_id: b.category_id ?? null,
+        supplier_id: b.supplier_id ?? null,
+        sale_price: b.sale_price,
+        cost_price: b.cost_price ?? '0',
+        is_active: b.is_active ?? true,
+        created_at: now,
+        updated_at: now,
+      })
+      await invalidate(cache, companyId, ['products'])
+      res.status(201).json(await load(companyId, id))
+    }
+
+    async update(req: Request, res: Response): Promise<void> {
+      const companyId = companyOf(req)
+      const id = parseId(req.params.id)
+      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+      const b = parseBody(updateSchema, req.body)
+      await checkRefs(companyId, b)
+      const changed = await db('products')
+        .where({ id, company_id: companyId })
+        .update({ ...b, updated_at: new Date() })
+      if (changed === 0) throw new NotFoundError('product', id)
+      await invalidate(cache, companyId, ['products', 'stocks', 'stock-movements', 'invoices'])
+      res.json(await load(companyId, id))
+    }
+
+    async remove(req: Request, res: Response): Promise<void> {
+      const companyId = companyOf(req)
+      const id = parseId(req.params.id)
+      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+      const deleted = await inTransaction(db, (trx) =>
+        trx('products').where({ id, company_id: companyId }).delete(),
+      )
+      if (deleted === 0) throw new NotFoundError('product', id)
+      await invalidate(cache, companyId, ['products', 'stocks', 'stock-movements'])
+      res.status(204).end()
+    }
+  }
+  return new ProductsController()
+}
+
+/** The product routes. */
+export function productRoutes(c: ReturnType<typeof productsController>): RouteSpec[] {
+  const tag = 'products'
+  return [
+    {
+      method: 'get',
+      path: '/api/products',
+      operationId: 'listProducts',
+      summary: 'List products (category and supplier names joined in)',
+      tag,
+      auth: 'api_key',
+      list: productList,
+      cacheTtl: '5m',
+      responses: { 200: 'A page of products' },
+      handler: (req, res) => c.list(req, res),
+    },
+    {
+      method: 'post',
+      path: '/api/products',
+      operationId: 'createProduct',
+      summary: 'Create a product',
+      tag,
+      auth: 'api_key',
+      body: createSchema,
+      idempotent: true,
+      responses: { 201: 'The created product', 409: 'The SKU is taken in this company' },
+      handler: (req, res) => c.create(req, res),
+    },
+    {
+      method: 'get',
+      path: '/api/products/:id',
+      operationId: 'getProduct',
+      summary: 'One product',
+      tag,
+      auth: 'api_key',
+      cacheTtl: '5m',
+      responses: { 200: 'The product', 404: 'No such product in this company' },
+      handler: (req, res) => c.detail(req, res),
+    },
+    {
+      method: 'patch',
+      path: '/api/products/:id',
+      operationId: 'updateProduct',
+      summary: 'Change a product',
+      tag,
+      auth: 'api_key',
+      body: updateSchema,
+      responses: { 200: 'The changed product', 404: 'No such product in this company' },
+      handler: (req, res) => c.update(req, res),
+    },
+    {
+      method: 'delete',
+      path: '/api/products/:id',
+      operationId: 'deleteProduct',
+      summary: 'Delete a product (its stocks and movements go with it)',
+      tag,
+      auth: 'api_key',
+      responses: {
+        204: 'Deleted',
+        404: 'No such product in this company',
+        409: 'Invoiced products cannot go',
+      },
+      handler: (req, res) => c.remove(req, res),
+    },
+  ]
+}

@@ -1,0 +1,128 @@
+import type { Request, Response } from 'express'
+import type { Knex } from 'knex'
+import { z } from 'zod'
+import { cachedReadFactory, PAGE_QUERY } from '../api/cached-read.js'
+import { idParam } from '../api/filters.js'
+import { type ListContext, sendList } from '../api/list-response.js'
+import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import { toInt, toIso } from '../db/values.js'
+import { NotFoundError } from '../errors.js'
+import { companyOf } from '../http/request-context.js'
+import { parseId } from '../http/validate.js'
+import type { AppDeps } from '../runtime-types.js'
+
+const filters = z.object({
+  product: idParam.optional(),
+  warehouse: idParam.optional(),
+  max_quantity: z.coerce.number().int().nonnegative().optional(),
+})
+type Filters = z.output<typeof filters>
+
+/** How `GET /api/stocks` pages (`cached`). */
+export const stockList: ListSpec = {
+  resource: 'stocks',
+  strategy: 'cached',
+  ordering: ['quantity', 'updated_at', 'id'],
+  defaultOrdering: ['-updated_at'],
+  filters,
+}
+
+/** Stock rows with the product (name, SKU) and warehouse (name) joined in: one query per page. */
+function stockQuery(db: Knex, companyId: number): Knex.QueryBuilder {
+  return db('stocks as st')
+    .join('products as p', 'p.id', 'st.product_id')
+    .join('warehouses as w', 'w.id', 'st.warehouse_id')
+    .where('st.company_id', companyId)
+    .select(
+      'st.id',
+      'st.product_id',
+      'p.name as product_name',
+      'p.sku as product_sku',
+      'st.warehouse_id',
+      'w.name as warehouse_name',
+      'st.quantity',
+      'st.updated_at',
+    )
+}
+
+/** A stock row as the API shows it. */
+export function serializeStock(r: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: toInt(r.id),
+    product_id: toInt(r.product_id),
+    product_name: r.product_name,
+    product_sku: r.product_sku,
+    warehouse_id: toInt(r.warehouse_id),
+    warehouse_name: r.warehouse_name,
+    quantity: toInt(r.quantity),
+    updated_at: toIso(r.updated_at),
+  }
+}
+
+/** Stocks: read-only (stock changes through movements), cached 3 minutes per company. */
+export function stocksController(deps: AppDeps, ctx: ListContext) {
+  const cachedRead = cachedReadFactory(deps.cache, deps.cacheEnabled !== false)
+  const { db } = deps
+
+  class StocksController {
+    @cachedRead({ resource: 'stocks', ttl: '3m', query: [...PAGE_QUERY, ...Object.keys(filters.shape)] })
+    async list(req: Request, res: Response): Promise<void> {
+      const companyId = companyOf(req)
+      await sendList<Filters>(
+        req,
+        res,
+        ctx,
+        stockList,
+        (f) => {
+          const q = stockQuery(db, companyId)
+          if (f.product !== undefined) q.where('st.product_id', f.product)
+          if (f.warehouse !== undefined) q.where('st.warehouse_id', f.warehouse)
+          if (f.max_quantity !== undefined) q.where('st.quantity', '<=', f.max_quantity)
+          return q
+        },
+        serializeStock,
+      )
+    }
+
+    @cachedRead({ resource: 'stocks', ttl: '3m', query: [] })
+    async detail(req: Request, res: Response): Promise<void> {
+      const id = parseId(req.params.id)
+      if (id === undefined) throw new NotFoundError('stock', String(req.params.id))
+      const row = (await stockQuery(db, companyOf(req)).where('st.id', id).first()) as
+        | Record<string, unknown>
+        | undefined
+      if (!row) throw new NotFoundError('stock', id)
+      res.json(serializeStock(row))
+    }
+  }
+  return new StocksController()
+}
+
+/** The stock routes (read-only). */
+export function stockRoutes(c: ReturnType<typeof stocksController>): RouteSpec[] {
+  return [
+    {
+      method: 'get',
+      path: '/api/stocks',
+      operationId: 'listStocks',
+      summary: 'List stock levels (product and warehouse joined in); change them with stock movements',
+      tag: 'stocks',
+      auth: 'api_key',
+      list: stockList,
+      cacheTtl: '3m',
+      responses: { 200: 'A page of stock rows' },
+      handler: (req, res) => c.list(req, res),
+    },
+    {
+      method: 'get',
+      path: '/api/stocks/:id',
+      operationId: 'getStock',
+      summary: 'One stock row',
+      tag: 'stocks',
+      auth: 'api_key',
+      cacheTtl: '3m',
+      responses: { 200: 'The stock row', 404: 'No such stock row in this company' },
+      handler: (req, res) => c.detail(req, res),
+    },
+  ]
+}

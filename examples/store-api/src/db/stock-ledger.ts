@@ -1,0 +1,70 @@
+import type { Knex } from 'knex'
+import { ConflictError } from '../errors.js'
+import { insertRow } from './insert-row.js'
+import { toInt } from './values.js'
+
+/** A stock movement kind: `in` adds, `out` takes, `adjust` adds a signed correction. */
+export type MovementType = 'in' | 'out' | 'adjust'
+
+/** One movement to apply (inside the caller's transaction). */
+export interface MovementInput {
+  readonly companyId: number
+  readonly productId: number
+  readonly warehouseId: number
+  readonly type: MovementType
+  /** Positive for `in`/`out`; signed, non-zero for `adjust`. */
+  readonly quantity: number
+  readonly reason: string | null
+  readonly userId?: number | null
+}
+
+/** What {@link applyMovement} did. */
+export interface AppliedMovement {
+  readonly movementId: number
+  readonly stockQuantity: number
+}
+
+function delta(m: MovementInput): number {
+  return m.type === 'out' ? -m.quantity : m.quantity
+}
+
+/**
+ * Applies one movement in `trx`: the stock changes by one atomic statement, and the movement is
+ * recorded only when it was accepted. A decrease is a conditional update
+ * (`… SET quantity = quantity - ? WHERE … AND quantity >= ?`), so concurrent `out`s can never take the
+ * stock below zero, whatever the isolation level; when it matches no row the movement is refused with
+ * `409 insufficient_stock` and the caller's transaction rolls back. The first increase on a product and
+ * warehouse creates the stock row (an upsert on the unique pair).
+ */
+export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Promise<AppliedMovement> {
+  const d = delta(m)
+  const now = new Date()
+  const pair = { company_id: m.companyId, product_id: m.productId, warehouse_id: m.warehouseId }
+  if (d >= 0) {
+    await trx('stocks')
+      .insert({ ...pair, quantity: d, updated_at: now })
+      .onConflict(['product_id', 'warehouse_id'])
+      .merge({ quantity: trx.raw('?? + ?', ['stocks.quantity', d]), updated_at: now })
+  } else {
+    const changed = await trx('stocks')
+      .where(pair)
+      .where('quantity', '>=', -d)
+      .update({ quantity: trx.raw('?? - ?', ['quantity', -d]), updated_at: now })
+    if (changed === 0) {
+      throw new ConflictError(
+        'insufficient_stock',
+        `not enough stock of product ${m.productId} in warehouse ${m.warehouseId} for ${-d}`,
+      )
+    }
+  }
+  const movementId = await insertRow(trx, 'stock_movements', {
+    ...pair,
+    type: m.type,
+    quantity: m.quantity,
+    reason: m.reason,
+    user_id: m.userId ?? null,
+    created_at: now,
+  })
+  const stock = (await trx('stocks').where(pair).first('quantity')) as { quantity: unknown } | undefined
+  return { movementId, stockQuantity: toInt(stock?.quantity ?? 0) }
+}

@@ -1,0 +1,56 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+import { classifyDbError } from '../db/db-errors.js'
+import { ApiError, ConflictError, UnavailableError } from '../errors.js'
+
+interface HttpishError {
+  status?: unknown
+  statusCode?: unknown
+  type?: unknown
+  code?: unknown
+  message?: unknown
+}
+
+/** Turns anything thrown into an {@link ApiError}: the service never answers 500 for bad input. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError
+  // body-parser's errors (Express 5's express.json)
+  if (e.type === 'entity.parse.failed')
+    return new ApiError(400, 'malformed_json', 'the request body is not valid JSON')
+  if (e.type === 'entity.too.large')
+    return new ApiError(413, 'payload_too_large', 'the request body exceeds 1 MiB')
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0
+  // typed errors of the packages (PaginationError and the like) carry their own code and status
+  if (status >= 400 && status < 500) {
+    const code = typeof e.code === 'string' ? e.code : 'bad_request'
+    return new ApiError(status, code, typeof e.message === 'string' ? e.message : code)
+  }
+  switch (classifyDbError(error)) {
+    case 'unique':
+      return new ConflictError('conflict', 'a row with the same unique value already exists')
+    case 'foreign_key':
+      return new ConflictError('conflict', 'the row is referenced by other rows, or references a missing one')
+    case 'check':
+      return new ConflictError('conflict', 'the change would break a database constraint')
+    case 'unavailable':
+      return new UnavailableError()
+    default:
+      return new ApiError(500, 'internal_error', 'internal error')
+  }
+}
+
+/** Express error handler: the contract's JSON body; 5xx details go to the log, never to the client. */
+export const errorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+  if (res.headersSent) {
+    next(error)
+    return
+  }
+  const api = toApiError(error)
+  if (api.status >= 500) res.err = error instanceof Error ? error : new Error(String(error))
+  res.status(api.status).json(api.toJSON())
+}
+
+/** Fallback for unmatched paths: `404 route_not_found` (distinct from a missing row's `not_found`). */
+export const routeNotFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'route_not_found', message: `no route ${req.method} ${req.path}` } })
+}

@@ -1,0 +1,65 @@
+import { prometheusMetrics } from '@hotpath/cache-kit/prometheus'
+import type { RequestHandler } from 'express'
+import type { Knex } from 'knex'
+import { Gauge, Histogram, type Registry } from 'prom-client'
+import type { Cache } from '../runtime-types.js'
+
+/** The service's Prometheus instruments, registered on one registry. */
+export interface ServiceMetrics {
+  readonly registry: Registry
+  /** Middleware observing each request's duration by route template, method and status. */
+  readonly observe: RequestHandler
+}
+
+interface TarnPool {
+  numUsed(): number
+  numFree(): number
+  numPendingAcquires(): number
+  max: number
+}
+
+function poolOf(db: Knex): TarnPool | undefined {
+  const pool = (db.client as { pool?: unknown }).pool
+  return typeof pool === 'object' && pool !== null && 'numUsed' in pool ? (pool as TarnPool) : undefined
+}
+
+/**
+ * Registers `http_request_duration_seconds{method,route,status}` (route = the template, never the
+ * raw URL, so cardinality stays bounded), the database pool gauges and cache-kit's cache metrics.
+ */
+export function createMetrics(registry: Registry, db: Knex, cache: Cache): ServiceMetrics {
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const pool = poolOf(db)
+      if (!pool) return
+      this.set({ state: 'used' }, pool.numUsed())
+      this.set({ state: 'free' }, pool.numFree())
+      this.set({ state: 'pending' }, pool.numPendingAcquires())
+      this.set({ state: 'max' }, pool.max)
+    },
+  })
+  prometheusMetrics(cache, registry)
+  const observe: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint()
+    res.on('finish', () => {
+      const route = typeof res.locals.route === 'string' ? res.locals.route : 'unmatched'
+      duration.observe(
+        { method: req.method, route, status: String(res.statusCode) },
+        Number(process.hrtime.bigint() - start) / 1e9,
+      )
+    })
+    next()
+  }
+  return { registry, observe }
+}

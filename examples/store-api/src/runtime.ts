@@ -1,0 +1,98 @@
+import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { Redis } from 'ioredis'
+import type { Knex } from 'knex'
+import { type Logger, pino } from 'pino'
+import type { Config } from './config.js'
+import { connectDatabase } from './db/connect.js'
+import type { AppDeps, Cache } from './runtime-types.js'
+
+/** The live resources of a running service: what {@link createApp} needs, and how to close it. */
+export interface Runtime {
+  readonly db: Knex
+  readonly cache: Cache
+  readonly redis: Redis | undefined
+  readonly logger: Logger
+  readonly deps: AppDeps
+  /** Closes the cache, Redis and the database pool (in that order). */
+  close(): Promise<void>
+}
+
+/** The service's logger: JSON lines, `authorization` and `cookie` headers redacted. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const options = {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["idempotency-key"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+  }
+  return destination ? pino(options, destination) : pino(options)
+}
+
+/**
+ * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis the
+ * cache has an in-process L1 tier whose entries other instances invalidate over the Redis bus.
+ */
+export async function openRuntime(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<Runtime> {
+  const db = connectDatabase(config.database)
+  let redis: Redis | undefined
+  if (config.redisUrl) {
+    // No offline queue and one retry: while Redis is down, commands fail fast and the cache fails open.
+    redis = new Redis(config.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 1000,
+    })
+    redis.on('error', () => {}) // reported through the cache's 'error' event
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(done, 2000)
+      redis?.once('ready', done)
+    })
+  }
+  const cache = new CacheManager({
+    store: redis ? redisStore({ client: redis }) : memoryStore(),
+    prefix: config.cachePrefix,
+    ttl: '5m',
+    ...(redis ? { l1: { maxEntries: 10_000 } } : {}),
+  })
+  let lastWarn = 0
+  cache.on('error', (e) => {
+    // Fail-open errors are counted by the cache (see /metrics); log at most one line per 5 s.
+    if (Date.now() - lastWarn < 5000) return
+    lastWarn = Date.now()
+    logger.warn({ err: (e as { error?: unknown }).error }, 'cache error (reads fall back to the database)')
+  })
+  await cache.ready()
+  const deps: AppDeps = {
+    db,
+    cache,
+    adminToken: config.adminToken,
+    cursorSecret: config.cursorSecret,
+    cacheEnabled: config.cacheEnabled,
+    logger,
+  }
+  return {
+    db,
+    cache,
+    redis,
+    logger,
+    deps,
+    async close() {
+      await cache.close()
+      if (redis) await redis.quit().catch(() => redis?.disconnect())
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { join } from 'node:path'
+import type { Knex } from 'knex'
+import { createApp } from './app.js'
+import type { Config } from './config.js'
+import { migrate } from './db/migrate.js'
+import { seed } from './db/seed.js'
+import { createApiKey, hashApiKey } from './http/api-keys.js'
+import { openRuntime, type Runtime } from './runtime.js'
+
+/** A listening service. */
+export interface RunningServer {
+  readonly url: string
+  readonly server: Server
+  readonly runtime: Runtime
+  /** Graceful stop: no new connections, in-flight requests finish, then pools close. */
+  stop(): Promise<void>
+}
+
+/** Demo data of the embedded mode: a few companies, thousands of products. */
+const DEMO = { companies: 3, productsPerCompany: 2000 }
+
+async function demoKey(db: Knex, home: string): Promise<string> {
+  const file = join(home, 'demo-api-key')
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim()
+    if (
+      await db('api_keys')
+        .where({ key_hash: hashApiKey(key) })
+        .whereNull('revoked_at')
+        .first('id')
+    )
+      return key
+  }
+  const first = (await db('companies').orderBy('id').first('id')) as { id: number } | undefined
+  if (!first) throw new Error('no company to make a demo key for')
+  const key = await createApiKey(db, Number(first.id), 'demo (embedded mode)')
+  writeFileSync(file, `${key}\n`, { mode: 0o600 })
+  return key
+}
+
+/**
+ * Starts the service for `config`: migrates, seeds demo data on an empty embedded database,
+ * listens, and stops gracefully on SIGTERM/SIGINT. Prints the URL (and, embedded, a demo API key).
+ */
+export async function serve(
+  config: Config,
+  print: (line: string) => void = console.log,
+): Promise<RunningServer> {
+  if (config.database.client === 'sqlite') mkdirSync(config.home, { recursive: true })
+  const runtime = await openRuntime(config)
+  const { db, logger } = runtime
+  await migrate(db)
+  let key: string | undefined
+  if (config.autoSeed) {
+    const { n } = (await db('companies').count({ n: '*' }).first()) as { n: number | string }
+    if (Number(n) === 0) {
+      print(
+        `store-api: seeding demo data (${DEMO.companies} companies × ${DEMO.productsPerCompany} products)…`,
+      )
+      await seed(db, DEMO)
+    }
+    key = await demoKey(db, config.home)
+  }
+  const publicUrl = `http://localhost:${config.port}`
+  const app = createApp(runtime.deps, { publicUrl })
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)))
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const url = `http://localhost:${port}`
+  print(`store-api listening on ${url}  (docs: ${url}/docs)`)
+  print(
+    `database: ${config.database.client}${config.database.client === 'sqlite' ? ` ${config.database.filename}` : ''}; cache: ${config.redisUrl ? 'redis + L1' : 'memory'}`,
+  )
+  if (key) print(`demo API key: ${key}\n  try: curl -H 'Authorization: Bearer ${key}' ${url}/api/products`)
+  if (config.adminTokenGenerated)
+    print(`admin token (this run only; set ADMIN_TOKEN to fix it): ${config.adminToken}`)
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down: finishing in-flight requests')
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        // Keep-alive clients that never send again must not hold the shutdown forever.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref()
+      })
+      await runtime.close()
+    })()
+    return stopping
+  }
+  const onSignal = () => {
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
+  return { url, server, runtime, stop }
+}

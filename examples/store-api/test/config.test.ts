@@ -1,0 +1,67 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+describe('loadConfig', () => {
+  it('with no environment: port 3000, SQLite under ./.hotpath, memory cache, generated admin token, auto seed', () => {
+    const c = loadConfig({}, '/srv/app')
+    expect(c.port).toBe(3000)
+    expect(c.database).toEqual({
+      client: 'sqlite',
+      filename: join('/srv/app/.hotpath', 'store.sqlite'),
+      embedded: true,
+    })
+    expect(c.redisUrl).toBeUndefined()
+    expect(c.adminTokenGenerated).toBe(true)
+    expect(c.adminToken.length).toBeGreaterThanOrEqual(16)
+    expect(c.autoSeed).toBe(true)
+    expect(c.cacheEnabled).toBe(true)
+  })
+
+  it('reads real servers from DATABASE_URL and REDIS_URL', () => {
+    const c = loadConfig(
+      {
+        DATABASE_URL: 'mysql://root@127.0.0.1:3306/store',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        ADMIN_TOKEN: 'a-very-long-admin-token',
+        PORT: '8080',
+        STORE_API_CACHE: 'off',
+      },
+      '/srv/app',
+    )
+    expect(c.database).toEqual({ client: 'mysql', url: 'mysql://root@127.0.0.1:3306/store' })
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(c.adminToken).toBe('a-very-long-admin-token')
+    expect(c.port).toBe(8080)
+    expect(c.autoSeed).toBe(false)
+    expect(c.cacheEnabled).toBe(false)
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db?schema=s1' }).database).toEqual({
+      client: 'postgres',
+      url: 'postgres://u@h/db?schema=s1',
+      schema: 's1',
+    })
+    expect(loadConfig({ DATABASE_URL: 'sqlite:data/x.sqlite' }, '/srv').database).toEqual({
+      client: 'sqlite',
+      filename: '/srv/data/x.sqlite',
+      embedded: false,
+    })
+  })
+
+  it('names every bad value at once', () => {
+    let error: unknown
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'oracle://x', REDIS_URL: 'http://r', ADMIN_TOKEN: 'short' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const issues = (error as ConfigError).issues
+    expect(issues).toHaveLength(4)
+    expect(issues.join('\n')).toMatch(/^PORT: .*"eighty"/m)
+    expect(issues.join('\n')).toMatch(/^DATABASE_URL: must start with mysql:\/\//m)
+    expect(issues.join('\n')).toMatch(/^REDIS_URL: must start with redis:\/\//m)
+    expect(issues.join('\n')).toMatch(/^ADMIN_TOKEN: must be at least 16 characters/m)
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root@host' })).toThrow(/database name/)
+  })
+})

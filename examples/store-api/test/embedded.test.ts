@@ -1,0 +1,13 @@
+import { describe } from 'vitest'
+import { opsSuite } from './support/ops-suite.js'
+import { resourcesSuite } from './support/resources-suite.js'
+import { useStack } from './support/stack.js'
+import { stockSuite } from './support/stock-suite.js'
+
+// The embedded default: SQLite file + memory cache.
+describe('sqlite + memory', () => {
+  const stack = useStack('sqlite+memory')
+  resourcesSuite(stack)
+  stockSuite(stack)
+  opsSuite(stack)
+})

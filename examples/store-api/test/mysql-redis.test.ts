@@ -1,0 +1,13 @@
+import { describe } from 'vitest'
+import { opsSuite } from './support/ops-suite.js'
+import { resourcesSuite } from './support/resources-suite.js'
+import { useStack } from './support/stack.js'
+import { stockSuite } from './support/stock-suite.js'
+
+// Real MariaDB + Redis (with an L1 tier and the invalidation bus).
+describe('mysql + redis', () => {
+  const stack = useStack('mysql+redis')
+  resourcesSuite(stack)
+  stockSuite(stack)
+  opsSuite(stack)
+})
