@@ -4,6 +4,7 @@ import { SchemaError } from './errors.js'
 import { insertRows } from './generator/insert-rows.js'
 import { Random } from './generator/random.js'
 import {
+  GENERATED_TABLES,
   type IdBase,
   invoiceRows,
   productRows,
@@ -65,20 +66,6 @@ export interface GenerateResult {
   readonly companyIds: readonly number[]
 }
 
-const ID_TABLES = [
-  'companies',
-  'shops',
-  'categories',
-  'suppliers',
-  'warehouses',
-  'users',
-  'products',
-  'stocks',
-  'stock_movements',
-  'invoices',
-  'invoice_lines',
-] as const satisfies readonly (keyof IdBase)[]
-
 function count(name: string, value: number | undefined, fallback: number, min = 0): number {
   const n = value ?? fallback
   if (!Number.isInteger(n) || n < min)
@@ -105,7 +92,7 @@ function resolveShape(o: GenerateOptions): Shape {
 
 async function idBase(knex: Knex): Promise<IdBase> {
   const entries = await Promise.all(
-    ID_TABLES.map(async (t) => {
+    GENERATED_TABLES.map(async (t) => {
       const row = (await knex(t).max({ m: 'id' }).first()) as { m: number | string | null } | undefined
       return [t, Number(row?.m ?? 0)] as const
     }),
@@ -142,7 +129,7 @@ export async function generateStoreData(knex: Knex, options: GenerateOptions = {
     const per = Math.max(1, Math.min(batchSize, Math.floor(d.maxBindings / columns)))
     for (let i = 0; i < batch.length; i += per) {
       const slice = batch.slice(i, i + per)
-      await insertRows(knex, table, slice)
+      await insertRows(knex, d, table, slice)
       rows[table] = (rows[table] ?? 0) + slice.length
       done += slice.length
       options.onProgress?.({ table, done, total: Math.max(total, done) })
@@ -195,7 +182,7 @@ export async function generateStoreData(knex: Knex, options: GenerateOptions = {
   await insert('invoices', invoices)
   await insert('invoice_lines', lines)
 
-  for (const table of ID_TABLES) if (rows[table]) await d.syncIdSequence(knex, table)
+  for (const table of GENERATED_TABLES) if (rows[table]) await d.syncIdSequence(knex, table)
   return {
     rows,
     companyIds: Array.from({ length: shape.companies }, (_, c) => base.companies + 1 + c),

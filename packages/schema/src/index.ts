@@ -8,6 +8,7 @@ export {
 export {
   type CreateIndexResult,
   createIndex,
+  createIndexes,
   type DropIndexSpec,
   dropIndex,
   type IndexSpec,

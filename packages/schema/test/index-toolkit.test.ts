@@ -1,4 +1,12 @@
-import { createIndex, dropIndex, indexName, listIndexes, SchemaError, storeMigrations } from '@hotpath/schema'
+import {
+  createIndex,
+  createIndexes,
+  dropIndex,
+  indexName,
+  listIndexes,
+  SchemaError,
+  storeMigrations,
+} from '@hotpath/schema'
 import { DIALECTS, useDatabase } from '@hotpath/test-services'
 import { beforeAll, describe, expect, it } from 'vitest'
 
@@ -96,6 +104,22 @@ describe.each(DIALECTS)('index toolkit on %s', (dialect) => {
     } else {
       expect((await inTrx).created).toBe(true)
     }
+  })
+
+  it('builds several indexes in one call, skipping those already there', async () => {
+    const specs = [
+      { table: 'gadgets', columns: ['code', 'id'] },
+      { table: 'gadgets', columns: ['rank', 'code'] },
+      { table: 'gadgets', columns: ['shop', 'rank', 'id'] },
+    ]
+    expect(await createIndexes(db.knex, specs)).toEqual([
+      { name: 'gadgets_code_id_index', created: true },
+      { name: 'gadgets_rank_code_index', created: true },
+      { name: 'gadgets_shop_rank_id_index', created: false },
+    ])
+    expect((await createIndexes(db.knex, specs)).map((r) => r.created)).toEqual([false, false, false])
+    const names = (await listIndexes(db.knex, 'gadgets')).map((i) => i.name)
+    expect(names).toEqual(expect.arrayContaining(['gadgets_code_id_index', 'gadgets_rank_code_index']))
   })
 
   it('marks the index migration as running outside a transaction', async () => {

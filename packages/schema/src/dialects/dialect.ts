@@ -42,6 +42,11 @@ export interface SqlDialect {
   listIndexes(knex: Knex, table: string): Promise<IndexInfo[]>
   /** The statement that builds an index online where the database can. */
   createIndexSql(knex: Knex, spec: ResolvedIndexSpec): Knex.Raw
+  /**
+   * One statement that builds several indexes of one table in a single pass over it, where the
+   * database can (MySQL: one ALTER TABLE, one scan of the clustered index). Absent: one by one.
+   */
+  readonly createIndexesSql?: (knex: Knex, table: string, specs: readonly ResolvedIndexSpec[]) => Knex.Raw
   /** The statement that drops an index online where the database can. */
   dropIndexSql(knex: Knex, table: string, name: string, online: boolean): Knex.Raw
   /** True when building online needs the caller to be outside a transaction (PostgreSQL). */
@@ -50,6 +55,11 @@ export interface SqlDialect {
   explain(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[]): Promise<DialectPlan>
   /** True for the error a database raises when an index cannot go because a foreign key needs it (MySQL). */
   isIndexNeededByForeignKey(error: unknown): boolean
+  /**
+   * Renders a value as an SQL literal, for dialects where building the text beats binding
+   * (MySQL: its driver would interpolate client-side anyway). Absent: bind parameters.
+   */
+  readonly literal?: (value: string | number | boolean | Date | null) => string
   /** Most bound parameters one statement may carry (multi-row inserts are cut to fit). */
   readonly maxBindings: number
   /** After rows were inserted with explicit ids, moves the id generator past them (PostgreSQL sequences). */

@@ -1,5 +1,32 @@
+import type { Knex } from 'knex'
 import type { DialectPlan, ResolvedIndexSpec, SqlDialect } from './dialect.js'
 import { groupIndexRows } from './group-index-rows.js'
+
+// The characters MySQL string literals must escape (as mysql2's own escaper does).
+const ESCAPE = /[\0\b\t\n\r\x1a"'\\]/g
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  '"': '\\"',
+  "'": "\\'",
+  '\\': '\\\\',
+}
+
+// ALTER TABLE … ADD/DROP INDEX takes ALGORITHM/LOCK on both MySQL and MariaDB (MariaDB's DROP
+// INDEX does not), and builds all the listed indexes in one scan of the table.
+function addIndexes(knex: Knex, table: string, specs: readonly ResolvedIndexSpec[]): Knex.Raw {
+  const bindings: string[] = [table]
+  const adds = specs.map((spec) => {
+    bindings.push(spec.name, ...spec.columns)
+    return `add ${spec.unique ? 'unique ' : ''}index ?? (${spec.columns.map(() => '??').join(', ')})`
+  })
+  const online = specs.every((s) => s.online) ? ', algorithm=inplace, lock=none' : ''
+  return knex.raw(`alter table ?? ${adds.join(', ')}${online}`, bindings)
+}
 
 interface ExplainRow {
   table: string | null
@@ -41,16 +68,8 @@ export const mysql: SqlDialect = {
     )
   },
 
-  // ALTER TABLE … ADD/DROP INDEX takes ALGORITHM/LOCK on both MySQL and MariaDB (MariaDB's DROP INDEX does not).
-  createIndexSql(knex, spec: ResolvedIndexSpec) {
-    const cols = spec.columns.map(() => '??').join(', ')
-    const online = spec.online ? ', algorithm=inplace, lock=none' : ''
-    return knex.raw(`alter table ?? add ${spec.unique ? 'unique ' : ''}index ?? (${cols})${online}`, [
-      spec.table,
-      spec.name,
-      ...spec.columns,
-    ])
-  },
+  createIndexSql: (knex, spec) => addIndexes(knex, spec.table, [spec]),
+  createIndexesSql: addIndexes,
 
   dropIndexSql(knex, table, name, online) {
     return knex.raw(`alter table ?? drop index ??${online ? ', algorithm=inplace, lock=none' : ''}`, [
@@ -77,6 +96,14 @@ export const mysql: SqlDialect = {
 
   // ER_DROP_INDEX_FK: InnoDB needs some index starting with each foreign key's columns.
   isIndexNeededByForeignKey: (error) => (error as { errno?: number } | null)?.errno === 1553,
+  literal: (value) => {
+    if (value === null) return 'NULL'
+    if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'NULL'
+    if (typeof value === 'boolean') return value ? '1' : '0'
+    if (value instanceof Date) return `'${value.toISOString().slice(0, 23).replace('T', ' ')}'`
+    return `'${value.replace(ESCAPE, (ch) => ESCAPES[ch] ?? ch)}'`
+  },
+
   // mysql2 interpolates placeholders client-side: the limit is max_allowed_packet, not a count.
   maxBindings: 1_000_000,
   // AUTO_INCREMENT moves past explicit ids by itself.

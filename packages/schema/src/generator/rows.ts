@@ -1,4 +1,4 @@
-import { INVOICE_STATUSES, INVOICE_TYPES } from '../tables.js'
+import { INVOICE_STATUSES, INVOICE_TYPES, STORE_TABLES, type StoreTable } from '../tables.js'
 import type { Random } from './random.js'
 import { ADJECTIVES, CATEGORY_NAMES, CITIES, MATERIALS, NOUNS, PEOPLE } from './words.js'
 
@@ -20,20 +20,15 @@ export interface Shape {
 }
 
 /** First id of each table minus one: generated ids are `base + 1 + n`, so they are known before insert. */
-export type IdBase = Record<
-  | 'companies'
-  | 'shops'
-  | 'categories'
-  | 'suppliers'
-  | 'warehouses'
-  | 'users'
-  | 'products'
-  | 'stocks'
-  | 'stock_movements'
-  | 'invoices'
-  | 'invoice_lines',
-  number
->
+export type IdBase = Record<GeneratedTable, number>
+
+/** The tables the generator writes (all but the API's own bookkeeping tables). */
+export type GeneratedTable = Exclude<StoreTable, 'api_keys' | 'idempotency_keys'>
+
+/** {@link GeneratedTable}s in creation order. */
+export const GENERATED_TABLES = STORE_TABLES.filter(
+  (t): t is GeneratedTable => t !== 'api_keys' && t !== 'idempotency_keys',
+)
 
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { createIndex, dropIndex } from '../create-index.js'
+import { createIndexes, dropIndex } from '../create-index.js'
 import { dialectOf } from '../dialects/index.js'
 import { REDUNDANT_INDEXES, STORE_INDEXES } from '../store-indexes.js'
 
@@ -11,7 +11,7 @@ import { REDUNDANT_INDEXES, STORE_INDEXES } from '../store-indexes.js'
 export const storeIndexesMigration: Knex.Migration & { config: { transaction: boolean } } = {
   config: { transaction: false },
   async up(knex) {
-    for (const { table, columns } of STORE_INDEXES) await createIndex(knex, { table, columns })
+    await createIndexes(knex, STORE_INDEXES)
     for (const { table, columns } of REDUNDANT_INDEXES) await dropIndex(knex, { table, columns })
   },
   async down(knex) {

@@ -8,6 +8,13 @@ function companyId(t: Table): void {
   t.integer('company_id').unsigned().notNullable().references('id').inTable('companies')
 }
 
+/** The company, product and warehouse a stock row or a movement belongs to. */
+function productAtWarehouse(t: Table): void {
+  companyId(t)
+  t.integer('product_id').unsigned().notNullable().references('id').inTable('products').onDelete('CASCADE')
+  t.integer('warehouse_id').unsigned().notNullable().references('id').inTable('warehouses')
+}
+
 /**
  * Migration 1: the store's thirteen tables with their keys, NOT NULLs, unique constraints and checks.
  * Secondary indexes come in the next migration, as the report added them to existing tables.
@@ -75,14 +82,7 @@ export const storeTablesMigration: Knex.Migration = {
     })
     await knex.schema.createTable('stocks', (t) => {
       t.increments('id')
-      companyId(t)
-      t.integer('product_id')
-        .unsigned()
-        .notNullable()
-        .references('id')
-        .inTable('products')
-        .onDelete('CASCADE')
-      t.integer('warehouse_id').unsigned().notNullable().references('id').inTable('warehouses')
+      productAtWarehouse(t)
       t.integer('quantity').notNullable().defaultTo(0)
       ts(t, 'updated_at').notNullable()
       t.unique(['product_id', 'warehouse_id'], { indexName: 'stocks_product_id_warehouse_id_unique' })
@@ -90,14 +90,7 @@ export const storeTablesMigration: Knex.Migration = {
     })
     await knex.schema.createTable('stock_movements', (t) => {
       t.increments('id')
-      companyId(t)
-      t.integer('product_id')
-        .unsigned()
-        .notNullable()
-        .references('id')
-        .inTable('products')
-        .onDelete('CASCADE')
-      t.integer('warehouse_id').unsigned().notNullable().references('id').inTable('warehouses')
+      productAtWarehouse(t)
       t.enu('type', [...MOVEMENT_TYPES]).notNullable()
       t.integer('quantity').notNullable()
       t.string('reason', 255).nullable()
