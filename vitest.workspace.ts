@@ -11,6 +11,10 @@ const alias = [
     find: /^@hotpath\/cache-kit\/prometheus$/,
     replacement: here('./packages/cache-kit/src/prometheus/index.ts'),
   },
+  {
+    find: /^@hotpath\/cache-kit\/test-suite$/,
+    replacement: here('./packages/cache-kit/src/test-suite/index.ts'),
+  },
   { find: /^@hotpath\/cache-kit$/, replacement: here('./packages/cache-kit/src/index.ts') },
   { find: /^@hotpath\/paginate$/, replacement: here('./packages/paginate/src/index.ts') },
   { find: /^@hotpath\/schema$/, replacement: here('./packages/schema/src/index.ts') },

@@ -12,6 +12,10 @@ import { libraryVersions, printTable, type Row, run } from './measure.ts'
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000)
 const TAGGED = 1000
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const keepBest = (row: Row, name: string, v: number) => {
+  row.values[name] = Math.max(row.values[name] ?? 0, v)
+}
 const ns = `hpbench:${process.pid}`
 const product = {
   id: 42,
@@ -25,7 +29,9 @@ const product = {
 const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
 const redisFor: Redis[] = [client]
 const newRedis = () => {
-  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  // Auto-pipelining batches concurrent commands into one socket write, as node-redis (used by
+  // cacheable via @keyv/redis) does by default.
+  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true })
   redisFor.push(r)
   return r
 }
@@ -111,6 +117,8 @@ async function main(): Promise<void> {
   await client.ping()
   const rows: Row[] = []
 
+  // Rounds interleave the libraries and keep each one's best, so a burst of load elsewhere on the
+  // machine does not decide a comparison.
   // 1. L1 hit: every library with an in-process tier in front of Redis; the key is warm.
   const withL1 = libs(true)
   await connected()
@@ -118,49 +126,50 @@ async function main(): Promise<void> {
   for (const [name, lib] of withL1) {
     await lib.set('warm', product, ['t'])
     if (!same(await lib.get('warm'), product)) throw new Error(`${name}: warm key not readable`)
-    r1.values[name] = await run(() => lib.get('warm'), { ops: 200_000, concurrency: 1 })
   }
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [name, lib] of withL1)
+      keepBest(r1, name, await run(() => lib.get('warm'), { ops: 100_000, concurrency: 1 }))
   rows.push(r1)
 
   // 2. L2 hit: no in-process tier, so each read is a Redis round trip (hotpath: tags included).
   const noL1 = libs(false)
   await connected()
+  for (const [name, lib] of noL1) {
+    await lib.set('warm', product, ['t1', 't2'])
+    if (!same(await lib.get('warm'), product)) throw new Error(`${name}: warm key not readable`)
+  }
   for (const concurrency of [1, 32]) {
     const r: Row = {
       scenario: `L2 (Redis) hit, tagged, concurrency ${concurrency}`,
       unit: 'ops/s',
       values: {},
     }
-    for (const [name, lib] of noL1) {
-      await lib.set('warm', product, ['t1', 't2'])
-      if (!same(await lib.get('warm'), product)) throw new Error(`${name}: warm key not readable`)
-      r.values[name] = await run(() => lib.get('warm'), {
-        ops: concurrency === 1 ? 10_000 : 40_000,
-        concurrency,
-      })
-    }
+    const ops = concurrency === 1 ? 5_000 : 20_000
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [name, lib] of noL1)
+        keepBest(r, name, await run(() => lib.get('warm'), { ops, concurrency }))
     rows.push(r)
   }
 
   // 3. getOrSet miss with coalescing: 50 concurrent callers on a cold key, loader takes ~1 ms.
   const r3: Row = { scenario: 'getOrSet miss, 50 callers/key', unit: 'keys/s', values: {}, notes: {} }
-  for (const [name, lib] of noL1) {
-    let n = 0
-    let loads = 0
-    const load = async () => {
-      loads++
-      await new Promise((r) => setTimeout(r, 1))
-      return product
-    }
-    r3.values[name] = await run(
-      async () => {
-        const key = `miss:${n++}`
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [name, lib] of noL1) {
+      let n = 0
+      let loads = 0
+      const load = async () => {
+        loads++
+        await new Promise((r) => setTimeout(r, 1))
+        return product
+      }
+      const miss = async () => {
+        const key = `miss:${round}:${n++}`
         await Promise.all(Array.from({ length: 50 }, () => lib.getOrSet(key, load)))
-      },
-      { ops: 400, concurrency: 1 },
-    )
-    r3.notes![name] = `${(loads / n).toFixed(2)} loads/key`
-  }
+      }
+      keepBest(r3, name, await run(miss, { ops: 200, concurrency: 1 }))
+      r3.notes![name] = `${(loads / n).toFixed(2)} loads/key`
+    }
   rows.push(r3)
 
   // 4. Tag invalidation: 1k entries tagged 'hot' among ENTRIES. One op = invalidate the tag, then

@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', express: 'src/express/index.ts', prometheus: 'src/prometheus/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    express: 'src/express/index.ts',
+    prometheus: 'src/prometheus/index.ts',
+    'test-suite': 'src/test-suite/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

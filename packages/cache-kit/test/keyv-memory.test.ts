@@ -1,6 +1,6 @@
 import { keyvStore } from '@hotpath/cache-kit'
+import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import Keyv from 'keyv'
-import { storeBehaviour } from './suite/store-behaviour.js'
 
 let n = 0
 storeBehaviour('keyv in-memory', {

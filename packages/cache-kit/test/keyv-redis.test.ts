@@ -1,9 +1,9 @@
 import { keyvStore } from '@hotpath/cache-kit'
+import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { useRedis } from '@hotpath/test-services'
 import { createKeyv } from '@keyv/redis'
 import type Keyv from 'keyv'
 import { afterAll, beforeAll } from 'vitest'
-import { storeBehaviour } from './suite/store-behaviour.js'
 
 const redis = useRedis()
 let keyv: Keyv

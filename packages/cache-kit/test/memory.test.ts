@@ -1,5 +1,5 @@
 import { memoryStore } from '@hotpath/cache-kit'
-import { storeBehaviour } from './suite/store-behaviour.js'
+import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 
 let n = 0
 storeBehaviour('memory', { store: () => memoryStore(), prefix: () => `m${++n}` })

@@ -1,6 +1,6 @@
 import { redisStore } from '@hotpath/cache-kit'
+import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { useRedisCluster } from '@hotpath/test-services'
-import { storeBehaviour } from './suite/store-behaviour.js'
 
 const cluster = useRedisCluster()
 let n = 0

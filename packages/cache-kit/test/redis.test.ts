@@ -1,6 +1,6 @@
 import { redisStore } from '@hotpath/cache-kit'
+import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { useRedis } from '@hotpath/test-services'
-import { storeBehaviour } from './suite/store-behaviour.js'
 
 const redis = useRedis()
 let n = 0

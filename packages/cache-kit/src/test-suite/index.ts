@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
-import { CacheManager, type CacheManagerOptions, type CacheStore } from '@hotpath/cache-kit'
 import { describe, expect, it } from 'vitest'
+import { CacheManager, type CacheManagerOptions, type CacheStore } from '../index.js'
 
 /** How the suite gets a store: a fresh (or shared) store and a key prefix unique to the calling test. */
 export interface SuiteTarget {
@@ -12,7 +12,16 @@ export interface SuiteTarget {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** The behavioural suite every store must pass; run by one test file per store. */
+/**
+ * The behavioural suite every store must pass (Vitest): round trips, bytes, gzip and both codecs,
+ * ttl and grace, tags, patterns with glob characters, single-flight, loader errors, corrupt and
+ * oversized values. Prove your own store with it:
+ *
+ * @example
+ * import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
+ * let n = 0
+ * storeBehaviour('my store', { store: () => myStore(), prefix: () => `t${++n}` })
+ */
 export function storeBehaviour(name: string, target: SuiteTarget): void {
   describe(`${name}: cache behaviour`, () => {
     const make = (extra: CacheManagerOptions = {}) => {
