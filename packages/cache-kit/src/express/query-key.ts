@@ -22,22 +22,23 @@ const EMPTY: NormalisedQuery = { key: '', dropped: undefined }
 export function normaliseQuery(query: unknown, allow: ReadonlySet<string> | undefined): NormalisedQuery {
   if (query === null || typeof query !== 'object') return EMPTY
   const record = query as Record<string, unknown>
-  const names = Object.keys(record)
-  if (names.length === 0) return EMPTY
+  let kept: string[]
   let dropped: string[] | undefined
-  let kept = names
   if (allow) {
+    // Walk the (short) allow-list rather than sorting every name the client sent.
     kept = []
-    for (const name of names) {
-      if (allow.has(name)) kept.push(name)
-      else if (dropped) dropped.push(name)
-      else dropped = [name]
-    }
+    for (const name of allow) if (Object.hasOwn(record, name)) kept.push(name)
+    let total = 0
+    for (const name in record) if (Object.hasOwn(record, name)) total++
+    if (total > kept.length) dropped = Object.keys(record).filter((n) => !allow.has(n))
+  } else {
+    kept = Object.keys(record)
   }
-  kept.sort()
+  if (kept.length === 0) return dropped ? { key: '', dropped } : EMPTY
+  if (kept.length > 1) kept.sort()
   const parts: string[] = []
   for (const name of kept) appendValue(parts, encodeURIComponent(name), record[name])
-  return { key: parts.join('&'), dropped }
+  return { key: parts.length === 1 ? (parts[0] as string) : parts.join('&'), dropped }
 }
 
 /** The query without the dropped names: what the handler sees with `unknownQuery: 'ignore'`. */
