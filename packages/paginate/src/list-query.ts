@@ -92,7 +92,8 @@ export function describeQuery(query: Knex.QueryBuilder, options: CommonOptions):
   }
 }
 
-function bindingReplacer(_key: string, value: unknown): unknown {
+/** JSON replacer for query bindings (bigint and bytes). */
+export function bindingReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex')
   return value

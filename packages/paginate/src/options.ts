@@ -44,6 +44,11 @@ export interface OptimizedOptions extends CommonOptions {
 export interface CachedOptions extends CommonOptions {
   strategy: 'cached'
   cache: PaginationCache
+  /**
+   * Cache the page's rows too, under the rows query's SQL and bindings, with the count's tags. Rows come
+   * back as the cache stores them (through JSON in cache-kit: a `Date` becomes an ISO string). Default false.
+   */
+  cacheRows?: boolean
   deferredJoin?: boolean
 }
 

@@ -36,31 +36,28 @@ export function within(
 }
 
 /**
- * Fetches one window of rows. With a deferred join the OFFSET walks only the index (the inner query
- * selects the unique key; LEFT JOINs to lookup tables whose columns it does not use are dropped by
- * MariaDB, PostgreSQL and SQLite), and only the page's rows are joined back for their columns.
+ * Builds the query for one window of rows. With a deferred join the OFFSET walks only the index (the
+ * inner query selects the unique key, without `lookups`), and only the page's rows are joined back
+ * for their columns.
  */
-export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row[]> {
+export function rowsQuery(list: ListQuery, w: RowWindow): Knex.QueryBuilder {
   if (!w.deferredJoin || w.offset === 0) {
-    const q = orderBy(list, within(list, withLookups(list, list.base.clone()), w.where), w.terms).limit(
-      w.limit,
-    )
+    const q = orderBy(list, within(list, withLookups(list, list.base.clone()), w.where), w.terms)
+    q.limit(w.limit)
     if (w.offset > 0) q.offset(w.offset)
-    return checkNulls(list, (await q) as Row[])
+    return q
   }
   const keys = orderBy(list, within(list, list.base.clone().clearSelect(), w.where), w.terms)
     .select({ __hp_pk: list.unique })
     .limit(w.limit)
     .offset(w.offset)
-  const rows = orderBy(
-    list,
-    withLookups(
-      list,
-      list.base.clone().clearWhere().join(keys.as('__hp_page'), list.unique, '__hp_page.__hp_pk'),
-    ),
-    w.terms,
-  )
-  return checkNulls(list, (await rows) as Row[])
+  const joined = list.base.clone().clearWhere().join(keys.as('__hp_page'), list.unique, '__hp_page.__hp_pk')
+  return orderBy(list, withLookups(list, joined), w.terms)
+}
+
+/** Runs {@link rowsQuery}; a NULL in an undeclared sort column is refused. */
+export async function fetchRows<Row>(list: ListQuery, w: RowWindow): Promise<Row[]> {
+  return checkNulls(list, (await rowsQuery(list, w)) as Row[])
 }
 
 function withLookups(list: ListQuery, qb: Knex.QueryBuilder): Knex.QueryBuilder {
@@ -69,7 +66,7 @@ function withLookups(list: ListQuery, qb: Knex.QueryBuilder): Knex.QueryBuilder 
 }
 
 /** A NULL in a sort column not declared `nullable` would sort differently per database: refuse it (500). */
-function checkNulls<Row>(list: ListQuery, rows: Row[]): Row[] {
+export function checkNulls<Row>(list: ListQuery, rows: Row[]): Row[] {
   for (const t of list.terms) {
     if (t.nullable) continue
     for (const row of rows) {

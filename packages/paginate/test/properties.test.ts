@@ -234,6 +234,31 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(cache.loads).toBe(3)
   })
 
+  it('cacheRows serves the page from the cache until a tag invalidation', async () => {
+    await knex('items').insert(makeItems(3, () => 5, 8))
+    const cache = new MapCache()
+    const page = async () =>
+      ids([
+        await paginate(knex('items').where('tenant', 5), {
+          strategy: 'cached',
+          params: params({ ordering: '-id' }),
+          cache,
+          cacheRows: true,
+          cacheTags: ['tenant:5'],
+        }),
+      ])
+    const before = await page()
+    expect(before).toHaveLength(3)
+    const [added] = (await knex('items').insert(
+      makeItems(1, () => 5, 9),
+      ['id'],
+    )) as Array<number | { id: number }>
+    const addedId = typeof added === 'object' ? added.id : added
+    expect(await page()).toEqual(before)
+    cache.invalidateTags(['tenant:5'])
+    expect(await page()).toEqual([Number(addedId), ...before])
+  })
+
   describe('bad input', () => {
     const fast = (query: Knex.QueryBuilder, p: PageParams, secret = SECRET) =>
       paginate(query, { strategy: 'fast', params: p, nullable: ['score'], cursorSecret: secret })

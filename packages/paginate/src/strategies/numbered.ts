@@ -4,7 +4,7 @@ import { pageUrl } from '../links.js'
 import type { ListQuery } from '../list-query.js'
 import type { CommonOptions } from '../options.js'
 import { NumberedPage } from '../page.js'
-import { fetchRows } from '../rows.js'
+import { fetchRows, type RowWindow } from '../rows.js'
 
 /** The page number a numbered strategy serves; a cursor belongs to `fast` and is refused. */
 export function pageNumber(options: CommonOptions): number {
@@ -21,7 +21,12 @@ export function offsetRows<Row>(
   size: number,
   deferredJoin: boolean,
 ): Promise<Row[]> {
-  return fetchRows<Row>(list, { terms: list.terms, offset: (page - 1) * size, limit: size + 1, deferredJoin })
+  return fetchRows<Row>(list, offsetWindow(list, page, size, deferredJoin))
+}
+
+/** The window of page `page`, plus one row. */
+export function offsetWindow(list: ListQuery, page: number, size: number, deferredJoin: boolean): RowWindow {
+  return { terms: list.terms, offset: (page - 1) * size, limit: size + 1, deferredJoin }
 }
 
 /** Awaits count and rows together and builds the page; past the end is `invalid_page` (404). */

@@ -1,9 +1,10 @@
 import { cacheEntryOptions, cacheKey } from '../cache-keys.js'
 import { exactCount } from '../count.js'
-import type { ListQuery } from '../list-query.js'
+import { bindingReplacer, type ListQuery } from '../list-query.js'
 import type { CachedOptions, OptimizedOptions } from '../options.js'
 import type { NumberedPage } from '../page.js'
-import { numberedPage, offsetRows, pageNumber } from './numbered.js'
+import { checkNulls, fetchRows, type RowWindow, rowsQuery } from '../rows.js'
+import { numberedPage, offsetRows, offsetWindow, pageNumber } from './numbered.js'
 
 /** `optimized`: exact COUNT and the page's rows (deferred join) in parallel. */
 export function optimizedPage<Row>(list: ListQuery, options: OptimizedOptions): Promise<NumberedPage<Row>> {
@@ -13,7 +14,10 @@ export function optimizedPage<Row>(list: ListQuery, options: OptimizedOptions): 
   return numberedPage(options, page, count, rows)
 }
 
-/** `cached`: as `optimized`, the COUNT read through `options.cache`, tagged so a write can drop it. */
+/**
+ * `cached`: as `optimized`, the COUNT read through `options.cache`, tagged so a write can drop it;
+ * with `cacheRows`, the page's rows too (they come back as the cache stores them: JSON values).
+ */
 export function cachedPage<Row>(list: ListQuery, options: CachedOptions): Promise<NumberedPage<Row>> {
   const page = pageNumber(options)
   const count = options.cache
@@ -26,6 +30,22 @@ export function cachedPage<Row>(list: ListQuery, options: CachedOptions): Promis
           : await exactCount(list)
       return { count, estimate: false }
     })
-  const rows = offsetRows<Row>(list, page, options.params.pageSize, options.deferredJoin ?? true)
+  const deferred = options.deferredJoin ?? true
+  const rows = options.cacheRows
+    ? cachedRows<Row>(list, options, offsetWindow(list, page, options.params.pageSize, deferred))
+    : offsetRows<Row>(list, page, options.params.pageSize, deferred)
   return numberedPage(options, page, count, rows)
+}
+
+/** The page's rows through the cache, keyed by the rows query's own SQL and bindings (lookups included). */
+async function cachedRows<Row>(list: ListQuery, options: CachedOptions, w: RowWindow): Promise<Row[]> {
+  const q = rowsQuery(list, w)
+  const sql = q.toSQL()
+  const key = cacheKey(list, 'rows', sql.sql, JSON.stringify(sql.bindings, bindingReplacer))
+  const stored = await options.cache.getOrSet(
+    key,
+    async () => checkNulls(list, (await q) as Row[]),
+    cacheEntryOptions(list, options),
+  )
+  return Array.isArray(stored) ? (stored as Row[]) : fetchRows<Row>(list, w)
 }
