@@ -4,6 +4,7 @@ import { DEFAULTS } from './defaults.js'
 import type { SqlDialect } from './dialects/dialect.js'
 import { pickDialect } from './dialects/pick.js'
 import { PaginationError } from './errors.js'
+import { nullableColumns } from './nullability.js'
 import type { CommonOptions } from './options.js'
 import { formatOrdering, withTiebreaker } from './ordering.js'
 
@@ -44,10 +45,14 @@ interface BuilderInternals {
   _statements?: Array<{ grouping?: string }>
 }
 
-/** Resolves table, ordering and fingerprint of `query`; a query without a plain table throws `invalid_option`. */
-export function describeQuery(query: Knex.QueryBuilder, options: CommonOptions): ListQuery {
+/**
+ * Resolves table, ordering and fingerprint of `query`; a query without a plain table throws
+ * `invalid_option`. A sort column is nullable when the `nullable` option names it or, for the base
+ * table's own columns, when the schema says so.
+ */
+export async function describeQuery(query: Knex.QueryBuilder, options: CommonOptions): Promise<ListQuery> {
   const unique = options.unique ?? DEFAULTS.unique
-  const nullable = options.nullable ?? []
+  const declared = options.nullable ?? []
   // Knex keeps the FROM table and the statement list on these fields; they have been stable since knex 0.x.
   const internals = query as unknown as BuilderInternals
   const from = internals._single?.table
@@ -63,11 +68,14 @@ export function describeQuery(query: Knex.QueryBuilder, options: CommonOptions):
   const base = query.clone().clearOrder().clear('limit').clear('offset')
   if (!internals._statements?.some((s) => s.grouping === 'columns')) base.select(`${alias}.*`)
   const full = withTiebreaker(options.params.ordering, unique)
+  const client = query.client
+  const detected = await nullableColumns(client, table)
+  const own = (column: string) => (column.startsWith(`${alias}.`) ? column.slice(alias.length + 1) : column)
   const terms = full.map((t) => ({
     column: qualify(t.column),
     key: t.column.slice(t.column.lastIndexOf('.') + 1),
     direction: t.direction,
-    nullable: t.column !== unique && nullable.includes(t.column),
+    nullable: t.column !== unique && (declared.includes(t.column) || detected.has(own(t.column))),
   }))
   const skeleton = base.clone().clearSelect().toSQL()
   const fingerprint = createHash('sha256')
@@ -76,7 +84,6 @@ export function describeQuery(query: Knex.QueryBuilder, options: CommonOptions):
     .update(JSON.stringify(skeleton.bindings, bindingReplacer))
     .digest('base64url')
     .slice(0, 22)
-  const client = query.client
   return {
     base,
     client,

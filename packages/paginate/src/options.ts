@@ -8,7 +8,11 @@ export interface CommonOptions {
   params: PageParams
   /** The unique, non-NULL tiebreaker column appended to every ordering. Default `'id'`. */
   unique?: string
-  /** Sort columns that may hold NULL (NULL sorts smallest on every database); others must be NOT NULL. */
+  /**
+   * Sort columns that may hold NULL (NULL sorts smallest on every database). The base table's nullable
+   * columns are also read from the schema (once per knex instance); name here the columns of joined
+   * tables or of views.
+   */
   nullable?: readonly string[]
   /**
    * The index keyset seeks use (e.g. one on `(company_id, created_at, id)`). MySQL/MariaDB only: sent as

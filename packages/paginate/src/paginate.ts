@@ -27,7 +27,7 @@ export function paginate<Row = Record<string, unknown>>(
   options: PaginateOptions,
 ): Promise<Page<Row>>
 export async function paginate<Row>(query: Knex.QueryBuilder, options: PaginateOptions): Promise<Page<Row>> {
-  const list = describeQuery(query, options)
+  const list = await describeQuery(query, options)
   switch (options.strategy) {
     case 'optimized':
       return optimizedPage<Row>(list, options)
