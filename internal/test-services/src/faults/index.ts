@@ -7,3 +7,8 @@ export {
   type ProcessSpec,
   startProcessService,
 } from './process-service.js'
+export {
+  type ReplicatedCluster,
+  type ReplicatedClusterOptions,
+  startReplicatedCluster,
+} from './replicated-cluster.js'

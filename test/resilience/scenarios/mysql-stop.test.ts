@@ -1,0 +1,83 @@
+import { expect, it } from 'vitest'
+import { CatalogWorkload, interleave } from '../support/catalog-workload.js'
+import { LOAD } from '../support/durations.js'
+import { reportFault } from '../support/fault-report.js'
+import { runWithFault } from '../support/fault-run.js'
+import { send } from '../support/http-client.js'
+import { sample } from '../support/observe.js'
+import { useStack } from '../support/stack.js'
+
+const stack = useStack({ redis: {}, privateMariaDb: true, tenants: 2, products: 40 })
+
+/** The contract's answer while the database is down. */
+const DB_DOWN = new Map([[503, 'database_unavailable']])
+
+it('MySQL killed: cached reads answer, the rest 503 with the contract body, the process recovers, no 201 is lost', async () => {
+  const maria = stack.mariaDb
+  if (!maria) throw new Error('no private MariaDB')
+  const t0 = performance.now()
+  // 503 is acceptable while the database is down, and until the first request after it succeeds.
+  let healedAt = Number.POSITIVE_INFINITY
+  let recoveredAt = Number.POSITIVE_INFINITY
+  const allowed = () => (performance.now() - t0 < recoveredAt ? DB_DOWN : new Map<number, string>())
+  const work = new CatalogWorkload(stack.tenants[0]!, { hot: 5, writeRatio: 0.1, allowed })
+  // A read-only tenant: no write invalidates its cached pages, so they can answer during the outage.
+  const readOnly = new CatalogWorkload(stack.tenants[1]!, { hot: 0, writeRatio: 0, allowed }, 2)
+  const next = interleave(work.next, readOnly.next)
+  const ready = sample(
+    t0,
+    200,
+    async () => (await send(stack.origin, { path: '/ready', timeoutMs: 8000 })).status,
+  )
+  const run = await runWithFault({
+    origin: stack.origin,
+    t0,
+    next: () => {
+      const op = next()
+      const check = op.check
+      return {
+        ...op,
+        check: async (res) => {
+          const now = performance.now() - t0
+          if (now > healedAt && res.status >= 200 && res.status < 300 && op.req.method)
+            recoveredAt = Math.min(recoveredAt, now)
+          return check?.(res)
+        },
+      }
+    },
+    inject: () => maria.kill(),
+    heal: async () => {
+      await maria.start()
+      healedAt = performance.now() - t0
+    },
+  })
+  await ready.stop()
+  const inWindow = run.load.records.filter((r) => r.start >= run.window.start + 500 && r.end < run.window.end)
+  const cachedAnswers = inWindow.filter((r) => r.status === 200 && r.xCache === 'HIT').length
+  const readyDuring = ready.samples.filter((s) => s.t > run.window.start + 500 && s.t < run.window.end)
+  const verdict = reportFault({
+    id: 'mysql-stop',
+    title: `MySQL (MariaDB) killed for ${LOAD.faultMs / 1000} s under load, then restarted`,
+    run,
+    lost: await work.lostWrites(stack.db),
+    recoveryMs: Number.isFinite(recoveredAt) ? recoveredAt - run.window.end : undefined,
+    expectedFiveXx: (r) => r.status === 503 && r.start < recoveredAt,
+    actual: {
+      cachedReadsAnsweredDuringOutage: cachedAnswers > 0,
+      readyWas503DuringOutage: readyDuring.length > 0 && readyDuring.every((s) => s.value === 503),
+      readyIs200After: ready.samples.at(-1)?.value === 200,
+      recoveredWithoutRestart: Number.isFinite(recoveredAt) && stack.instances[0]!.alive(),
+    },
+    expected: {
+      cachedReadsAnsweredDuringOutage: true,
+      readyWas503DuringOutage: true,
+      readyIs200After: true,
+      recoveredWithoutRestart: true,
+    },
+    notes: [
+      `during the outage: ${cachedAnswers} cached 200s, ${inWindow.filter((r) => r.status === 503).length} × 503`,
+      'recovery: ms from the restarted MariaDB answering to the first successful write',
+    ],
+  })
+  expect(verdict.actual, verdict.message).toEqual(verdict.expected)
+})

@@ -1,0 +1,83 @@
+import { expect, it } from 'vitest'
+import { CatalogWorkload, interleave } from '../support/catalog-workload.js'
+import { LOAD } from '../support/durations.js'
+import { bodyOf, send } from '../support/http-client.js'
+import { type LoadOp, runLoad, serverErrors } from '../support/load.js'
+import { recordResult } from '../support/results.js'
+import { useStack } from '../support/stack.js'
+import { BASE_PRICE } from '../support/tenant.js'
+
+const stack = useStack({ redis: {}, instances: 2, tenants: 1, products: 40 })
+
+it('a write on instance A is visible to the very next read on instance B (violations: 0)', async () => {
+  const [a, b] = stack.instances
+  if (!a || !b) throw new Error('two instances expected')
+  const tenant = stack.tenants[0]!
+  // Background: the standard mix read from B (keeps B's cache warm) with writes sent to A; the
+  // probe takes turns with it on the same hot products, so both judge every price they see.
+  const mix = new CatalogWorkload(tenant, { hot: 12, writeRatio: 0.1, writeOrigin: a.origin }, 3)
+  let pairs = 0
+  const violations: string[] = []
+  const probe = (): LoadOp => {
+    const claim = mix.claimPriceWrite()
+    if (!claim) return mix.next()
+    return {
+      kind: 'write-A-then-read-B',
+      origin: a.origin,
+      req: {
+        method: 'PATCH',
+        path: `/api/products/${claim.id}`,
+        headers: tenant.auth,
+        json: { sale_price: (BASE_PRICE + claim.version).toFixed(2) },
+      },
+      check: async (res) => {
+        claim.done(res.status === 200)
+        if (res.status !== 200) return `write answered ${res.status}`
+        pairs++
+        const detail = await send(b.origin, { path: `/api/products/${claim.id}`, headers: tenant.auth })
+        const seen = Number((bodyOf(detail) as { sale_price?: unknown } | undefined)?.sale_price) - BASE_PRICE
+        if (seen >= claim.version) return undefined
+        const msg = `B read version ${seen} (${detail.status} ${String(detail.headers['x-cache'])}) after A acknowledged ${claim.version}`
+        if (violations.length < 20) violations.push(`product ${claim.id}: ${msg}`)
+        return msg
+      },
+    }
+  }
+  const durationMs = 2 * LOAD.phaseMs + LOAD.faultMs
+  const t0 = performance.now()
+  const load = await runLoad({
+    origin: b.origin,
+    rate: LOAD.rate,
+    concurrency: LOAD.concurrency,
+    durationMs,
+    maxRequests: Math.ceil((LOAD.rate * durationMs) / 1000),
+    t0,
+    next: interleave(probe, mix.next, mix.next),
+  })
+  const lost = await mix.lostWrites(stack.db)
+  const actual = {
+    fiveXx: serverErrors(load.records),
+    readAfterWriteViolations: violations.length,
+    otherWrongResponses: load.wrong - violations.length,
+    lostWrites: lost.lost,
+  }
+  const expected = { fiveXx: 0, readAfterWriteViolations: 0, otherWrongResponses: 0, lostWrites: 0 }
+  recordResult({
+    id: 'two-instances',
+    group: 'fault',
+    title: 'Two instances behind one Redis: write on A, next read on B',
+    requests: load.sent + pairs,
+    fiveXx: actual.fiveXx,
+    wrong: load.wrong,
+    lostWrites: lost.lost,
+    recoveryMs: null,
+    actual,
+    expected,
+    notes: [
+      `${pairs} acknowledged writes on A each followed by a read on B; X-Cache ${JSON.stringify(load.byXCache)}`,
+      ...violations.slice(0, 5),
+      ...load.violations.slice(0, 5),
+    ],
+  })
+  expect(actual, [...violations, ...load.violations, ...lost.details].join('\n')).toEqual(expected)
+})

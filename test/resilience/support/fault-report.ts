@@ -1,0 +1,76 @@
+import { CACHE_TIMEOUT_MS } from './durations.js'
+import type { FaultRun } from './fault-run.js'
+import { type RequestRecord, serverErrors } from './load.js'
+import { recordResult } from './results.js'
+
+/**
+ * The slowest a request may be while the cache is broken: a request may wait on the cache a few
+ * times (API key lookup, response read, lease, write), each bounded by the cache timeout; the rest
+ * is the handler's own time on a loaded 2-core machine. Generous on purpose: without the timeout
+ * and fail-open, a request would hang until the 10 s client timeout.
+ */
+export const SLOW_BOUND_MS = 4 * CACHE_TIMEOUT_MS + 1000
+
+/** Requests sent while the fault was in place that took longer than `bound` ms. */
+export function slowInWindow(run: FaultRun, bound = SLOW_BOUND_MS): RequestRecord[] {
+  return run.load.records.filter(
+    (r) => r.start >= run.window.start && r.start < run.window.end && r.end - r.start > bound,
+  )
+}
+
+/** What one fault scenario counted, ready for `expect(actual).toEqual(expected)`. */
+export interface FaultVerdict {
+  readonly actual: Record<string, unknown>
+  readonly expected: Record<string, unknown>
+  /** Violations and lost writes, for the assertion message. */
+  readonly message: string
+}
+
+/** Options of {@link reportFault}. */
+export interface FaultReport {
+  readonly id: string
+  readonly title: string
+  readonly run: FaultRun
+  readonly lost: { lost: number; details: string[] }
+  readonly recoveryMs: number | undefined
+  /** 5xx the scenario expects (a database outage answers 503); these are not counted. */
+  readonly expectedFiveXx?: (r: RequestRecord) => boolean
+  /** Figures of this scenario besides 5xx, wrong responses and lost writes. */
+  readonly actual: Record<string, unknown>
+  readonly expected: Record<string, unknown>
+  readonly notes?: readonly string[]
+}
+
+/** Counts the standard figures of a fault run, writes the result file and returns the verdict. */
+export function reportFault(o: FaultReport): FaultVerdict {
+  const { records } = o.run.load
+  const unexpected = o.expectedFiveXx ? records.filter((r) => !o.expectedFiveXx?.(r)) : records
+  const actual = {
+    fiveXx: serverErrors(unexpected),
+    wrong: o.run.load.wrong,
+    lostWrites: o.lost.lost,
+    ...o.actual,
+  }
+  const expected = { fiveXx: 0, wrong: 0, lostWrites: 0, ...o.expected }
+  const slowest = Math.max(0, ...records.map((r) => r.end - r.start))
+  recordResult({
+    id: o.id,
+    group: 'fault',
+    title: o.title,
+    requests: o.run.load.sent,
+    fiveXx: actual.fiveXx,
+    wrong: actual.wrong,
+    lostWrites: actual.lostWrites,
+    recoveryMs: o.recoveryMs === undefined ? null : Math.round(o.recoveryMs),
+    actual,
+    expected,
+    notes: [
+      `statuses ${JSON.stringify(o.run.load.byStatus)}; X-Cache ${JSON.stringify(o.run.load.byXCache)}`,
+      `fault ${Math.round(o.run.window.start)}–${Math.round(o.run.window.end)} ms; slowest request ${Math.round(slowest)} ms`,
+      ...(o.notes ?? []),
+      ...o.run.load.violations.slice(0, 5),
+      ...o.lost.details.slice(0, 5),
+    ],
+  })
+  return { actual, expected, message: [...o.run.load.violations, ...o.lost.details].join('\n') }
+}
