@@ -29,9 +29,7 @@ const product = {
 const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
 const redisFor: Redis[] = [client]
 const newRedis = () => {
-  // Auto-pipelining batches concurrent commands into one socket write, as node-redis (used by
-  // cacheable via @keyv/redis) does by default.
-  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true })
+  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
   redisFor.push(r)
   return r
 }

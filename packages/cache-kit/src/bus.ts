@@ -37,6 +37,10 @@ export async function startBus(
     onStop: (stop: () => Promise<void>) => void
     onEvent: (e: CacheEvents['invalidate']) => void
     onError: (e: CacheError) => void
+    /** Tags another process invalidated (the manager forgets their cached versions). */
+    onTags?: (tags: readonly string[]) => void
+    /** The subscriber reconnected: anything cached in process may have missed invalidations. */
+    onResync?: () => void
   },
 ): Promise<void> {
   const handle = (text: string) => {
@@ -47,6 +51,7 @@ export async function startBus(
       hooks.onEvent({ kind: 'keys', keys: m.k, count, source: 'bus' })
     }
     if (strings(m.t)) {
+      hooks.onTags?.(m.t)
       const count = l1.evictTags(m.t)
       hooks.onEvent({ kind: 'tags', tags: m.t, count, source: 'bus' })
     }
@@ -57,7 +62,11 @@ export async function startBus(
   }
   try {
     // After a reconnect this process may have missed invalidations: drop the whole L1.
-    hooks.onStop(await store.subscribe!(channel, handle, () => l1.clear()))
+    const resync = () => {
+      l1.clear()
+      hooks.onResync?.()
+    }
+    hooks.onStop(await store.subscribe!(channel, handle, resync))
   } catch (err) {
     hooks.onError(
       err instanceof CacheError ? err : new CacheError('store_error', 'bus subscribe failed', { cause: err }),

@@ -1,6 +1,7 @@
 import { type DecodedEntry, decodeEntry } from './entry-codec.js'
 import { CacheError } from './errors.js'
 import { escapeGlob } from './glob.js'
+import { Lru } from './lru.js'
 import type { ResolvedOptions } from './options.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
 import { tierStats } from './stats.js'
@@ -29,6 +30,15 @@ export class L2Tier {
   readonly channel: string
   private readonly keyPrefix: string
   private readonly tagPrefix: string
+  /**
+   * Where the store cannot read tag versions with the entry (Cluster, Keyv) and a bus tells this
+   * process about other processes' invalidations, known versions are kept here so a tagged hit
+   * still costs one round trip. Bounded like L1; dropped per tag by the bus, whole on a resync.
+   */
+  private readonly versions: Lru<string> | undefined
+  private readonly versionTtl: number
+  /** Bumped by every forget: a version fetched across a forget is not cached (it may predate it). */
+  private epoch = 0
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -40,6 +50,35 @@ export class L2Tier {
     this.tagPrefix = `${o.prefix}#t:`
     this.channel = `${o.prefix}#bus`
     this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, report)
+    const cacheVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
+    this.versions = cacheVersions ? new Lru(Math.max(1000, o.l1!.maxEntries)) : undefined
+    // Belt and braces against a lost bus message: no cached version outlives a minute.
+    this.versionTtl = Math.min(o.l1?.ttl ?? 0, 60_000)
+  }
+
+  /** Forgets cached versions of `tags` (they were just invalidated). */
+  forgetTags(tags: readonly string[]): void {
+    this.epoch++
+    if (this.versions) for (const t of tags) this.versions.delete(t)
+  }
+
+  /** Forgets every cached version (the bus may have missed invalidations). */
+  forgetAllTags(): void {
+    this.epoch++
+    this.versions?.clear()
+  }
+
+  private knownVersions(tags: readonly string[]): string[] | undefined {
+    const cache = this.versions
+    if (!cache) return undefined
+    const now = Date.now()
+    const out: string[] = []
+    for (const t of tags) {
+      const v = cache.get(t, now)
+      if (v === undefined) return undefined
+      out.push(v)
+    }
+    return out
   }
 
   lockKey(key: string): string {
@@ -86,10 +125,8 @@ export class L2Tier {
     const now = Date.now()
     if (now >= env.graceUntil) return undefined
     if (env.tags.length) {
-      versions ??= await this.tagVersions(
-        env.tags.map((t) => t.name),
-        failOpen,
-      )
+      const names = env.tags.map((t) => t.name)
+      versions ??= this.knownVersions(names) ?? (await this.tagVersions(names, failOpen))
       if (!versions) return FAILED
       for (let i = 0; i < env.tags.length; i++) if (versions[i] !== env.tags[i]?.version) return undefined
     }
@@ -97,15 +134,21 @@ export class L2Tier {
   }
 
   /** Current versions of `tags` (`'0'` when never invalidated); `undefined` when the store failed. */
-  tagVersions(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
-    if (tags.length === 0) return Promise.resolve([])
-    return this.guard.call(
+  async tagVersions(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+    if (tags.length === 0) return []
+    const epoch = this.epoch
+    const v = await this.guard.call(
       'tagVersions',
       undefined,
       () => this.store.tagVersions(tags.map((t) => this.tagPrefix + t)),
       failOpen,
       undefined,
     )
+    if (v && this.versions && epoch === this.epoch) {
+      const until = Date.now() + this.versionTtl
+      for (let i = 0; i < tags.length; i++) this.versions.set(tags[i] as string, v[i] as string, until)
+    }
+    return v
   }
 
   async write(key: string, bytes: Uint8Array, ttlMs: number, tags: readonly string[], failOpen: boolean) {
@@ -127,16 +170,22 @@ export class L2Tier {
     return n
   }
 
-  invalidateTags(tags: readonly string[], failOpen: boolean): Promise<number> {
+  async invalidateTags(tags: readonly string[], failOpen: boolean): Promise<number> {
+    this.forgetTags(tags)
     const versions = tags.map((t) => this.tagPrefix + t)
     const counters = this.counterKeys(tags)
-    return this.guard.call(
-      'invalidateTags',
-      undefined,
-      () => this.store.invalidateTags(versions, counters),
-      failOpen,
-      0,
-    )
+    try {
+      return await this.guard.call(
+        'invalidateTags',
+        undefined,
+        () => this.store.invalidateTags(versions, counters),
+        failOpen,
+        0,
+      )
+    } finally {
+      // Again once bumped: a read that fetched the old version meanwhile must not keep it.
+      this.forgetTags(tags)
+    }
   }
 
   /** SCANs `escape(prefix):glob` and deletes what it finds, batch by batch; each step has its own timeout. */

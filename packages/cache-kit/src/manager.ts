@@ -334,7 +334,16 @@ export class CacheManager extends CacheEmitter {
       if (!(first && busy)) {
         const got = await this.l2.acquire(key, token, lock.ttl)
         if (got === undefined) return {}
-        if (got) return { token }
+        if (got) {
+          // The previous holder may have written the entry and let go between our read and this
+          // acquire: look once more before loading a second time.
+          const entry = await this.l2.read(key, true)
+          if (entry && entry !== FAILED && 'envelope' in entry && !entry.stale) {
+            this.track(this.l2.release(key, token))
+            return { entry }
+          }
+          return { token }
+        }
       }
       await new Promise((r) => setTimeout(r, pause))
       pause = Math.min(pause * 2, 50)
@@ -374,6 +383,8 @@ export class CacheManager extends CacheEmitter {
       },
       onEvent: (e) => this.emit('invalidate', e),
       onError: (error) => this.emit('error', { error, operation: 'subscribe' }),
+      onTags: (tags) => this.l2.forgetTags(tags),
+      onResync: () => this.l2.forgetAllTags(),
     })
   }
 }

@@ -1,4 +1,4 @@
-import { type CacheEvents, CacheManager, redisStore } from '@hotpath/cache-kit'
+import { type CacheEvents, CacheManager, type CacheStore, redisStore } from '@hotpath/cache-kit'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import type { Cluster, Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
@@ -34,13 +34,18 @@ describe.each([
     }
     const [a, b] = [await make(), await make()]
     await Promise.all([a.ready(), b.ready()])
-    return { a, b }
+    // Writes from a manager without L1 publish nothing, so no bus message can arrive late and
+    // race the reads that follow.
+    const client = connect()
+    await client.ping()
+    const seed = new CacheManager({ store: redisStore({ client }), prefix: p, timeout: '2s' })
+    return { a, b, seed }
   }
 
   it('a bus drops the other process L1 copy on set, delete, tags and pattern', async () => {
-    const { a, b } = await pair()
-    await a.set('k', 1, { tags: ['t'] })
-    await a.set('products:1', 'p1')
+    const { a, b, seed } = await pair()
+    await seed.set('k', 1, { tags: ['t'] })
+    await seed.set('products:1', 'p1')
     expect(await b.get('k')).toBe(1)
     expect(await b.get('k')).toBe(1)
     expect(b.stats().l1?.hits).toBe(1)
@@ -61,7 +66,7 @@ describe.each([
     expect(await seen).toMatchObject({ pattern: 'products:*', count: 1 })
     expect(await b.get('products:1')).toBeUndefined()
 
-    await a.set('d', 'x')
+    await seed.set('d', 'x')
     expect(await b.get('d')).toBe('x')
     seen = nextBusEvent(b, 'keys')
     await a.delete('d')
@@ -84,6 +89,53 @@ describe.each([
     ])
     expect(calls).toBe(1)
     for (const v of all) expect(v).toEqual({ shared: true })
+    await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe('redis cluster with l1 and bus: tag versions kept in process', () => {
+  it('a tagged L2 hit costs one store call once the versions are known, and the bus keeps them right', async () => {
+    const p = `${cluster.prefix}v${++n}`
+    const ready = async () => {
+      const c = cluster.connect()
+      await c.ping()
+      return c
+    }
+    const base = redisStore({ client: await ready() })
+    const calls = { get: 0, tagVersions: 0 }
+    // Counts the calls that reach the real cluster; every one is still a real command.
+    const counted: CacheStore = {
+      ...base,
+      get: (k) => {
+        calls.get++
+        return base.get(k)
+      },
+      tagVersions: (k) => {
+        calls.tagVersions++
+        return base.tagVersions(k)
+      },
+    }
+    const a = new CacheManager({
+      store: redisStore({ client: await ready() }),
+      prefix: p,
+      timeout: '2s',
+      l1: {},
+    })
+    const b = new CacheManager({ store: counted, prefix: p, timeout: '2s', l1: { maxEntries: 1 } })
+    await Promise.all([a.ready(), b.ready()])
+    const seed = new CacheManager({ store: redisStore({ client: await ready() }), prefix: p, timeout: '2s' })
+    await seed.set('k', 'v', { tags: ['t1', 't2'] })
+    await seed.set('other', 'o')
+    expect(await b.get('k')).toBe('v') // versions unknown yet: entry + versions
+    expect(calls).toEqual({ get: 1, tagVersions: 1 })
+    expect(await b.get('other')).toBe('o') // evicts 'k' from b's one-entry L1
+    expect(await b.get('k')).toBe('v')
+    expect(calls).toEqual({ get: 3, tagVersions: 1 })
+    const seen = nextBusEvent(b, 'tags')
+    await a.invalidateTags(['t2'])
+    await seen
+    expect(await b.get('k')).toBeUndefined()
+    expect(calls).toEqual({ get: 4, tagVersions: 2 })
     await Promise.all([a.close(), b.close()])
   })
 })
