@@ -1,4 +1,11 @@
-import { listIndexes, REPORT_INDEXES, STORE_COLUMNS, STORE_TABLES, storeMigrations } from '@hotpath/schema'
+import {
+  createIndex,
+  listIndexes,
+  REPORT_INDEXES,
+  STORE_COLUMNS,
+  STORE_TABLES,
+  storeMigrations,
+} from '@hotpath/schema'
 import { DIALECTS, useDatabase } from '@hotpath/test-services'
 import { describe, expect, it } from 'vitest'
 
@@ -25,11 +32,14 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
 
   it('enforces the unique constraints, NOT NULLs and the non-negative stock', async () => {
     const k = db.knex
-    const [company] = await k('companies').insert({ name: 'Acme', email: 'a@acme.test' }, ['id'])
-    const companyId = Number(typeof company === 'object' ? company.id : company)
+    // Insert, then read the id back by a unique key: MySQL has no RETURNING.
+    const idOf = async (table: string, where: Record<string, unknown>) =>
+      Number((await k(table).where(where).first('id'))?.id)
+    await k('companies').insert({ name: 'Acme', email: 'a@acme.test' })
+    const companyId = await idOf('companies', { email: 'a@acme.test' })
     await expect(k('companies').insert({ name: 'Other', email: 'a@acme.test' })).rejects.toThrow()
-    const [wh] = await k('warehouses').insert({ company_id: companyId, name: 'W', city: 'Lyon' }, ['id'])
-    const warehouseId = Number(typeof wh === 'object' ? wh.id : wh)
+    await k('warehouses').insert({ company_id: companyId, name: 'W', city: 'Lyon' })
+    const warehouseId = await idOf('warehouses', { company_id: companyId })
     const product = {
       company_id: companyId,
       name: 'P',
@@ -37,8 +47,8 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
       sale_price: '10.50',
       cost_price: '7.25',
     }
-    const [p] = await k('products').insert(product, ['id'])
-    const productId = Number(typeof p === 'object' ? p.id : p)
+    await k('products').insert(product)
+    const productId = await idOf('products', { company_id: companyId, sku: 'SKU-1' })
     await expect(k('products').insert(product)).rejects.toThrow()
     await expect(k('products').insert({ ...product, sku: 'SKU-2', name: null })).rejects.toThrow()
     const stock = { company_id: companyId, product_id: productId, warehouse_id: warehouseId, quantity: 3 }
@@ -56,6 +66,17 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
     await migration.up(db.knex)
     await migration.up(db.knex)
     expect(await listIndexes(db.knex, 'products')).toEqual(before)
+  })
+
+  it('drops the single-column indexes a composite makes redundant, when an older schema has them', async () => {
+    await createIndex(db.knex, { table: 'products', columns: ['company_id'], online: false })
+    await createIndex(db.knex, { table: 'stock_movements', columns: ['product_id'], online: false })
+    const migration = await storeMigrations().getMigration('20260101000002_store_indexes')
+    await migration.up(db.knex)
+    const names = async (t: string) => (await listIndexes(db.knex, t)).map((i) => i.name)
+    expect(await names('products')).not.toContain('products_company_id_index')
+    expect(await names('stock_movements')).not.toContain('stock_movements_product_id_index')
+    expect(await names('products')).toContain('products_company_id_created_at_id_index')
   })
 
   it('has every index of the report in the catalog (as an index starting with its columns)', async () => {
