@@ -5,7 +5,8 @@
 
 /**
  * GET the entry, then GET the current version of every tag named in its envelope (see
- * `envelope.ts` for the layout): a hit with tags costs one round trip. Returns `{ bytes, v1, v2… }`.
+ * `envelope.ts` for the layout): a hit with tags costs one round trip. Returns `{ bytes, v1, v2… }`,
+ * or the bytes alone when there is no tag to check.
  * On a miss with KEYS[2] given, also tries to take that lease (SET NX PX): returns 1 when taken,
  * 0 when another process holds it, so a `getOrSet` miss needs no separate lease round trip.
  * KEYS[1] entry key, KEYS[2] optional lease key; ARGV[1] tag key prefix, ARGV[2] token, ARGV[3] lease ms.
@@ -19,18 +20,19 @@ if not v then
   end
   return nil
 end
-local out = { v }
-if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return out end
+if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return v end
 local n = string.byte(v, 4)
+if n == 0 then return v end
+local out = { v }
 local pos = 29
 for i = 1, n do
   local hi, lo = string.byte(v, pos, pos + 1)
-  if not lo then return { v } end
+  if not lo then return v end
   local len = hi * 256 + lo
   local name = string.sub(v, pos + 2, pos + 1 + len)
   pos = pos + 2 + len
   local vlen = string.byte(v, pos)
-  if not vlen then return { v } end
+  if not vlen then return v end
   pos = pos + 1 + vlen
   out[#out + 1] = redis.call('GET', ARGV[1] .. name) or '0'
 end

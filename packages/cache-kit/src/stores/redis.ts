@@ -30,7 +30,7 @@ function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
 }
 
 type Scripted = {
-  hotpathReadBuffer(...args: (string | number)[]): Promise<Buffer[] | number | null>
+  hotpathReadBuffer(...args: (string | number)[]): Promise<Buffer | Buffer[] | number | null>
   hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
   hotpathInvalidate(...args: (string | number)[]): Promise<number>
   hotpathRelease(key: string, token: string): Promise<number>
@@ -176,6 +176,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         ? await scripted.hotpathReadBuffer(2, key, lease.key, tagPrefix, lease.token, px(lease.ttlMs))
         : await scripted.hotpathReadBuffer(1, key, tagPrefix)
       if (typeof out === 'number') return { leased: out === 1 }
+      if (Buffer.isBuffer(out)) return { bytes: out, versions: [] }
       const bytes = out?.[0]
       if (!out || !bytes) return undefined
       return { bytes, versions: out.slice(1).map((b) => b.toString()) }
