@@ -3,6 +3,7 @@ import type { DialectPlan, ResolvedIndexSpec, SqlDialect } from './dialect.js'
 import { groupIndexRows } from './group-index-rows.js'
 
 // The characters MySQL string literals must escape (as mysql2's own escaper does).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and Ctrl-Z are exactly what must be escaped
 const ESCAPE = /[\0\b\t\n\r\x1a"'\\]/g
 const ESCAPES: Record<string, string> = {
   '\0': '\\0',
