@@ -196,6 +196,13 @@ export class Capture {
         this.flights.inflated,
         identity,
       )
+    } catch (err) {
+      // Whatever went wrong, the client still gets an answer: the handler's own bytes if we have them.
+      this.policy.onError(err)
+      if (!this.res.headersSent) {
+        if (identity) this.res.end(identity)
+        else this.res.writeHead(502).end()
+      } else if (!this.res.writableEnded) this.res.end()
     } finally {
       cb?.()
     }

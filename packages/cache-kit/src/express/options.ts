@@ -1,9 +1,6 @@
 import type { Request } from 'express'
-import { parseDuration } from '../duration.js'
+import { type Duration, parseDuration } from '../duration.js'
 import { CacheResponseError } from './errors.js'
-
-/** A duration: ms as a number, or `'250ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
-export type HttpDuration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
 
 /** What a write invalidates: tag names, or tags and key globs. */
 export type InvalidationTargets =
@@ -18,7 +15,7 @@ export type InvalidationSpec =
 /** Options of {@link cacheResponse}. Defaults are resolved once, when the middleware is created. */
 export interface CacheResponseOptions {
   /** How long a stored response is fresh. Required. */
-  ttl: HttpDuration
+  ttl: Duration
   /**
    * The tenant or user part of the key. Required unless `public: true`. Returning `undefined`,
    * `null` or `''` skips the cache for that request (`X-Cache: BYPASS`): never shared by accident.
@@ -36,7 +33,7 @@ export interface CacheResponseOptions {
   /** What to do with a parameter outside `query`. Default `'ignore'`. */
   unknownQuery?: 'ignore' | 'reject'
   /** After `ttl`, how long a stale response may still be served (`X-Cache: STALE`). Default none. */
-  grace?: HttpDuration
+  grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
   vary?: readonly string[]
   /** Response headers stored besides Content-Type, Content-Language, Link, Location, ETag. */

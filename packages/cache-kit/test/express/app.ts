@@ -112,6 +112,16 @@ export function buildApp(cache: CacheManager): TestApp {
       res.status(201).json({ created: req.body.name })
     },
   )
+  // The decorator-style option: the same policy object handles the write.
+  app.post(
+    '/api/products/via-policy',
+    cacheResponse(cache, { ...scoped, invalidates: (req) => [`products:${tenantOf(req)}`] }),
+    (req, res) => {
+      const tenant = tenantOf(req) ?? 'none'
+      versions.set(tenant, (versions.get(tenant) ?? 0) + 1)
+      res.status(201).json({ ok: true })
+    },
+  )
   app.post('/api/products/explicit', async (req, res) => {
     const tenant = tenantOf(req) ?? 'none'
     versions.set(tenant, (versions.get(tenant) ?? 0) + 1)

@@ -331,6 +331,16 @@ export function describeResponseCache(name: string, makeCache: () => CacheManage
       expect((await http.get('/api/products', B)).header('x-cache')).toBe('HIT')
     })
 
+    it('invalidates through the `invalidates` option of a cacheResponse policy', async () => {
+      await http.get('/api/products', A)
+      await http.get('/api/products', B)
+      expect((await http.send('POST', '/api/products/via-policy', A)).status).toBe(201)
+      const after = await http.get('/api/products', A)
+      expect(after.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(after.body)).version).toBe(t.versions.get('acme'))
+      expect((await http.get('/api/products', B)).header('x-cache')).toBe('HIT')
+    })
+
     it('a failed write invalidates nothing', async () => {
       await http.get('/api/products', A)
       const failed = await http.send(
