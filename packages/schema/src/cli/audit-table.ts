@@ -10,7 +10,7 @@ export function formatAuditTable(report: AuditReport): string {
       ? r.plan.indexes.join(', ')
       : r.plan.scannedTables.length
         ? `scan: ${r.plan.scannedTables.join(', ')}`
-        : '(no table read: no matching row)',
+        : '(no table read)',
     r.plan.rowsEstimate === null ? '-' : String(r.plan.rowsEstimate),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
