@@ -1,6 +1,4 @@
 export { type PaginationCache, paginationTag } from './cache.js'
-export type { CursorDirection } from './cursor.js'
-export type { DialectName } from './dialects/dialect.js'
 export { PaginationError, type PaginationErrorCode, type PaginationErrorStatus } from './errors.js'
 export type {
   CachedOptions,
@@ -23,4 +21,3 @@ export {
 } from './page.js'
 export { paginate } from './paginate.js'
 export { type PageParams, type PageParamsOptions, parsePageParams } from './params.js'
-export type { SortValue } from './sort-values.js'
