@@ -112,5 +112,6 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`store-api: ${error.message}`)
   else console.error('store-api:', error)
-  process.exitCode = 1
+  // Exit even when a pool or a Redis connection is still open.
+  process.exit(1)
 })

@@ -48,20 +48,25 @@ export async function serve(
   config: Config,
   print: (line: string) => void = console.log,
 ): Promise<RunningServer> {
-  if (config.database.client === 'sqlite') mkdirSync(config.home, { recursive: true })
+  if (config.database.client === 'sqlite' || config.autoSeed) mkdirSync(config.home, { recursive: true })
   const runtime = await openRuntime(config)
   const { db, logger } = runtime
-  await migrate(db)
   let key: string | undefined
-  if (config.autoSeed) {
-    const { n } = (await db('companies').count({ n: '*' }).first()) as { n: number | string }
-    if (Number(n) === 0) {
-      print(
-        `store-api: seeding demo data (${DEMO.companies} companies × ${DEMO.productsPerCompany} products)…`,
-      )
-      await seed(db, DEMO)
+  try {
+    await migrate(db)
+    if (config.autoSeed) {
+      const { n } = (await db('companies').count({ n: '*' }).first()) as { n: number | string }
+      if (Number(n) === 0) {
+        print(
+          `store-api: seeding demo data (${DEMO.companies} companies × ${DEMO.productsPerCompany} products)…`,
+        )
+        await seed(db, DEMO)
+      }
+      key = await demoKey(db, config.home)
     }
-    key = await demoKey(db, config.home)
+  } catch (error) {
+    await runtime.close()
+    throw error
   }
   const publicUrl = `http://localhost:${config.port}`
   const app = createApp(runtime.deps, { publicUrl })

@@ -55,7 +55,7 @@ export const invoiceList: ListSpec = {
 
 function invoiceQuery(db: Knex, companyId: number): Knex.QueryBuilder {
   return db('invoices as i')
-    .join('shops as sh', 'sh.id', 'i.shop_id')
+    .leftJoin('shops as sh', 'sh.id', 'i.shop_id')
     .where('i.company_id', companyId)
     .select(
       'i.id',

@@ -27,11 +27,16 @@ export const stockList: ListSpec = {
   filters,
 }
 
-/** Stock rows with the product (name, SKU) and warehouse (name) joined in: one query per page. */
+/**
+ * Stock rows with the product (name, SKU) and warehouse (name) joined in: one query per page. LEFT
+ * joins (the foreign keys are NOT NULL, so the rows are the same) keep `stocks` the driving table:
+ * with inner joins MariaDB starts from the 9-row warehouses table and sorts every stock row of the
+ * company per page (measured: 300–450 ms a page on 20,000 stocks, against a few ms).
+ */
 function stockQuery(db: Knex, companyId: number): Knex.QueryBuilder {
   return db('stocks as st')
-    .join('products as p', 'p.id', 'st.product_id')
-    .join('warehouses as w', 'w.id', 'st.warehouse_id')
+    .leftJoin('products as p', 'p.id', 'st.product_id')
+    .leftJoin('warehouses as w', 'w.id', 'st.warehouse_id')
     .where('st.company_id', companyId)
     .select(
       'st.id',
