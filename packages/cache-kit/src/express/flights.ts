@@ -17,6 +17,8 @@ export interface SharedResponse {
  */
 export class Flight {
   readonly epoch: number
+  /** The stale entry the leader is refreshing (grace): followers get it at once instead of waiting. */
+  stale: SharedResponse | undefined
   done = false
   result: SharedResponse | undefined
   readonly promise: Promise<SharedResponse | undefined>

@@ -112,6 +112,7 @@ async function serve(
 }
 
 async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unknown> {
+  if (!flight.done && flight.stale) return serve(ctx, call, flight.stale, 'STALE')
   const shared = flight.done ? flight.result : await flight.promise
   if (shared) return serve(ctx, call, shared, shared.stale ? 'STALE' : 'HIT')
   // The leader's response was not shareable (not storable, per-request, failed): run our own.
@@ -126,6 +127,7 @@ function miss(
   stale: SharedResponse | undefined,
 ): unknown {
   const { req } = call
+  if (flight && stale) flight.stale = { record: stale.record, storedAt: stale.storedAt, stale: true }
   // The handler must produce the full body (Express' res.send would answer its own 304): the
   // conditional is answered here, against the strong ETag, once the response is known.
   delete req.headers['if-none-match']

@@ -209,6 +209,18 @@ export function buildApp(cache: CacheManager): TestApp {
     if (flaky === 2) res.status(503).json({ error: 'database down' })
     else res.json({ n: flaky })
   })
+  let refreshed = 0
+  app.get(
+    '/grace-gated',
+    cacheResponse(cache, { ttl: '1s', grace: '1h', public: true }),
+    async (_req, res) => {
+      count('grace-gated')
+      refreshed++
+      const gate = gates.get('grace')
+      if (gate) await gate.wait()
+      res.json({ n: refreshed })
+    },
+  )
   return {
     server: createServer(app),
     calls,

@@ -382,6 +382,31 @@ export function describeResponseCache(name: string, makeCache: () => CacheManage
       expect(JSON.parse(String(after.body)).version).toBe(t.versions.get('acme'))
     })
 
+    it('serves STALE to requests that arrive while one request refreshes a stale entry', async () => {
+      const first = await http.get('/grace-gated')
+      vi.useFakeTimers({ toFake: ['Date'] })
+      try {
+        vi.setSystemTime(Date.now() + 5_000)
+        const gate = new Gate()
+        t.gates.set('grace', gate)
+        const refresh = http.get('/grace-gated')
+        await gate.waiting
+        const during = await Promise.all([http.get('/grace-gated'), http.get('/grace-gated')])
+        for (const r of during) {
+          expect(r.header('x-cache')).toBe('STALE')
+          expect(r.body.equals(first.body)).toBe(true)
+        }
+        gate.release()
+        const fresh = await refresh
+        expect(fresh.header('x-cache')).toBe('MISS')
+        expect(JSON.parse(String(fresh.body)).n).toBe(JSON.parse(String(first.body)).n + 1)
+      } finally {
+        vi.useRealTimers()
+        t.gates.delete('grace')
+      }
+      expect(t.calls['grace-gated']).toBe(2)
+    })
+
     it('serves STALE within grace when the refresh fails, fresh when it succeeds', async () => {
       const first = await http.get('/grace')
       expect(JSON.parse(String(first.body))).toEqual({ n: 1 })
