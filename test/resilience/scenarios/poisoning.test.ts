@@ -42,7 +42,7 @@ it('a poison attempt followed by a clean request returns the clean body', async 
     ['duplicated page_size', (c) => ({ path: `${c}&page_size=1` })],
     [
       'duplicated, reversed order',
-      (c, k) => ({ path: `/api/products?page_size=1&ordering=id&page_size=${k}` }),
+      (_c, k) => ({ path: `/api/products?page_size=1&ordering=id&page_size=${k}` }),
     ],
     ['reordered parameters', (_c, k) => ({ path: `/api/products?page_size=${k}&ordering=id` })],
     ['percent-encoded name', (c) => ({ path: `${c.replace('page_size', 'page%5Fsize')}&page%5Fsize=1` })],

@@ -67,10 +67,18 @@ export function reportFault(o: FaultReport): FaultVerdict {
     notes: [
       `statuses ${JSON.stringify(o.run.load.byStatus)}; X-Cache ${JSON.stringify(o.run.load.byXCache)}`,
       `fault ${Math.round(o.run.window.start)}–${Math.round(o.run.window.end)} ms; slowest request ${Math.round(slowest)} ms`,
+      `wrong responses before / during / after the fault: ${phases(o.run)}`,
       ...(o.notes ?? []),
       ...o.run.load.violations.slice(0, 5),
       ...o.lost.details.slice(0, 5),
     ],
   })
   return { actual, expected, message: [...o.run.load.violations, ...o.lost.details].join('\n') }
+}
+
+function phases(run: FaultRun): string {
+  const at = run.load.wrongAt
+  const before = at.filter((t) => t < run.window.start).length
+  const during = at.filter((t) => t >= run.window.start && t < run.window.end).length
+  return `${before} / ${during} / ${at.length - before - during}`
 }

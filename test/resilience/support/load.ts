@@ -48,6 +48,8 @@ export interface LoadResult {
   /** Responses the check found wrong, with the reason (the first 20 kept in `violations`). */
   readonly wrong: number
   readonly violations: string[]
+  /** When each wrong response's request started (ms since `t0`). */
+  readonly wrongAt: number[]
   readonly records: RequestRecord[]
 }
 
@@ -60,7 +62,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const gap = 1000 / o.rate
   const records: RequestRecord[] = []
   const violations: string[] = []
-  let wrong = 0
+  const wrongAt: number[] = []
   let issued = 0
   const worker = async () => {
     for (;;) {
@@ -79,7 +81,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       records.push({ kind: op.kind, start, end, status: res.status, xCache: xCache(res) })
       const problem = op.check ? await op.check(res) : undefined
       if (problem !== undefined) {
-        wrong++
+        wrongAt.push(start)
         if (violations.length < 20)
           violations.push(
             `${op.kind} ${op.req.path} @${Math.round(start)}ms → ${res.status} ${xCache(res)}: ${problem}`,
@@ -92,8 +94,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     sent: records.length,
     byStatus: countBy(records, (r) => String(r.status)),
     byXCache: countBy(records, (r) => r.xCache),
-    wrong,
+    wrong: wrongAt.length,
     violations,
+    wrongAt,
     records,
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * Writes docs/reliability.md from the results the last `npm run test:resilience` left in
+ * reports/resilience/: `npx tsx test/resilience/report.ts`.
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { readResults, type StoredResult } from './support/results.js'
+
+const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url))
+
+const cell = (v: number | null, unit = '') => (v === null ? '—' : `${v}${unit}`)
+
+function row(r: StoredResult): string {
+  return `| ${r.title} | ${r.requests} | ${r.fiveXx} | ${r.wrong} | ${cell(r.lostWrites)} | ${cell(r.recoveryMs, ' ms')} | ${r.passed ? 'pass' : '**FAIL**'} |`
+}
+
+function details(r: StoredResult): string {
+  const keys = Object.keys(r.expected)
+  const lines = keys.map((k) => {
+    const a = JSON.stringify(r.actual[k])
+    const e = JSON.stringify(r.expected[k])
+    return `| ${k} | ${e} | ${a === e ? a : `**${a}**`} |`
+  })
+  return [
+    `### ${r.title}`,
+    '',
+    `\`${r.id}\` · ${r.group} · ${r.at} · ${r.passed ? 'pass' : '**FAIL**'}`,
+    '',
+    '| figure | expected | measured |',
+    '| ------ | -------- | -------- |',
+    ...lines,
+    '',
+    ...r.notes.map((n) => `- ${n.replace(/\|/g, '\\|')}`),
+    '',
+  ].join('\n')
+}
+
+const results = readResults()
+if (results.length === 0)
+  throw new Error('no results in reports/resilience/: run `npm run test:resilience` first')
+const dates = results.map((r) => r.at).sort()
+const failing = results.filter((r) => !r.passed)
+const doc = `# Reliability
+
+What the store API (MariaDB + Redis) does when things break and when clients are hostile, measured by
+the resilience suite (\`test/resilience/\`, issue 8). The suite starts the real service — \`node
+examples/store-api/dist/cli.js serve\`, one or two instances as child processes — on servers it owns
+(\`@hotpath/test-services/faults\`: a private redis-server, a private MariaDB, a six-node Redis
+Cluster), drives it with a bounded load (at most \`RESILIENCE_RATE\` requests/s, default 250, 16 in
+flight; the achieved rate is requests ÷ 11 s), breaks one thing for a fixed window (default 5 s) with load before and after it, and checks
+every response against what the suite knows is true.
+
+This page is generated from a real run:
+
+\`\`\`sh
+npm run build -w @hotpath/schema -w @hotpath/paginate -w @hotpath/cache-kit -w @hotpath/store-api
+npm run test:resilience            # writes reports/resilience/*.json
+npx tsx test/resilience/report.ts  # writes this page
+\`\`\`
+
+Run of ${dates[0]} to ${dates.at(-1)} on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.
+${failing.length === 0 ? 'Every scenario passed.' : `**${failing.length} of ${results.length} scenarios failed** — see "What failed" below.`}
+
+## Summary
+
+| fault or attack | requests | 5xx | wrong responses | lost writes | recovery | verdict |
+| --------------- | -------: | --: | --------------: | ----------: | -------: | ------- |
+${results.map(row).join('\n')}
+
+How to read it:
+
+- **requests**: requests the load driver sent (attack tables: requests of the table).
+- **5xx**: responses ≥ 500 the contract does not allow there, plus requests with no response at all
+  (a database outage's \`503 database_unavailable\` is allowed and not counted; a killed instance's
+  refused connections are not counted). Cluster row: \`getOrSet\` calls that threw.
+- **wrong responses**: a 2xx whose body is not the truth. For the fault scenarios a hot product's
+  price (or stock) older than the last write acknowledged *before the read was sent*, or newer than
+  any write sent; a created field changed; a list page whose ids are not exactly the expected ones;
+  an error without the contract's error code. For attack tables: cases whose status or body differs
+  from the expected one.
+- **lost writes**: acknowledged writes (\`201\` movements, \`200\` price changes, issued invoices)
+  missing from the database afterwards, plus stocks whose quantity differs from their ledger.
+- **recovery**: from the end of the fault to the moment the broken part works again (each
+  scenario's note says what it measures).
+
+${
+  failing.length
+    ? `## What failed\n\n${failing
+        .map(
+          (r) =>
+            `- **${r.title}**: ${Object.keys(r.expected)
+              .filter((k) => JSON.stringify(r.actual[k]) !== JSON.stringify(r.expected[k]))
+              .map((k) => `${k} ${JSON.stringify(r.actual[k])} (expected ${JSON.stringify(r.expected[k])})`)
+              .join(', ')}. ${r.notes.slice(2, 4).join(' ').replace(/\|/g, '\\|')}`,
+        )
+        .join('\n')}\n`
+    : ''
+}
+## Scenarios
+
+${results.map(details).join('\n')}
+## Not covered
+
+- The store API's cached routes on a Redis Cluster: the service's configuration (\`REDIS_URL\`) takes
+  one Redis node, so the cluster scenario runs cache-kit's behavioural suite and a \`getOrSet\` load on
+  the cluster instead of the service.
+`
+writeFileSync(DOC, doc)
+console.log(`wrote ${DOC} (${results.length} scenarios, ${failing.length} failing)`)
