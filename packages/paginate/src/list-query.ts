@@ -28,7 +28,7 @@ export interface ListQuery {
   readonly alias: string
   /** Joins applied to the page's rows only (option `lookups`). */
   readonly lookups: ((query: Knex.QueryBuilder) => void) | undefined
-  /** The index seeks must use (option `seekIndex`), if any. */
+  /** The index seeks are pinned to: option `seekIndex`, else what the dialect reads from the schema. */
   readonly seekIndex: string | undefined
   /** The full ordering, tiebreaker included. */
   readonly terms: readonly SortTerm[]
@@ -42,7 +42,14 @@ export interface ListQuery {
 
 interface BuilderInternals {
   _single?: { table?: unknown }
-  _statements?: Array<{ grouping?: string }>
+  _statements?: Array<{
+    grouping?: string
+    type?: string
+    column?: unknown
+    operator?: unknown
+    not?: boolean
+    bool?: string
+  }>
 }
 
 /**
@@ -77,6 +84,7 @@ export async function describeQuery(query: Knex.QueryBuilder, options: CommonOpt
     direction: t.direction,
     nullable: t.column !== unique && (declared.includes(t.column) || detected.has(own(t.column))),
   }))
+  const seekIndex = options.seekIndex ?? (await guessSeekIndex(client, table, alias, internals, terms))
   const skeleton = base.clone().clearSelect().toSQL()
   const fingerprint = createHash('sha256')
     .update(skeleton.sql)
@@ -90,13 +98,43 @@ export async function describeQuery(query: Knex.QueryBuilder, options: CommonOpt
     dialect: pickDialect(client),
     table,
     alias,
-    seekIndex: options.seekIndex,
+    seekIndex,
     lookups: options.lookups,
     terms,
     orderingKey: formatOrdering(full),
     unique: qualify(unique),
     fingerprint,
   }
+}
+
+/** Asks the dialect for a seek index from the base-table columns the WHERE binds with `=`. */
+async function guessSeekIndex(
+  client: Knex.Client,
+  table: string,
+  alias: string,
+  internals: BuilderInternals,
+  terms: readonly SortTerm[],
+): Promise<string | undefined> {
+  const own = (column: string) =>
+    column.startsWith(`${alias}.`)
+      ? column.slice(alias.length + 1)
+      : column.includes('.')
+        ? undefined
+        : column
+  const sort = terms.map((t) => ({ column: own(t.column), direction: t.direction }))
+  if (sort.some((s) => s.column === undefined)) return undefined
+  const equalities = (internals._statements ?? [])
+    .filter(
+      (s) =>
+        s.grouping === 'where' && s.type === 'whereBasic' && s.operator === '=' && !s.not && s.bool !== 'or',
+    )
+    .map((s) => (typeof s.column === 'string' ? own(s.column) : undefined))
+    .filter((c): c is string => c !== undefined)
+  return pickDialect(client).findSeekIndex(client, {
+    table,
+    equalities,
+    sort: sort as Array<{ column: string; direction: 'asc' | 'desc' }>,
+  })
 }
 
 /** JSON replacer for query bindings (bigint and bytes). */

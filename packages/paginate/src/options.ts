@@ -16,7 +16,8 @@ export interface CommonOptions {
   nullable?: readonly string[]
   /**
    * The index keyset seeks use (e.g. one on `(company_id, created_at, id)`). MySQL/MariaDB only: sent as
-   * `FORCE INDEX`, so the seek is a `range` at every depth (otherwise MariaDB may take `ref` near the start).
+   * `FORCE INDEX`, so the seek is a `range` at every depth. Default: the fitting index read from
+   * `information_schema` (see docs/paginate.md); name one when that guess cannot see your filters.
    */
   seekIndex?: string | undefined
   /**

@@ -37,7 +37,13 @@ beforeAll(async () => {
 describe.each(Object.keys(stores) as Array<keyof typeof stores>)('cache-kit CacheManager on %s', (store) => {
   let cache: CacheManager
   beforeAll(() => {
-    cache = new CacheManager({ store: stores[store](), prefix: `${redis.prefix}${store}` })
+    // failOpen: false so a slow or failing store fails the test instead of passing as a miss.
+    cache = new CacheManager({
+      store: stores[store](),
+      prefix: `${redis.prefix}${store}`,
+      timeout: '5s',
+      failOpen: false,
+    })
   })
   afterAll(() => cache.close())
 

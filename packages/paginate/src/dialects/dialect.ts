@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import type { SeekShape } from './mysql-seek-index.js'
 
 /** The databases paginate speaks. */
 export type DialectName = 'sqlite' | 'mysql' | 'postgres'
@@ -23,6 +24,11 @@ export interface SqlDialect {
    * `FORCE INDEX` makes it a `range`. PostgreSQL and SQLite choose the range themselves: no-op.
    */
   forceIndex(qb: Knex.QueryBuilder, table: string, alias: string, index: string): void
+  /**
+   * The index to pin seeks to when the caller named none (MariaDB/MySQL: read from the schema);
+   * `undefined` where the planner needs no help.
+   */
+  findSeekIndex(client: Knex.Client, shape: SeekShape): Promise<string | undefined>
   /** The planner's row estimate for a SELECT (`?` placeholders), or `null` when the database has none. */
   estimateRows(client: Knex.Client, sql: string, bindings: readonly unknown[]): Promise<number | null>
 }

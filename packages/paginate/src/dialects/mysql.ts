@@ -1,10 +1,12 @@
 import type { Knex } from 'knex'
 import { runRaw, type SqlDialect } from './dialect.js'
+import { findSeekIndex } from './mysql-seek-index.js'
 
 /**
  * MySQL / MariaDB: NULL is already the smallest value. Row-value comparisons do not become range
  * bounds on MariaDB, so seeks use the expanded form with a leading bound (EXPLAIN type `range`).
- * Seeks may be pinned to an index (`FORCE INDEX`) so the access is `range`, never `ref`.
+ * Seeks are pinned to an index (`FORCE INDEX`: the `seekIndex` option, else the index
+ * `findSeekIndex` reads from the schema) so the access is `range`, never `ref` or a scan.
  * The estimate is EXPLAIN FORMAT=JSON's `rows × filtered` for the first table of the plan.
  */
 export const mysql: SqlDialect = {
@@ -19,6 +21,7 @@ export const mysql: SqlDialect = {
         : qb.client.raw('?? as ?? force index (??)', [table, alias, index])
     qb.from(raw as Knex.Raw)
   },
+  findSeekIndex,
   rowValueSeek: false,
   async estimateRows(client, sql, bindings) {
     // FORMAT=JSON gives `filtered`: on a full scan `rows` is the whole table, `rows × filtered` the estimate.

@@ -13,6 +13,7 @@ export const postgres: SqlDialect = {
     else qb.orderBy(column, direction)
   },
   forceIndex() {},
+  findSeekIndex: async () => undefined,
   rowValueSeek: true,
   async estimateRows(client, sql, bindings) {
     const result = (await runRaw(client, `explain (format json) ${sql}`, bindings)) as {

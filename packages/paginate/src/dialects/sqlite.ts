@@ -9,6 +9,7 @@ export const sqlite: SqlDialect = {
   },
   // SQLite would take row values too; the expanded form gives `SEARCH ... USING INDEX (a<?)` on every version.
   forceIndex() {},
+  findSeekIndex: async () => undefined,
   rowValueSeek: false,
   estimateRows: async () => null,
 }
