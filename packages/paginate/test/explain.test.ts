@@ -120,4 +120,22 @@ describe.each(DIALECTS)('%s: the keyset seek is an index range', (dialect) => {
       await rangeCheck[dialect](knex, queries[0]!.sql, queries[0]!.bindings, index, column)
     },
   )
+
+  it('forces no index when none starts with the equality-filtered columns', async () => {
+    const knex = db.knex
+    const queries: string[] = []
+    const listen = (q: { sql: string }) => queries.push(q.sql)
+    knex.on('query', listen)
+    try {
+      const page = await paginate(knex('events').where('score', 3), {
+        strategy: 'fast',
+        params: parsePageParams({}, { ordering: { allowed: ['created_at'], default: ['-created_at'] } }),
+        cursorSecret: SECRET,
+      })
+      expect(page.results.length).toBeGreaterThan(0)
+    } finally {
+      knex.off('query', listen)
+    }
+    expect(queries.filter((q) => /force index/i.test(q))).toEqual([])
+  })
 })
