@@ -136,53 +136,56 @@ export async function generateStoreData(knex: Knex, options: GenerateOptions = {
     }
   }
 
-  for (const table of ['companies', 'shops', 'categories', 'suppliers', 'warehouses', 'users'] as const) {
-    await insert(table, small[table] ?? [])
-  }
-
-  // Rows are drawn from the PRNG in one fixed order before any INSERT is sent, so concurrency
-  // changes only timing, never content.
-  const inFlight = new Set<Promise<void>>()
   try {
-    const productsPerChunk = Math.max(1, Math.min(batchSize, Math.floor(d.maxBindings / 11)))
-    for (let g = 0; g < totalProducts; g += productsPerChunk) {
-      const products: Row[] = []
-      const stocks: Row[] = []
-      const movements: Row[] = []
-      for (let i = g; i < Math.min(totalProducts, g + productsPerChunk); i++) {
-        const r = productRows(rng, shape, base, start, i)
-        products.push(r.product)
-        stocks.push(...r.stocks)
-        movements.push(...r.movements)
+    for (const table of ['companies', 'shops', 'categories', 'suppliers', 'warehouses', 'users'] as const) {
+      await insert(table, small[table] ?? [])
+    }
+
+    // Rows are drawn from the PRNG in one fixed order before any INSERT is sent, so concurrency
+    // changes only timing, never content.
+    const inFlight = new Set<Promise<void>>()
+    try {
+      const productsPerChunk = Math.max(1, Math.min(batchSize, Math.floor(d.maxBindings / 11)))
+      for (let g = 0; g < totalProducts; g += productsPerChunk) {
+        const products: Row[] = []
+        const stocks: Row[] = []
+        const movements: Row[] = []
+        for (let i = g; i < Math.min(totalProducts, g + productsPerChunk); i++) {
+          const r = productRows(rng, shape, base, start, i)
+          products.push(r.product)
+          stocks.push(...r.stocks)
+          movements.push(...r.movements)
+        }
+        const task: Promise<void> = (async () => {
+          await insert('products', products)
+          await Promise.all([insert('stocks', stocks), insert('stock_movements', movements)])
+        })().finally(() => inFlight.delete(task))
+        inFlight.add(task)
+        if (inFlight.size >= concurrency) await Promise.race(inFlight)
       }
-      const task: Promise<void> = (async () => {
-        await insert('products', products)
-        await Promise.all([insert('stocks', stocks), insert('stock_movements', movements)])
-      })().finally(() => inFlight.delete(task))
-      inFlight.add(task)
-      if (inFlight.size >= concurrency) await Promise.race(inFlight)
+      await Promise.all(inFlight)
+    } catch (error) {
+      // Let the other INSERTs settle so none fails unobserved, then report the first failure.
+      await Promise.allSettled(inFlight)
+      throw error
     }
-    await Promise.all(inFlight)
-  } catch (error) {
-    // Let the other INSERTs settle so none fails unobserved, then report the first failure.
-    await Promise.allSettled(inFlight)
-    throw error
-  }
 
-  let lineId = base.invoice_lines
-  const invoices: Row[] = []
-  const lines: Row[] = []
-  for (let c = 0; c < shape.companies; c++) {
-    for (let n = 0; n < shape.invoices; n++) {
-      const r = invoiceRows(rng, shape, base, start, c, n, () => ++lineId)
-      invoices.push(r.invoice)
-      lines.push(...r.lines)
+    let lineId = base.invoice_lines
+    const invoices: Row[] = []
+    const lines: Row[] = []
+    for (let c = 0; c < shape.companies; c++) {
+      for (let n = 0; n < shape.invoices; n++) {
+        const r = invoiceRows(rng, shape, base, start, c, n, () => ++lineId)
+        invoices.push(r.invoice)
+        lines.push(...r.lines)
+      }
     }
+    await insert('invoices', invoices)
+    await insert('invoice_lines', lines)
+  } finally {
+    // Even after a failure, move the id generators past whatever was written.
+    for (const table of GENERATED_TABLES) if (rows[table]) await d.syncIdSequence(knex, table)
   }
-  await insert('invoices', invoices)
-  await insert('invoice_lines', lines)
-
-  for (const table of GENERATED_TABLES) if (rows[table]) await d.syncIdSequence(knex, table)
   return {
     rows,
     companyIds: Array.from({ length: shape.companies }, (_, c) => base.companies + 1 + c),
