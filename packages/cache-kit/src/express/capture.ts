@@ -29,8 +29,8 @@ export interface CaptureContext {
 /**
  * One miss in progress: the handler's output is buffered (headers stay on `res`, nothing reaches
  * the socket) until `end`, then judged by the never-store rules. A storable response is gzipped
- * once, given a strong ETag, sent the way a hit is sent, shared with the flight's followers and
- * stored. Anything else is sent exactly as the handler wrote it. A `write` before `end` is a
+ * once, given a strong ETag, shared with the flight's followers, stored, then sent the way a
+ * hit is sent. Anything else is sent exactly as the handler wrote it. A `write` before `end` is a
  * streaming response: the capture steps aside and the stream flows untouched.
  */
 export class Capture {
@@ -166,14 +166,16 @@ export class Capture {
       return
     }
     const storedAt = Date.now()
+    // Followers in this process get the record now; the client gets it once it is stored, so that
+    // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
     this.flight?.resolve({ record, storedAt, stale: false })
-    await this.send(record, this.status, undefined, body, cb)
     try {
       // A write invalidated since this handler started: its response may predate it, keep it out.
       if (this.flights.epoch === this.epoch) await this.store(record)
     } finally {
       this.flights.finish(this.key, this.flight, undefined)
     }
+    await this.send(record, this.status, undefined, body, cb)
   }
 
   private async send(
