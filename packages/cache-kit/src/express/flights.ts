@@ -12,7 +12,7 @@ export interface SharedResponse {
 
 /**
  * One in-process leader computing a key's response. It stays joinable from the moment the
- * leader starts until its `set` has landed, so a request arriving in between is a HIT too.
+ * leader starts until its `set` has landed, so a request arriving in between is a HIT too (the leader sends after its set).
  * `undefined` tells followers the leader's response is not shareable: they run the handler.
  */
 export class Flight {
