@@ -21,6 +21,13 @@ export interface Config {
   readonly cursorSecret: string
   /** Key prefix of every cache entry (several apps can share one Redis). */
   readonly cachePrefix: string
+  /**
+   * With Redis: keep an in-process L1 tier in front of it, kept coherent by cache-kit's pub/sub bus
+   * (`CACHE_L1=on`). Faster hits, but another instance may serve the previous version for the bus's
+   * latency after a write; off (the default) every hit checks Redis, so a read on any instance right
+   * after a write sees it.
+   */
+  readonly cacheL1: boolean
   /** `false` turns response caching off (the perf command's "cache off" run). */
   readonly cacheEnabled: boolean
   readonly logLevel: string
@@ -65,6 +72,7 @@ const envSchema = z.object({
     .regex(/^[\w.:-]+$/, 'letters, digits, _ . : - only')
     .optional(),
   STORE_API_CACHE: z.enum(['on', 'off']).optional(),
+  CACHE_L1: z.enum(['on', 'off']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   HOTPATH_HOME: z.string().min(1).optional(),
   STORE_API_SEED: z.enum(['auto', 'off']).optional(),
@@ -105,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     cursorSecret: e.CURSOR_SECRET ?? `cursor:${adminToken}`,
     cachePrefix: e.CACHE_PREFIX ?? 'store-api',
     cacheEnabled: e.STORE_API_CACHE !== 'off',
+    cacheL1: e.CACHE_L1 === 'on',
     logLevel: e.LOG_LEVEL ?? 'info',
     home,
     autoSeed: e.STORE_API_SEED === 'auto' || (e.STORE_API_SEED === undefined && database.client === 'sqlite'),

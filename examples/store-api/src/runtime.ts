@@ -35,8 +35,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
- * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis the
- * cache has an in-process L1 tier whose entries other instances invalidate over the Redis bus.
+ * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis and
+ * `CACHE_L1=on` the cache has an in-process L1 tier whose entries other instances drop over the bus.
  */
 export async function openRuntime(
   config: Config,
@@ -65,7 +65,7 @@ export async function openRuntime(
     store: redis ? redisStore({ client: redis }) : memoryStore(),
     prefix: config.cachePrefix,
     ttl: '5m',
-    ...(redis ? { l1: { maxEntries: 10_000 } } : {}),
+    ...(redis && config.cacheL1 ? { l1: { maxEntries: 10_000 } } : {}),
   })
   let lastWarn = 0
   cache.on('error', (e) => {

@@ -1,57 +1,70 @@
-import { expect, it } from 'vitest'
-import { call, newCompany, results } from './support/client.js'
+import { describe, expect, it } from 'vitest'
+import { call, newCompany, type Reply, results } from './support/client.js'
 import { populate } from './support/fixtures.js'
-import { useStack } from './support/stack.js'
+import { type Stack, useStack } from './support/stack.js'
 
-// Two app instances (each with its own pool and its own L1 cache tier) behind one MariaDB and one Redis,
+// Two app instances (each with its own pool and cache manager) behind one MariaDB and one Redis,
 // reached under one public host name as a load balancer would present them.
-const stack = useStack('mysql+redis')
-
-it('instances share cached responses, and a write on one is visible on the other’s next read', async () => {
+async function twins(stack: Stack) {
   const other = await stack.another()
   const company = await newCompany(() => stack.url, 'Twin')
   const d = await populate(company.api, 'T', 3)
   const path = `/api/products?ordering=name&category=${d.categories[0]}`
   const headers = { host: 'shop.example' }
   const get = (base: string) => call(base, path, { key: company.api.key, headers })
-  const patch = (base: string, id: unknown, name: string) =>
+  const rename = (base: string, id: unknown, name: string) =>
     call(base, `/api/products/${id}`, { method: 'PATCH', key: company.api.key, headers, body: { name } })
+  const names = (r: Reply) => results(r).map((x) => x.name)
   const entries = async () =>
     (await stack.redis?.client.keys(`${stack.cachePrefix}:*/api/products?*`))?.length ?? 0
+  return { other, company, get, rename, names, entries }
+}
 
-  const first = await get(stack.url)
-  expect(first.headers.get('x-cache')).toBe('MISS')
-  // The response is sent before it is stored: wait until the entry is in Redis.
-  await expect.poll(entries).toBeGreaterThan(0)
-  const onOther = await get(other.url)
-  expect(onOther.headers.get('x-cache')).toBe('HIT')
-  expect(onOther.text).toBe(first.text)
-  expect((await get(other.url)).headers.get('x-cache')).toBe('HIT')
+describe('without L1 (the default)', () => {
+  const stack = useStack('mysql+redis')
 
-  const target = results(first)[0]?.id
-  expect((await patch(stack.url, target, 'T renamed on one')).status).toBe(200)
-  const fresh = await get(other.url) // its L1 copy was dropped by the bus message
-  expect(fresh.headers.get('x-cache')).toBe('MISS')
-  expect(results(fresh).map((r) => r.name)).toContain('T renamed on one')
+  it('instances share entries, and the very next read on B after a write on A sees it', async () => {
+    const { other, company, get, rename, names, entries } = await twins(stack)
+    const first = await get(stack.url)
+    expect(first.headers.get('x-cache')).toBe('MISS')
+    // The response is sent before it is stored: wait until the entry is in Redis.
+    await expect.poll(entries).toBeGreaterThan(0)
+    const onOther = await get(other.url)
+    expect(onOther.headers.get('x-cache')).toBe('HIT')
+    expect(onOther.text).toBe(first.text)
 
-  await get(stack.url) // instance one caches the new page in its L1…
-  expect((await patch(other.url, target, 'T renamed on two')).status).toBe(200)
-  expect(results(await get(stack.url)).map((r) => r.name)).toContain('T renamed on two') // …and drops it
+    const target = results(first)[0]?.id
+    for (let round = 1; round <= 5; round++) {
+      expect((await rename(round % 2 ? stack.url : other.url, target, `T renamed ${round}`)).status).toBe(200)
+      expect(names(await get(round % 2 ? other.url : stack.url))).toContain(`T renamed ${round}`)
+      await get(round % 2 ? stack.url : other.url)
+    }
 
-  const body = { name: 'Once', sku: 'ONCE', sale_price: 1 }
-  const idem = { ...headers, 'idempotency-key': 'twin-1' }
-  const created = await call(stack.url, '/api/products', {
-    method: 'POST',
-    key: company.api.key,
-    headers: idem,
-    body,
+    const body = { name: 'Once', sku: 'ONCE', sale_price: 1 }
+    const idem = { host: 'shop.example', 'idempotency-key': 'twin-1' }
+    const key = company.api.key
+    const created = await call(stack.url, '/api/products', { method: 'POST', key, headers: idem, body })
+    const replayed = await call(other.url, '/api/products', { method: 'POST', key, headers: idem, body })
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true')
+    expect(replayed.body).toEqual(created.body)
   })
-  const replayed = await call(other.url, '/api/products', {
-    method: 'POST',
-    key: company.api.key,
-    headers: idem,
-    body,
+})
+
+describe('with L1 + the invalidation bus (CACHE_L1=on)', () => {
+  const stack = useStack('mysql+redis', { l1: true })
+
+  it('B serves from its L1, and a write on A drops B’s copy over the bus', async () => {
+    const { other, get, rename, names, entries } = await twins(stack)
+    const first = await get(stack.url)
+    await expect.poll(entries).toBeGreaterThan(0)
+    expect((await get(other.url)).headers.get('x-cache')).toBe('HIT') // from Redis, now in B's L1
+    const l1Hits = other.cache.stats().l1?.hits ?? 0
+    expect((await get(other.url)).headers.get('x-cache')).toBe('HIT')
+    expect(other.cache.stats().l1?.hits ?? 0).toBeGreaterThan(l1Hits)
+
+    const target = results(first)[0]?.id
+    expect((await rename(stack.url, target, 'T renamed on A')).status).toBe(200)
+    // The bus is asynchronous: B drops its copy within the message's latency, not before A answers.
+    await expect.poll(async () => names(await get(other.url))).toContain('T renamed on A')
   })
-  expect(replayed.headers.get('idempotent-replayed')).toBe('true')
-  expect(replayed.body).toEqual(created.body)
 })

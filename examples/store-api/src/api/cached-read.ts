@@ -1,4 +1,4 @@
-import { cacheResponse, type HttpDuration } from '@hotpath/cache-kit/express'
+import { type CacheResponseOptions, cacheResponse } from '@hotpath/cache-kit/express'
 import { companyOf } from '../http/request-context.js'
 import type { Cache } from '../runtime-types.js'
 import { type ResourceName, resourceTag } from './route-spec.js'
@@ -9,7 +9,7 @@ export const PAGE_QUERY = ['page', 'page_size', 'cursor', 'ordering'] as const
 /** Options of {@link cachedRead}. */
 export interface CachedReadOptions {
   readonly resource: ResourceName
-  readonly ttl: HttpDuration
+  readonly ttl: CacheResponseOptions['ttl']
   /** Query parameters that change the response (everything else is left out of the key). */
   readonly query: readonly string[]
 }

@@ -65,8 +65,9 @@ async function listen(deps: AppDeps): Promise<{ url: string; app: Express; close
 /**
  * Registers hooks that start the app on `kind` for this file: its own database (migrated), its own
  * Redis prefix, a listening server on 127.0.0.1, and a query log fed by knex's `query` event.
+ * `l1`: give the Redis-backed cache an in-process tier (kept coherent over the bus), as `CACHE_L1=on`.
  */
-export function useStack(kind: StackKind): Stack {
+export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack {
   const dialect: Dialect = kind === 'sqlite+memory' ? 'sqlite' : 'mysql'
   const space = useDatabase(dialect)
   const redis = kind === 'mysql+redis' ? useRedis() : undefined
@@ -86,7 +87,7 @@ export function useStack(kind: StackKind): Stack {
     return new CacheManager({
       store: redisStore({ client }),
       prefix: `${redis.prefix}api`,
-      l1: { maxEntries: 1000 },
+      ...(options.l1 ? { l1: { maxEntries: 1000 } } : {}),
     })
   }
 
