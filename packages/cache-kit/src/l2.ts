@@ -126,27 +126,43 @@ export class L2Tier {
     if (now >= env.graceUntil) return undefined
     if (env.tags.length) {
       const names = env.tags.map((t) => t.name)
-      versions ??= this.knownVersions(names) ?? (await this.tagVersions(names, failOpen))
+      const matches = (v: readonly string[]) => env.tags.every((t, i) => v[i] === t.version)
+      if (!versions) {
+        // A known version that does not match may just be older than the entry: ask the store.
+        const known = this.knownVersions(names)
+        if (known && matches(known)) versions = known
+        else versions = await this.tagVersions(names, failOpen)
+      }
       if (!versions) return FAILED
-      for (let i = 0; i < env.tags.length; i++) if (versions[i] !== env.tags[i]?.version) return undefined
+      if (!matches(versions)) return undefined
     }
     return { ...d, stale: now >= env.expiresAt }
   }
 
-  /** Current versions of `tags` (`'0'` when never invalidated); `undefined` when the store failed. */
-  async tagVersions(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+  /** Current versions of `tags` (`''` where a tag has none); `undefined` when the store failed. */
+  tagVersions(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+    return this.versionsOf('tagVersions', tags, failOpen)
+  }
+
+  /** Versions to stamp a new entry with, created where missing; `undefined` when the store failed. */
+  stampTags(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+    return this.versionsOf('stampTags', tags, failOpen)
+  }
+
+  private async versionsOf(
+    op: 'tagVersions' | 'stampTags',
+    tags: readonly string[],
+    failOpen: boolean,
+  ): Promise<readonly string[] | undefined> {
     if (tags.length === 0) return []
     const epoch = this.epoch
-    const v = await this.guard.call(
-      'tagVersions',
-      undefined,
-      () => this.store.tagVersions(tags.map((t) => this.tagPrefix + t)),
-      failOpen,
-      undefined,
-    )
+    const keys = tags.map((t) => this.tagPrefix + t)
+    const v = await this.guard.call(op, undefined, () => this.store[op](keys), failOpen, undefined)
     if (v && this.versions && epoch === this.epoch) {
       const until = Date.now() + this.versionTtl
-      for (let i = 0; i < tags.length; i++) this.versions.set(tags[i] as string, v[i] as string, until)
+      // A missing version is not remembered: the next writer creates one.
+      for (let i = 0; i < tags.length; i++)
+        if (v[i]) this.versions.set(tags[i] as string, v[i] as string, until)
     }
     return v
   }

@@ -89,7 +89,7 @@ export class CacheManager extends CacheEmitter {
     if (value === undefined) return
     const failOpen = options.failOpen ?? this.o.failOpen
     const tags = options.tags ?? []
-    const versions = await this.l2.tagVersions(tags, failOpen)
+    const versions = await this.l2.stampTags(tags, failOpen)
     if (versions) await this.write(key, value, options, tags, versions, failOpen)
   }
 
@@ -272,7 +272,7 @@ export class CacheManager extends CacheEmitter {
       storedAt: now,
       expiresAt: now + ttl,
       graceUntil: now + ttl + grace,
-      tags: tags.map((name, i) => ({ name, version: versions[i] ?? '0' })),
+      tags: tags.map((name, i) => ({ name, version: versions[i] ?? '' })),
     }
     const enc = await encodeEntry(value, meta, options.compress, this.o)
     if (!enc) {
@@ -302,7 +302,7 @@ export class CacheManager extends CacheEmitter {
       const tags = options.tags ?? []
       // Versions are read before the loader runs: an invalidation during the load then makes the
       // stored entry invalid instead of letting it carry data older than the invalidation.
-      const versions = await this.l2.tagVersions(tags, failOpen)
+      const versions = await this.l2.stampTags(tags, failOpen)
       this.c.loads++
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)

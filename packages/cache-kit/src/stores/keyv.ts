@@ -24,10 +24,11 @@ function toBytes(v: unknown): Uint8Array | undefined {
 
 /**
  * Store over any Keyv instance (tested with `@keyv/redis` and the in-memory Keyv). Keyv has no
- * atomic increment, so a tag version is replaced by a fresh random token (still O(1), still never a
- * clock) and the per-tag entry counter is approximate under concurrency. `invalidatePattern` needs
- * a Keyv adapter with an iterator and walks every key of the namespace. Set `throwOnErrors: true`
- * on the Keyv so the manager sees (counts and emits) store failures: Keyv swallows them otherwise.
+ * atomic create-if-missing, so two writers may both create a tag version: the one whose token lost
+ * reads as a miss (safe), and the per-tag entry counter is approximate under concurrency.
+ * `invalidatePattern` needs a Keyv adapter with an iterator and walks every key of the namespace.
+ * Set `throwOnErrors: true` on the Keyv so the manager sees (counts and emits) store failures:
+ * Keyv swallows them otherwise.
  */
 export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStore {
   const capabilities: StoreCapabilities = {
@@ -62,12 +63,25 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
     async tagVersions(tagKeys) {
       if (tagKeys.length === 0) return []
       const v = await keyv.get<string>([...tagKeys])
-      return v.map((x) => (typeof x === 'string' ? x : '0'))
+      return v.map((x) => (typeof x === 'string' ? x : ''))
+    },
+    async stampTags(tagKeys) {
+      if (tagKeys.length === 0) return []
+      const current = await keyv.get<string>([...tagKeys])
+      // Not atomic: two writers may both create a version; the one whose token lost reads as a miss.
+      return Promise.all(
+        tagKeys.map(async (k, i) => {
+          const v = current[i]
+          if (typeof v === 'string') return v
+          const token = randomBytes(12).toString('base64url')
+          await keyv.set(k, token)
+          return token
+        }),
+      )
     },
     async invalidateTags(tagKeys, counterKeys) {
       const counts = counterKeys.length ? await keyv.get<number>([...counterKeys]) : []
-      await Promise.all(tagKeys.map((k) => keyv.set(k, randomBytes(9).toString('base64url'))))
-      if (counterKeys.length) await keyv.delete([...counterKeys])
+      await keyv.delete([...tagKeys, ...counterKeys])
       return counts.reduce<number>((sum, c) => sum + Number(c ?? 0), 0)
     },
   }

@@ -29,9 +29,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   if (!Number.isInteger(max) || max < 1)
     throw new CacheError('invalid_option', 'maxEntries must be a positive integer')
   const lru = new Lru<Uint8Array>(max)
-  const versions = new Map<string, number>()
+  const versions = new Map<string, string>()
   const counters = new Map<string, number>()
-  const version = (k: string) => String(versions.get(k) ?? 0)
+  let seq = 0
+  const version = (k: string) => versions.get(k) ?? ''
   return {
     name: 'memory',
     capabilities: CAPABILITIES,
@@ -55,8 +56,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     async tagVersions(tagKeys) {
       return tagKeys.map(version)
     },
+    async stampTags(tagKeys) {
+      return tagKeys.map((k) => {
+        let v = versions.get(k)
+        if (v === undefined) {
+          v = String(++seq)
+          versions.set(k, v)
+        }
+        return v
+      })
+    },
     async invalidateTags(tagKeys, counterKeys) {
-      for (const k of tagKeys) versions.set(k, (versions.get(k) ?? 0) + 1)
+      for (const k of tagKeys) versions.delete(k)
       let n = 0
       for (const k of counterKeys) {
         n += counters.get(k) ?? 0

@@ -34,7 +34,7 @@ for i = 1, n do
   local vlen = string.byte(v, pos)
   if not vlen then return v end
   pos = pos + 1 + vlen
-  out[#out + 1] = redis.call('GET', ARGV[1] .. name) or '0'
+  out[#out + 1] = redis.call('GET', ARGV[1] .. name) or ''
 end
 return out
 `
@@ -46,11 +46,15 @@ for i = 2, #KEYS do redis.call('INCR', KEYS[i]) end
 return 1
 `
 
-/** INCR every tag version and GETDEL every counter; returns the counters' sum. KEYS tags then counters; ARGV[1] tag count. */
+/**
+ * DEL every tag version and GETDEL every counter; returns the counters' sum. Deletes, not INCR:
+ * they still run when Redis is out of memory, so an invalidation cannot fail while reads go on.
+ * KEYS tags then counters; ARGV[1] tag count.
+ */
 export const INVALIDATE_TAGS = `
 local n = tonumber(ARGV[1])
 local total = 0
-for i = 1, n do redis.call('INCR', KEYS[i]) end
+for i = 1, n do redis.call('DEL', KEYS[i]) end
 for i = n + 1, #KEYS do
   local c = redis.call('GETDEL', KEYS[i])
   if c then total = total + tonumber(c) end

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import { CacheError } from '../errors.js'
 import { INVALIDATE_TAGS, READ_WITH_TAGS, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
@@ -100,7 +101,19 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       if (tagKeys.length === 0) return []
       const v = cluster ? await Promise.all(tagKeys.map((k) => client.get(k))) : await client.mget(...tagKeys)
-      return v.map((x) => x ?? '0')
+      return v.map((x) => x ?? '')
+    },
+    async stampTags(tagKeys) {
+      ready()
+      // SET NX GET: the existing version, or the fresh token this call just stored. One key per
+      // command, so it works on a Cluster; the commands go out together (one round trip).
+      return Promise.all(
+        tagKeys.map(async (k) => {
+          const token = randomBytes(12).toString('base64url')
+          const old = (await client.call('SET', k, token, 'NX', 'GET')) as string | null
+          return old ?? token
+        }),
+      )
     },
     async invalidateTags(tagKeys, counterKeys) {
       ready()
@@ -112,7 +125,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
           tagKeys.length,
         )
       const [, counts] = await Promise.all([
-        Promise.all(tagKeys.map((k) => client.incr(k))),
+        Promise.all(tagKeys.map((k) => client.unlink(k))),
         Promise.all(counterKeys.map((k) => client.getdel(k))),
       ])
       return counts.reduce((sum, c) => sum + Number(c ?? 0), 0)

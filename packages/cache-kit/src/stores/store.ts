@@ -10,7 +10,7 @@ export interface StoreCapabilities {
   readonly readWithTags: boolean
   /** `getWithTagVersions` also takes a lease on a miss in that same round trip. */
   readonly leaseOnMiss: boolean
-  /** `invalidateTags` bumps versions atomically (INCR); otherwise it writes a fresh random token. */
+  /** `stampTags` creates a missing version atomically (`SET NX GET`); otherwise two writers may race (the loser's entry reads as a miss). */
   readonly atomicTags: boolean
   /** `keys` lists keys matching a glob. */
   readonly scan: boolean
@@ -23,7 +23,7 @@ export interface StoreCapabilities {
 /** An entry's bytes plus the current versions of the tags named in its envelope. */
 export interface ReadWithTags {
   readonly bytes: Uint8Array
-  /** Current versions, in the envelope's tag order; `'0'` for a tag never invalidated. */
+  /** Current versions, in the envelope's tag order; `''` for a tag without one (entries carrying it are invalid). */
   readonly versions: readonly string[]
 }
 
@@ -63,9 +63,17 @@ export interface CacheStore {
   set(key: string, bytes: Uint8Array, ttlMs: number, counters: readonly string[]): Promise<void>
   /** Deletes keys; resolves how many existed. */
   delete(keys: readonly string[]): Promise<number>
-  /** Current versions of tag keys, `'0'` when never bumped. */
+  /** Current versions of tag keys, `''` where a tag has none (read only). */
   tagVersions(tagKeys: readonly string[]): Promise<string[]>
-  /** Bumps every tag key's version and resets its counter; resolves the counters' sum. */
+  /**
+   * Versions to stamp a new entry with: each tag's current version, created (a fresh unique token,
+   * never reused) where it has none.
+   */
+  stampTags(tagKeys: readonly string[]): Promise<string[]>
+  /**
+   * Invalidates tags by deleting their versions (a delete still works on a Redis that is out of
+   * memory), and resets their counters; resolves the counters' sum.
+   */
   invalidateTags(tagKeys: readonly string[], counterKeys: readonly string[]): Promise<number>
   /** With `scan`: yields batches of keys matching a Redis glob. */
   keys?(glob: string): AsyncIterable<string[]>

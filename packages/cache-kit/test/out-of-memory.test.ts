@@ -1,0 +1,48 @@
+import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+
+let server: ControlledService
+const clients: Redis[] = []
+beforeAll(async () => {
+  // Private and small, with noeviction: writes fail with -OOM once it is full.
+  server = await startPrivateRedis({ maxmemoryBytes: 4 << 20 })
+})
+afterAll(async () => {
+  for (const c of clients) c.disconnect()
+  await server.dispose()
+})
+
+async function connect(): Promise<Redis> {
+  const c = new Redis(server.url, { maxRetriesPerRequest: 1 })
+  c.on('error', () => {})
+  clients.push(c)
+  await c.ping()
+  return c
+}
+
+it('a Redis out of memory still takes tag invalidations, so no stale entry is served', async () => {
+  const admin = await connect()
+  const cache = new CacheManager({
+    store: redisStore({ client: await connect() }),
+    prefix: 'oom',
+    timeout: '2s',
+  })
+  const errors: string[] = []
+  cache.on('error', (e) => errors.push(e.error.message))
+  await cache.set('product:1', { price: 10 }, { tags: ['products'] })
+  expect(await cache.get('product:1')).toEqual({ price: 10 })
+  // Past maxmemory (noeviction), Redis refuses every write command and still runs reads and deletes.
+  await admin.config('SET', 'maxmemory', '1')
+  await expect(admin.set('probe', 'x')).rejects.toThrow(/OOM/)
+  // Writes now fail (counted, fail-open)...
+  await cache.set('product:2', { price: 20 }, { tags: ['products'] })
+  expect(errors.some((m) => m.includes('OOM'))).toBe(true)
+  expect(await cache.get('product:2')).toBeUndefined()
+  // ...but the invalidation of a price change does not, and the old price is no longer served.
+  errors.length = 0
+  expect(await cache.invalidateTags(['products'])).toBe(1)
+  expect(errors).toEqual([])
+  expect(await cache.get('product:1')).toBeUndefined()
+})
