@@ -77,7 +77,20 @@ it('MySQL killed: cached reads answer, the rest 503 with the contract body, the 
     notes: [
       `during the outage: ${cachedAnswers} cached 200s, ${inWindow.filter((r) => r.status === 503).length} × 503`,
       'recovery: ms from the restarted MariaDB answering to the first successful write',
+      ...serverErrorLog(stack.instances[0]!.output()),
     ],
   })
   expect(verdict.actual, verdict.message).toEqual(verdict.expected)
 })
+
+/** The service's log lines for 500 responses (LOG_LEVEL=error), shortened: what the 5xx were. */
+function serverErrorLog(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((l) => l.includes('"statusCode":500') || l.includes('"status":500'))
+    .slice(0, 2)
+    .map((l) => {
+      const parsed = JSON.parse(l) as { err?: { message?: string; code?: string; type?: string } }
+      return `service log for a 500: ${parsed.err?.type ?? ''} ${parsed.err?.code ?? ''} ${parsed.err?.message?.slice(0, 160) ?? l.slice(0, 160)}`
+    })
+}

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { CatalogWorkload, interleave } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
-import { bodyOf, send } from '../support/http-client.js'
+import { bodyOf, send, xCache } from '../support/http-client.js'
 import { type LoadOp, runLoad, serverErrors } from '../support/load.js'
 import { recordResult } from '../support/results.js'
 import { useStack } from '../support/stack.js'
@@ -80,4 +80,64 @@ it('a write on instance A is visible to the very next read on instance B (violat
     ],
   })
   expect(actual, [...violations, ...load.violations, ...lost.details].join('\n')).toEqual(expected)
+})
+
+it('hot key: one writer on A, eight readers on B; no read sent after a write was acknowledged shows older data', async () => {
+  const [a, b] = stack.instances
+  if (!a || !b) throw new Error('two instances expected')
+  const tenant = stack.tenants[0]!
+  // A product the first test did not write, so the versions start at 0.
+  const id = tenant.products.at(-1)!.id
+  const durationMs = LOAD.faultMs
+  const t0 = performance.now()
+  let acked = 0
+  let reads = 0
+  let writes = 0
+  let fiveXx = 0
+  const stale: string[] = []
+  let staleCount = 0
+  const writer = async () => {
+    for (let v = 1; performance.now() - t0 < durationMs; v++) {
+      const res = await send(a.origin, {
+        method: 'PATCH',
+        path: `/api/products/${id}`,
+        headers: tenant.auth,
+        json: { sale_price: (BASE_PRICE + v).toFixed(2) },
+      })
+      writes++
+      if (res.status >= 500) fiveXx++
+      if (res.status === 200) acked = v
+    }
+  }
+  const reader = async () => {
+    while (performance.now() - t0 < durationMs) {
+      const before = acked
+      const res = await send(b.origin, { path: `/api/products/${id}`, headers: tenant.auth })
+      reads++
+      if (res.status >= 500) fiveXx++
+      const seen = Number((bodyOf(res) as { sale_price?: unknown } | undefined)?.sale_price) - BASE_PRICE
+      if (seen < before) {
+        staleCount++
+        if (stale.length < 5)
+          stale.push(`read version ${seen} (${xCache(res)}) after ${before} was acknowledged`)
+      }
+    }
+  }
+  await Promise.all([writer(), ...Array.from({ length: 8 }, reader)])
+  const actual = { fiveXx, staleReads: staleCount }
+  const expected = { fiveXx: 0, staleReads: 0 }
+  recordResult({
+    id: 'hot-key-read-after-write',
+    group: 'fault',
+    title: 'Hot key across two instances: 1 writer on A, 8 readers on B, no fault',
+    requests: reads + writes,
+    fiveXx,
+    wrong: staleCount,
+    lostWrites: null,
+    recoveryMs: null,
+    actual,
+    expected,
+    notes: [`${writes} writes, ${reads} reads in ${durationMs / 1000} s`, ...stale],
+  })
+  expect(actual, stale.join('\n')).toEqual(expected)
 })
