@@ -133,8 +133,8 @@ export class CacheManager extends CacheEmitter {
   }
 
   /**
-   * Makes every entry carrying one of `tags` invalid, in O(1) per tag (a version bump, checked on
-   * read). Resolves how many entries were written under those tags since their last invalidation
+   * Makes every entry carrying one of `tags` invalid, in O(1) per tag (its version is deleted;
+   * entries stamped with it stop matching on read; a delete works even on a Redis out of memory). Resolves how many entries were written under those tags since their last invalidation
    * (an upper bound: overwritten or expired entries still count).
    */
   async invalidateTags(tags: readonly string[]): Promise<number> {

@@ -48,7 +48,7 @@ function defineScripts(client: Redis | Cluster): void {
 
 /**
  * Store on ioredis, single node or Cluster. Single node: a hit with tags is one `EVALSHA` (value
- * and tag versions together), tag invalidation one script (INCR per tag). Cluster: keys spread
+ * and tag versions together), tag invalidation one script (DEL per tag). Cluster: keys spread
  * over slots, so a tagged hit reads its tag versions in a second round trip (use `l1` to avoid
  * it) and `keys` scans every master.
  */
