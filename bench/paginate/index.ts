@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os'
 import { type PageParams, type PaginationCache, paginate, parsePageParams } from '@hotpath/paginate'
 import type { Knex } from 'knex'
 import { attachPaginate } from 'knex-paginate'
-import { type BenchDialect, COMPANY_ROWS, connect, DATABASE, ensureData, SEEK_INDEX } from './data.js'
+import { type BenchDialect, COMPANY_ROWS, connect, DATABASE, ensureData } from './data.js'
 import { median, ms, printTable } from './measure.js'
 
 const SIZE = 50
@@ -72,7 +72,6 @@ async function bench(dialect: BenchDialect, url: string): Promise<void> {
         strategy: 'fast',
         params: params(cursor ? { cursor } : {}),
         cursorSecret: SECRET,
-        seekIndex: SEEK_INDEX,
       })
       for (const r of p.results) seen.add(Number(r.id))
       cursor = p.nextCursor
@@ -129,7 +128,7 @@ async function bench(dialect: BenchDialect, url: string): Promise<void> {
             lookups,
             strategy: 'smart',
             cache: smart,
-            seekIndex: SEEK_INDEX,
+
             params: params({ page: String(page) }),
           }),
       ],
@@ -140,7 +139,7 @@ async function bench(dialect: BenchDialect, url: string): Promise<void> {
             lookups,
             strategy: 'fast',
             cursorSecret: SECRET,
-            seekIndex: SEEK_INDEX,
+
             params: params(page === 1 ? {} : { cursor: cursors.get(page)! }),
           }),
       ],
@@ -217,7 +216,7 @@ async function bench(dialect: BenchDialect, url: string): Promise<void> {
       lookups,
       strategy: 'smart' as const,
       cache: deep,
-      seekIndex: SEEK_INDEX,
+
       params: params({ page: String(page) }),
     })
     let t = performance.now()
