@@ -8,11 +8,12 @@ import { cachedPage, optimizedPage } from './strategies/optimized.js'
 import { smartPage } from './strategies/smart.js'
 
 /**
- * Paginates a Knex query (`knex('products').where(...)`, joins allowed: to-one lookups, best as LEFT JOIN)
- * with one of four strategies: `optimized`, `cached`, `smart` (numbered pages) or `fast` (keyset).
- * The query's own ORDER BY / LIMIT / OFFSET are replaced by `params`. Rejects with a
- * {@link PaginationError}: 400 for bad input (`invalid_cursor`, `invalid_page`…), 404 for a page past the
- * end, 500 for a misconfiguration (`invalid_option`, `unsupported_dialect`).
+ * Paginates a Knex query on a named table (`knex('products').where({ company_id })`) with one of four
+ * strategies: `optimized`, `cached`, `smart` (numbered pages) or `fast` (keyset). To-one lookups go in
+ * the `lookups` option so counts and key queries stay on the index. The query's own ORDER BY / LIMIT /
+ * OFFSET are replaced by `params`. Rejects with a {@link PaginationError}: 400 for bad input
+ * (`invalid_cursor`, `invalid_page`…), 404 for a page past the end, 500 for a misconfiguration
+ * (`invalid_option`, `unsupported_dialect`).
  */
 export function paginate<Row = Record<string, unknown>>(
   query: Knex.QueryBuilder,
