@@ -11,6 +11,15 @@ export interface CacheEntry<T> {
   expiresAt: number
 }
 
+/**
+ * Tags with the versions they had when `snapshotTags` ran. Pass it to `set` so that a value
+ * computed after the snapshot is stored invalid if a tag was invalidated meanwhile.
+ */
+export interface TagSnapshot {
+  readonly tags: readonly string[]
+  readonly versions: readonly string[]
+}
+
 /** Per-call options of `set`. */
 export interface SetOptions {
   ttl?: Duration
@@ -22,6 +31,11 @@ export interface SetOptions {
   compress?: boolean
   /** Overrides the manager's `failOpen` for this call. */
   failOpen?: boolean
+  /**
+   * Stamp the entry with a snapshot taken before the value was computed (it replaces `tags`).
+   * `getOrSet` does this by itself; use it when you compute and `set` yourself.
+   */
+  snapshot?: TagSnapshot
 }
 
 /** Per-call options of `getOrSet`. */

@@ -10,6 +10,7 @@ export {
   type GetOrSetOptions,
   type Loader,
   type SetOptions,
+  type TagSnapshot,
 } from './manager.js'
 export type { CacheManagerOptions } from './options.js'
 export type { CacheStats, TierStats } from './stats.js'

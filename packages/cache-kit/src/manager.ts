@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { startBus } from './bus.js'
-import type { CacheEntry, GetOrSetOptions, Loader, SetOptions } from './cache-types.js'
+import type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
 import type { CacheCodec } from './codec.js'
 import { parseDuration } from './duration.js'
 import { type EncodedEntry, encodeEntry } from './entry-codec.js'
@@ -15,7 +15,7 @@ import { deserialize, serialize } from './payload.js'
 import { type CacheStats, type TierStats, tierStats } from './stats.js'
 import type { LeaseRequest } from './stores/store.js'
 
-export type { CacheEntry, GetOrSetOptions, Loader, SetOptions } from './cache-types.js'
+export type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
 
 type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
 /** `lease`: already taken by the read (`token`), or held by another process (`'busy'`). */
@@ -88,9 +88,23 @@ export class CacheManager extends CacheEmitter {
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
     if (value === undefined) return
     const failOpen = options.failOpen ?? this.o.failOpen
-    const tags = options.tags ?? []
-    const versions = await this.l2.stampTags(tags, failOpen)
+    const snap = options.snapshot
+    const tags = snap ? snap.tags : (options.tags ?? [])
+    const versions = snap ? snap.versions : await this.l2.stampTags(tags, failOpen)
     if (versions) await this.write(key, value, options, tags, versions, failOpen)
+  }
+
+  /**
+   * Takes the current versions of `tags` (creating missing ones) for a later `set(..., { snapshot })`:
+   * take it before computing a value, and an invalidation that happens while it is computed makes
+   * the stored entry invalid. `undefined` when the store failed (then do not store the value).
+   */
+  async snapshotTags(
+    tags: readonly string[],
+    options: { failOpen?: boolean } = {},
+  ): Promise<TagSnapshot | undefined> {
+    const versions = await this.l2.stampTags(tags, options.failOpen ?? this.o.failOpen)
+    return versions && { tags: [...tags], versions }
   }
 
   /**

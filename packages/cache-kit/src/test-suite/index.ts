@@ -175,6 +175,18 @@ export function storeBehaviour(name: string, target: SuiteTarget): void {
       expect(await cache.get('k')).toBeUndefined()
     })
 
+    it('set with a snapshot taken before computing stores nothing an invalidation overtook', async () => {
+      const { cache } = make()
+      const before = (await cache.snapshotTags(['products']))!
+      await cache.invalidateTags(['products']) // a write lands while the value is computed
+      await cache.set('list', 'computed before the write', { snapshot: before })
+      expect(await cache.get('list')).toBeUndefined()
+      const now = (await cache.snapshotTags(['products']))!
+      expect(now.tags).toEqual(['products'])
+      await cache.set('list', 'fresh', { snapshot: now })
+      expect(await cache.get('list')).toBe('fresh')
+    })
+
     it('invalidatePattern matches only this cache, escaping glob characters in the prefix', async () => {
       const { store, prefix } = make()
       const opts = { store, timeout: '2s' as const, ...target.options }
