@@ -35,21 +35,35 @@ export interface RelayConnection<Row> {
   totalCount: number | null
 }
 
+/** What both page kinds share: the rows and the `next`/`previous` links. */
+abstract class LinkedPage<Row> {
+  abstract readonly results: Row[]
+  abstract readonly next: string | null
+  abstract readonly previous: string | null
+
+  /** RFC 8288 `Link` header value (`rel="next"`, `rel="prev"`); `''` when there is neither. */
+  linkHeader(): string {
+    return linkHeader(this.next, this.previous)
+  }
+}
+
 /** A page served by number (`optimized`, `cached`, `smart`). */
-export class NumberedPage<Row> {
+export class NumberedPage<Row> extends LinkedPage<Row> {
   /** Discriminant: `'numbered'`. */
   readonly kind = 'numbered' as const
 
   constructor(
-    readonly results: Row[],
+    override readonly results: Row[],
     readonly page: number,
     readonly pageSize: number,
     readonly count: number,
     readonly countIsEstimate: boolean,
     readonly totalPages: number,
-    readonly next: string | null,
-    readonly previous: string | null,
-  ) {}
+    override readonly next: string | null,
+    override readonly previous: string | null,
+  ) {
+    super()
+  }
 
   /** The contract's snake_case body. */
   toJSON(): NumberedPageJSON<Row> {
@@ -65,11 +79,6 @@ export class NumberedPage<Row> {
     }
   }
 
-  /** RFC 8288 `Link` header value (`rel="next"`, `rel="prev"`); `''` when there is neither. */
-  linkHeader(): string {
-    return linkHeader(this.next, this.previous)
-  }
-
   /** A Relay connection; edge cursors are positional (`offset:<n>`, base64url), not keyset cursors. */
   toRelay(): RelayConnection<Row> {
     const start = (this.page - 1) * this.pageSize
@@ -82,19 +91,21 @@ export class NumberedPage<Row> {
 }
 
 /** A keyset page (`fast`): no count, opaque signed cursors. */
-export class KeysetPage<Row> {
+export class KeysetPage<Row> extends LinkedPage<Row> {
   /** Discriminant: `'keyset'`. */
   readonly kind = 'keyset' as const
 
   constructor(
-    readonly results: Row[],
+    override readonly results: Row[],
     readonly pageSize: number,
     readonly nextCursor: string | null,
     readonly previousCursor: string | null,
-    readonly next: string | null,
-    readonly previous: string | null,
+    override readonly next: string | null,
+    override readonly previous: string | null,
     private readonly cursorAfter: (row: Row) => string,
-  ) {}
+  ) {
+    super()
+  }
 
   /** The contract's snake_case body. */
   toJSON(): KeysetPageJSON<Row> {
@@ -106,11 +117,6 @@ export class KeysetPage<Row> {
       previous: this.previous,
       results: this.results,
     }
-  }
-
-  /** RFC 8288 `Link` header value (`rel="next"`, `rel="prev"`); `''` when there is neither. */
-  linkHeader(): string {
-    return linkHeader(this.next, this.previous)
   }
 
   /** A Relay connection; each edge's cursor continues the walk after that row. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { rememberPerKnex } from '../schema-memo.js'
 import { runRaw } from './dialect.js'
 
 /** What the seek needs from an index: equality-bound leading columns, then the sort columns in order. */
@@ -15,8 +16,6 @@ interface IndexColumn {
   column: string
   descending: boolean
 }
-
-const known = new WeakMap<object, Map<string, Promise<IndexColumn[][]>>>()
 
 /**
  * MariaDB/MySQL: the index that serves a seek as a range, read from `information_schema.statistics`
@@ -54,21 +53,16 @@ export async function findSeekIndex(client: Knex.Client, shape: SeekShape): Prom
 }
 
 function indexesOf(client: Knex.Client, table: string): Promise<IndexColumn[][]> {
-  const owner = client.config as object
-  let tables = known.get(owner)
-  if (!tables) {
-    tables = new Map()
-    known.set(owner, tables)
-  }
-  const cached = tables.get(table)
-  if (cached) return cached
-  const found = runRaw(
+  return rememberPerKnex(
     client,
-    `select index_name as i, column_name as c, collation as d from information_schema.statistics
-     where table_schema = database() and table_name = ? order by index_name, seq_in_index`,
-    [table],
-  ).then(
-    (result) => {
+    `indexes:${table}`,
+    async () => {
+      const result = await runRaw(
+        client,
+        `select index_name as i, column_name as c, collation as d from information_schema.statistics
+         where table_schema = database() and table_name = ? order by index_name, seq_in_index`,
+        [table],
+      )
       const rows = (Array.isArray(result) ? result[0] : []) as Array<{
         i: string
         c: string
@@ -82,11 +76,6 @@ function indexesOf(client: Knex.Client, table: string): Promise<IndexColumn[][]>
       }
       return [...byIndex.values()]
     },
-    () => {
-      tables.delete(table)
-      return []
-    },
+    [],
   )
-  tables.set(table, found)
-  return found
 }
