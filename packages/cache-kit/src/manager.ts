@@ -123,7 +123,8 @@ export class CacheManager extends CacheEmitter {
     if (running) {
       this.c.coalesced++
       const f = await running
-      if (f.share) return (f.kind && f.plain ? deserialize(f.kind, f.plain) : f.value) as T
+      // Waiting callers get their own copy, never the leader's object or buffer.
+      if (f.share) return (f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value) as T
       // The leader's value must not be shared: this caller loads its own.
       return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value as T
     }
