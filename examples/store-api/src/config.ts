@@ -22,10 +22,9 @@ export interface Config {
   /** Key prefix of every cache entry (several apps can share one Redis). */
   readonly cachePrefix: string
   /**
-   * With Redis: keep an in-process L1 tier in front of it, kept coherent by cache-kit's pub/sub bus
-   * (`CACHE_L1=on`). Faster hits, but another instance may serve the previous version for the bus's
-   * latency after a write; off (the default) every hit checks Redis, so a read on any instance right
-   * after a write sees it.
+   * With Redis: an in-process L1 tier in front of it (default on; `CACHE_L1=off` to go without),
+   * kept small by cache-kit's invalidation bus. Reads stay exact across instances either way: the
+   * key carries the resource's write generation, read from Redis on every cached request.
    */
   readonly cacheL1: boolean
   /** `false` turns response caching off (the perf command's "cache off" run). */
@@ -113,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     cursorSecret: e.CURSOR_SECRET ?? `cursor:${adminToken}`,
     cachePrefix: e.CACHE_PREFIX ?? 'store-api',
     cacheEnabled: e.STORE_API_CACHE !== 'off',
-    cacheL1: e.CACHE_L1 === 'on',
+    cacheL1: e.CACHE_L1 !== 'off',
     logLevel: e.LOG_LEVEL ?? 'info',
     home,
     autoSeed: e.STORE_API_SEED === 'auto' || (e.STORE_API_SEED === undefined && database.client === 'sqlite'),

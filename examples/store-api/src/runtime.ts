@@ -2,6 +2,7 @@ import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
 import { Redis } from 'ioredis'
 import type { Knex } from 'knex'
 import { type Logger, pino } from 'pino'
+import { redisWriteVersions } from './api/write-versions.js'
 import type { Config } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import type { AppDeps, Cache } from './runtime-types.js'
@@ -35,8 +36,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
- * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis and
- * `CACHE_L1=on` the cache has an in-process L1 tier whose entries other instances drop over the bus.
+ * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis: shared
+ * write generations, and (unless `CACHE_L1=off`) an in-process L1 tier whose entries the bus drops.
  */
 export async function openRuntime(
   config: Config,
@@ -81,6 +82,7 @@ export async function openRuntime(
     adminToken: config.adminToken,
     cursorSecret: config.cursorSecret,
     cacheEnabled: config.cacheEnabled,
+    ...(redis ? { writeVersions: redisWriteVersions(redis, config.cachePrefix) } : {}),
     logger,
   }
   return {

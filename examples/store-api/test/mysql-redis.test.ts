@@ -6,7 +6,7 @@ import { stockSuite } from './support/stock-suite.js'
 
 // Real MariaDB + Redis (with an L1 tier and the invalidation bus).
 describe('mysql + redis', () => {
-  const stack = useStack('mysql+redis')
+  const stack = useStack('mysql+redis', { l1: true })
   resourcesSuite(stack)
   stockSuite(stack)
   opsSuite(stack)

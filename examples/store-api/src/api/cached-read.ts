@@ -1,6 +1,7 @@
 import { type CacheResponseOptions, cacheResponse } from '@hotpath/cache-kit/express'
+import type { Request, Response } from 'express'
 import { companyOf } from '../http/request-context.js'
-import type { Cache } from '../runtime-types.js'
+import type { AppDeps } from '../runtime-types.js'
 import { type ResourceName, resourceTag } from './route-spec.js'
 
 /** The paging parameters every list's cache key includes (plus its own filters). */
@@ -14,30 +15,62 @@ export interface CachedReadOptions {
   readonly query: readonly string[]
 }
 
-type LegacyMethodDecorator = (target: object, key: string | symbol, descriptor: PropertyDescriptor) => void
+type LegacyMethodDecorator = (
+  target: object,
+  key: string | symbol,
+  descriptor: PropertyDescriptor,
+) => PropertyDescriptor | undefined
+
+type ReadMethod = (this: unknown, req: Request, res: Response, ...rest: unknown[]) => unknown
+
+/** The write generation each cached read runs under (see {@link WriteVersions}). */
+const generations = new WeakMap<Request, string | undefined>()
 
 /**
  * `@cachedRead({...})` on a controller method: cache-kit's `cacheResponse` decorator with this
- * service's policy — scoped to the caller's company, tagged `<resource>:<company>` so that company's
- * writes invalidate it. With `enabled: false` (the perf command's "cache off" run) it is a no-op.
+ * service's policy — scoped to the caller's company (and, with shared write counters, to the
+ * resource's current write generation), tagged `<resource>:<company>` so that company's writes
+ * invalidate it. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
-export function cachedReadFactory(cache: Cache, enabled: boolean) {
+export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'writeVersions'>) {
   return (options: CachedReadOptions): LegacyMethodDecorator => {
-    if (!enabled) return () => {}
-    return cacheResponse(cache, {
+    if (deps.cacheEnabled === false) return () => undefined
+    const versions = deps.writeVersions
+    const cache = cacheResponse(deps.cache, {
       ttl: options.ttl,
-      scope: (req) => String(companyOf(req)),
+      // null: the generation could not be read, so this request bypasses the cache
+      scope: (req) => {
+        if (!versions) return String(companyOf(req))
+        const generation = generations.get(req)
+        return generation === undefined ? null : `${companyOf(req)}.${generation}`
+      },
       tags: (req) => [resourceTag(options.resource, companyOf(req))],
       query: [...options.query],
-    }) as LegacyMethodDecorator
+    }) as unknown as LegacyMethodDecorator
+    return (target, key, descriptor) => {
+      const cached = cache(target, key, descriptor) ?? descriptor
+      if (!versions) return cached
+      const method = cached.value as ReadMethod
+      const withGeneration: ReadMethod = async function (this: unknown, req, res, ...rest) {
+        generations.set(req, await versions.read(resourceTag(options.resource, companyOf(req))))
+        return method.call(this, req, res, ...rest)
+      }
+      return { ...cached, value: withGeneration }
+    }
   }
 }
 
-/** Invalidates one company's cached reads of `resources` (call after the write committed, before responding). */
+/**
+ * Invalidates one company's cached reads of `resources`: call it after the write committed and
+ * before responding (read-your-writes). With shared write counters it moves their generations on
+ * first, so no instance serves (or stores for later) a response computed before the write.
+ */
 export async function invalidate(
-  cache: Cache,
+  deps: Pick<AppDeps, 'cache' | 'writeVersions'>,
   companyId: number,
   resources: readonly ResourceName[],
 ): Promise<void> {
-  await cache.invalidateTags(resources.map((r) => resourceTag(r, companyId)))
+  const tags = resources.map((r) => resourceTag(r, companyId))
+  await deps.writeVersions?.bump(tags)
+  await deps.cache.invalidateTags(tags)
 }

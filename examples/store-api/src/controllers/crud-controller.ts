@@ -56,7 +56,7 @@ export class CrudController<F> {
   }
 
   private async stale(companyId: number): Promise<void> {
-    await invalidate(this.deps.cache, companyId, [this.def.resource, ...this.def.shownBy])
+    await invalidate(this.deps, companyId, [this.def.resource, ...this.def.shownBy])
   }
 
   async list(req: Request, res: Response): Promise<void> {

@@ -180,7 +180,7 @@ export class InvoicesController {
   async create(req: Request, res: Response): Promise<void> {
     const companyId = companyOf(req)
     const b = parseBody(createSchema, req.body)
-    const { db, cache } = this.deps
+    const { db } = this.deps
     await assertOwned(db, companyId, 'shops', 'shop_id', [b.shop_id])
     const productIds = b.lines.map((l) => l.product_id)
     await assertOwned(db, companyId, 'products', 'lines.product_id', productIds)
@@ -226,7 +226,7 @@ export class InvoicesController {
       )
       return invoiceId
     })
-    await invalidate(cache, companyId, ['invoices'])
+    await invalidate(this.deps, companyId, ['invoices'])
     res.status(201).json(await this.load(companyId, id))
   }
 
@@ -260,7 +260,7 @@ export class InvoicesController {
     const companyId = companyOf(req)
     const id = this.id(req)
     const b = parseBody(issueSchema, req.body)
-    const { db, cache } = this.deps
+    const { db } = this.deps
     await assertOwned(db, companyId, 'warehouses', 'warehouse_id', [b.warehouse_id])
     await inTransaction(db, async (trx) => {
       const invoice = await this.transition(trx, companyId, id, ['draft'], 'issued')
@@ -283,7 +283,7 @@ export class InvoicesController {
         })
       }
     })
-    await invalidate(cache, companyId, ['invoices', 'stocks', 'stock-movements'])
+    await invalidate(this.deps, companyId, ['invoices', 'stocks', 'stock-movements'])
     res.json(await this.load(companyId, id))
   }
 
@@ -291,14 +291,14 @@ export class InvoicesController {
     const companyId = companyOf(req)
     const id = this.id(req)
     await inTransaction(this.deps.db, (trx) => this.transition(trx, companyId, id, ['issued'], 'paid'))
-    await invalidate(this.deps.cache, companyId, ['invoices'])
+    await invalidate(this.deps, companyId, ['invoices'])
     res.json(await this.load(companyId, id))
   }
 
   async cancel(req: Request, res: Response): Promise<void> {
     const companyId = companyOf(req)
     const id = this.id(req)
-    const { db, cache } = this.deps
+    const { db } = this.deps
     await inTransaction(db, async (trx) => {
       await this.transition(trx, companyId, id, ['draft', 'issued'], 'cancelled')
       // Reverse what issuing moved (nothing for a draft), in the same transaction.
@@ -317,7 +317,7 @@ export class InvoicesController {
         })
       }
     })
-    await invalidate(cache, companyId, ['invoices', 'stocks', 'stock-movements'])
+    await invalidate(this.deps, companyId, ['invoices', 'stocks', 'stock-movements'])
     res.json(await this.load(companyId, id))
   }
 }

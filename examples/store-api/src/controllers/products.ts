@@ -101,8 +101,8 @@ export function serializeProduct(r: Record<string, unknown>): Record<string, unk
 
 /** Products: cached reads (5 minutes, per company), writes that invalidate what shows products. */
 export function productsController(deps: AppDeps, ctx: ListContext) {
-  const cachedRead = cachedReadFactory(deps.cache, deps.cacheEnabled !== false)
-  const { db, cache } = deps
+  const cachedRead = cachedReadFactory(deps)
+  const { db } = deps
 
   async function load(companyId: number, id: number): Promise<Record<string, unknown>> {
     const row = (await productQuery(db, companyId).where('p.id', id).first()) as
@@ -157,7 +157,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         created_at: now,
         updated_at: now,
       })
-      await invalidate(cache, companyId, ['products'])
+      await invalidate(deps, companyId, ['products'])
       res.status(201).json(await load(companyId, id))
     }
 
@@ -171,7 +171,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         .where({ id, company_id: companyId })
         .update({ ...b, updated_at: new Date() })
       if (changed === 0) throw new NotFoundError('product', id)
-      await invalidate(cache, companyId, ['products', 'stocks', 'stock-movements', 'invoices'])
+      await invalidate(deps, companyId, ['products', 'stocks', 'stock-movements', 'invoices'])
       res.json(await load(companyId, id))
     }
 
@@ -183,7 +183,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         trx('products').where({ id, company_id: companyId }).delete(),
       )
       if (deleted === 0) throw new NotFoundError('product', id)
-      await invalidate(cache, companyId, ['products', 'stocks', 'stock-movements'])
+      await invalidate(deps, companyId, ['products', 'stocks', 'stock-movements'])
       res.status(204).end()
     }
   }

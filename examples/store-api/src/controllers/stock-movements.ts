@@ -112,7 +112,7 @@ export class StockMovementsController {
   async create(req: Request, res: Response): Promise<void> {
     const companyId = companyOf(req)
     const b = parseBody(createSchema, req.body)
-    const { db, cache } = this.deps
+    const { db } = this.deps
     await assertOwned(db, companyId, 'products', 'product_id', [b.product_id])
     await assertOwned(db, companyId, 'warehouses', 'warehouse_id', [b.warehouse_id])
     const applied = await inTransaction(db, (trx) =>
@@ -125,7 +125,7 @@ export class StockMovementsController {
         reason: b.reason ?? null,
       }),
     )
-    await invalidate(cache, companyId, ['stocks', 'stock-movements'])
+    await invalidate(this.deps, companyId, ['stocks', 'stock-movements'])
     const row = (await movementQuery(db, companyId).where('id', applied.movementId).first()) as Record<
       string,
       unknown

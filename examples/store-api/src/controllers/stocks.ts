@@ -66,7 +66,7 @@ export function serializeStock(r: Record<string, unknown>): Record<string, unkno
 
 /** Stocks: read-only (stock changes through movements), cached 3 minutes per company. */
 export function stocksController(deps: AppDeps, ctx: ListContext) {
-  const cachedRead = cachedReadFactory(deps.cache, deps.cacheEnabled !== false)
+  const cachedRead = cachedReadFactory(deps)
   const { db } = deps
 
   class StocksController {

@@ -148,7 +148,7 @@ export async function perfCommand(
     durationSeconds: args.duration ?? null,
     writeRatio: args.writeRatio,
     database: env.DATABASE_URL ? (env.DATABASE_URL.split(':')[0] ?? 'unknown') : 'sqlite (embedded)',
-    cache: env.REDIS_URL ? (env.CACHE_L1 === 'on' ? 'redis + L1' : 'redis') : 'memory',
+    cache: env.REDIS_URL ? (env.CACHE_L1 === 'off' ? 'redis' : 'redis + L1') : 'memory',
     phases,
   }
   print(`\n${formatTable(phases)}`)

@@ -7,6 +7,7 @@ import type { Express } from 'express'
 import knexFactory, { type Knex } from 'knex'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll } from 'vitest'
+import { redisWriteVersions, type WriteVersions } from '../../src/api/write-versions.js'
 import { createApp } from '../../src/app.js'
 import { migrate } from '../../src/db/migrate.js'
 import { createLogger } from '../../src/runtime.js'
@@ -81,21 +82,24 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
   let app: Express | undefined
 
   const cachePrefix = () => (redis ? `${redis.prefix}api` : 'store-api-test')
-  const makeCache = () => {
-    if (!redis) return new CacheManager({ store: memoryStore(), prefix: 'store-api-test' })
+  /** A cache (and, on Redis, the shared write counters) as `openRuntime` builds them. */
+  const makeCache = (): { cache: CacheManager; writeVersions?: WriteVersions } => {
+    if (!redis) return { cache: new CacheManager({ store: memoryStore(), prefix: 'store-api-test' }) }
     const client = redis.connect({ enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-    return new CacheManager({
+    const cache = new CacheManager({
       store: redisStore({ client }),
-      prefix: `${redis.prefix}api`,
+      prefix: cachePrefix(),
       ...(options.l1 ? { l1: { maxEntries: 1000 } } : {}),
     })
+    return { cache, writeVersions: redisWriteVersions(client, cachePrefix()) }
   }
 
   beforeAll(async () => {
     db = knexFactory(withUtc(space.config(), dialect))
     db.on('query', (q: { sql: string }) => queries.push(q.sql))
     await migrate(db)
-    cache = makeCache()
+    const made = makeCache()
+    cache = made.cache
     await cache.ready()
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -108,6 +112,7 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
       cache,
       adminToken: ADMIN_TOKEN,
       cursorSecret: 'test-cursor-secret-0123456789',
+      ...(made.writeVersions ? { writeVersions: made.writeVersions } : {}),
       logger: createLogger('info', sink),
       registry: new Registry(),
     }
@@ -155,11 +160,13 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
     async another() {
       if (!db) throw new Error('stack not started')
       const otherDb = knexFactory(withUtc(space.config(), dialect))
-      const otherCache = makeCache()
+      const made = makeCache()
+      const otherCache = made.cache
       await otherCache.ready()
       const server = await listen({
         db: otherDb,
         cache: otherCache,
+        ...(made.writeVersions ? { writeVersions: made.writeVersions } : {}),
         adminToken: ADMIN_TOKEN,
         cursorSecret: 'test-cursor-secret-0123456789',
         registry: new Registry(),
