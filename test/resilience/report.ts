@@ -36,7 +36,7 @@ function details(r: StoredResult): string {
   ].join('\n')
 }
 
-const results = readResults()
+const { run, results } = readResults()
 if (results.length === 0)
   throw new Error('no results in reports/resilience/: run `npm run test:resilience` first')
 const dates = results.map((r) => r.at).sort()
@@ -48,7 +48,9 @@ the resilience suite (\`test/resilience/\`, issue 8). The suite starts the real 
 examples/store-api/dist/cli.js serve\`, one or two instances as child processes — on servers it owns
 (\`@hotpath/test-services/faults\`: a private redis-server, a private MariaDB, a six-node Redis
 Cluster), drives it with a bounded load (at most \`RESILIENCE_RATE\` requests/s, default 250, 16 in
-flight; the achieved rate is requests ÷ 11 s), breaks one thing for a fixed window (default 5 s) with load before and after it, and checks
+flight; what a 2-core machine running the service, MariaDB and the driver achieves is lower: see
+the request counts), breaks one thing for a fixed window (\`RESILIENCE_FAULT_S\`, default 5 s) with
+\`RESILIENCE_PHASE_S\` (default 2 s) of load before and after it, and checks
 every response against what the suite knows is true.
 
 This page is generated from a real run:
@@ -59,7 +61,7 @@ npm run test:resilience            # writes reports/resilience/*.json
 npx tsx test/resilience/report.ts  # writes this page
 \`\`\`
 
-Run of ${dates[0]} to ${dates.at(-1)} on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.
+Run \`${run}\`, ${dates[0]} to ${dates.at(-1)}, on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.
 ${failing.length === 0 ? 'Every scenario passed.' : `**${failing.length} of ${results.length} scenarios failed** — see "What failed" below.`}
 
 ## Summary

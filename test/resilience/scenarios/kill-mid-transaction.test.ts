@@ -4,7 +4,7 @@ import { ledgerMismatches, mulberry32 } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
 import { delay } from '../support/fault-run.js'
 import { bodyOf, send } from '../support/http-client.js'
-import { type LoadOp, type RequestRecord, runLoad } from '../support/load.js'
+import { type LoadOp, type RequestRecord, runSuiteLoad } from '../support/load.js'
 import { recordResult } from '../support/results.js'
 import { useStack } from '../support/stack.js'
 import type { Tenant } from '../support/tenant.js'
@@ -120,13 +120,9 @@ it('kill -9 of the instance mid-transaction: no invoice without its movements, e
             await api.kill('SIGKILL')
           })()
         : Promise.resolve()
-    const load = await runLoad({
+    const load = await runSuiteLoad({
       origin: api.origin,
-      rate: LOAD.rate,
-      concurrency: LOAD.concurrency,
       durationMs: segmentMs,
-      maxRequests: Math.ceil((LOAD.rate * segmentMs) / 1000),
-      t0: performance.now(),
       next: () => (rnd() < 0.5 ? invoiceOp(tenant, rnd, acked) : movementOp(tenant, rnd, acked)),
       stopWhen: () => !api.alive(),
     })

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { mulberry32 } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
 import { bodyOf, type HttpResponse } from '../support/http-client.js'
-import { type LoadOp, runLoad, serverErrors } from '../support/load.js'
+import { type LoadOp, runSuiteLoad, serverErrors } from '../support/load.js'
 import { recordResult } from '../support/results.js'
 import { useStack } from '../support/stack.js'
 import type { Tenant } from '../support/tenant.js'
@@ -115,15 +115,7 @@ it(`tenant isolation fuzz: ${TENANTS} companies, random interleaved reads and wr
     }
   }
 
-  const load = await runLoad({
-    origin: stack.origin,
-    rate: LOAD.rate,
-    concurrency: LOAD.concurrency,
-    durationMs: LOAD.fuzzMs,
-    maxRequests: Math.ceil((LOAD.rate * LOAD.fuzzMs) / 1000),
-    t0: performance.now(),
-    next: op,
-  })
+  const load = await runSuiteLoad({ origin: stack.origin, durationMs: LOAD.fuzzMs, next: op })
   leaks.push(...load.violations.filter((v) => v.includes('got')))
   const actual = { fiveXx: serverErrors(load.records), violations: load.wrong }
   const expected = { fiveXx: 0, violations: 0 }

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { CatalogWorkload, interleave } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
 import { bodyOf, send, xCache } from '../support/http-client.js'
-import { type LoadOp, runLoad, serverErrors } from '../support/load.js'
+import { type LoadOp, runSuiteLoad, serverErrors } from '../support/load.js'
 import { recordResult } from '../support/results.js'
 import { useStack } from '../support/stack.js'
 import { BASE_PRICE } from '../support/tenant.js'
@@ -45,12 +45,9 @@ it('a write on instance A is visible to the very next read on instance B (violat
   }
   const durationMs = 2 * LOAD.phaseMs + LOAD.faultMs
   const t0 = performance.now()
-  const load = await runLoad({
+  const load = await runSuiteLoad({
     origin: b.origin,
-    rate: LOAD.rate,
-    concurrency: LOAD.concurrency,
     durationMs,
-    maxRequests: Math.ceil((LOAD.rate * durationMs) / 1000),
     t0,
     next: interleave(probe, mix.next, mix.next),
   })

@@ -1,5 +1,5 @@
 import { LOAD } from './durations.js'
-import { type LoadOp, type LoadResult, runLoad } from './load.js'
+import { type LoadOp, type LoadResult, runSuiteLoad } from './load.js'
 
 /** When the fault was really in place, in ms since the run's `t0`. */
 export interface FaultWindow {
@@ -46,15 +46,7 @@ export async function runWithFault(o: FaultRunOptions): Promise<FaultRun> {
     await o.heal()
     window.end = performance.now() - t0
   })()
-  const load = await runLoad({
-    origin: o.origin,
-    rate: LOAD.rate,
-    concurrency: LOAD.concurrency,
-    durationMs: totalMs,
-    maxRequests: Math.ceil((LOAD.rate * totalMs) / 1000),
-    t0,
-    next: o.next,
-  })
+  const load = await runSuiteLoad({ origin: o.origin, durationMs: totalMs, t0, next: o.next })
   await fault
   return { t0, load, window }
 }

@@ -1,3 +1,4 @@
+import { LOAD } from './durations.js'
 import { type HttpRequest, type HttpResponse, send, xCache } from './http-client.js'
 
 /** One request of a load run and how to judge its response. */
@@ -117,4 +118,17 @@ export function serverErrors(
   to = Number.POSITIVE_INFINITY,
 ): number {
   return records.filter((r) => r.start >= from && r.start < to && (r.status >= 500 || r.status === 0)).length
+}
+
+/** {@link runLoad} at the suite's rate and concurrency (`LOAD`), at most rate × duration requests. */
+export function runSuiteLoad(
+  o: Pick<LoadOptions, 'origin' | 'durationMs' | 'next' | 'stopWhen'> & { t0?: number },
+): Promise<LoadResult> {
+  return runLoad({
+    ...o,
+    rate: LOAD.rate,
+    concurrency: LOAD.concurrency,
+    maxRequests: Math.ceil((LOAD.rate * o.durationMs) / 1000),
+    t0: o.t0 ?? performance.now(),
+  })
 }

@@ -1,8 +1,12 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runId } from '@hotpath/test-services'
 
-/** Where each scenario writes its figures (`reports/` is not committed; `report.ts` reads it). */
+/**
+ * Where scenarios write their figures: one folder per `vitest run` (`reports/resilience/<runId>/`),
+ * so two runs at once cannot mix their rows. `reports/` is not committed; `report.ts` reads it.
+ */
 export const RESULTS_DIR = fileURLToPath(new URL('../../../reports/resilience/', import.meta.url))
 
 /** One row of the reliability table: what a scenario did and counted. */
@@ -30,24 +34,32 @@ export interface ScenarioResult {
 /** A stored result plus whether its actual figures met the expected ones. */
 export type StoredResult = ScenarioResult & { readonly passed: boolean; readonly at: string }
 
-/** Writes `result` to `reports/resilience/<id>.json` (before the test asserts, so a red run is recorded too). */
+/** Writes `result` to `reports/resilience/<runId>/<id>.json` (before the test asserts, so a red run is recorded too). */
 export function recordResult(result: ScenarioResult): void {
-  mkdirSync(RESULTS_DIR, { recursive: true })
+  const dir = join(RESULTS_DIR, runId())
+  mkdirSync(dir, { recursive: true })
   const passed = JSON.stringify(result.actual) === JSON.stringify(result.expected)
   const stored: StoredResult = { ...result, passed, at: new Date().toISOString() }
-  writeFileSync(join(RESULTS_DIR, `${result.id}.json`), `${JSON.stringify(stored, null, 2)}\n`)
+  writeFileSync(join(dir, `${result.id}.json`), `${JSON.stringify(stored, null, 2)}\n`)
 }
 
-/** Every stored result, sorted by group then id. */
-export function readResults(): StoredResult[] {
-  let files: string[] = []
+/** The results of the most recent run (the newest folder under `RESULTS_DIR`), sorted by group then id. */
+export function readResults(): { run: string; results: StoredResult[] } {
+  let runs: string[] = []
   try {
-    files = readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json'))
+    runs = readdirSync(RESULTS_DIR).filter((d) => statSync(join(RESULTS_DIR, d)).isDirectory())
   } catch {
-    return []
+    return { run: '', results: [] }
   }
+  const run = runs.sort(
+    (a, b) => statSync(join(RESULTS_DIR, b)).mtimeMs - statSync(join(RESULTS_DIR, a)).mtimeMs,
+  )[0]
+  if (!run) return { run: '', results: [] }
+  const dir = join(RESULTS_DIR, run)
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'))
   const order = { fault: 0, attack: 1, distributed: 2 }
-  return files
-    .map((f) => JSON.parse(readFileSync(join(RESULTS_DIR, f), 'utf8')) as StoredResult)
+  const results = files
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as StoredResult)
     .sort((a, b) => order[a.group] - order[b.group] || a.id.localeCompare(b.id))
+  return { run, results }
 }
