@@ -3,6 +3,7 @@ import { CacheError } from './errors.js'
 import { escapeGlob } from './glob.js'
 import { Lru } from './lru.js'
 import type { ResolvedOptions } from './options.js'
+import { PendingInvalidations } from './pending-invalidations.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
 import { tierStats } from './stats.js'
 import type { CacheStore, LeaseOutcome, LeaseRequest } from './stores/store.js'
@@ -15,6 +16,16 @@ export type Remote = DecodedEntry & { stale: boolean }
 
 /** What a store read comes back with: an entry, a lease outcome on a miss, a miss, or a failure. */
 export type RemoteRead = Remote | LeaseOutcome | undefined | typeof FAILED
+
+/** What the store side tells its manager. */
+export interface L2Hooks {
+  /** A store call failed (counted and emitted by the manager). */
+  report: FailureReport
+  /** An entry could not be decoded (it was deleted and reads as a miss). */
+  corrupt: (error: CacheError, key: string) => void
+  /** Invalidations that had failed went through once the store was back. */
+  replayed: (tags: readonly string[], keys: readonly string[]) => void
+}
 
 /**
  * The store side of a manager (L2): key layout, every call behind the timeout and circuit breaker,
@@ -39,17 +50,18 @@ export class L2Tier {
   private readonly versionTtl: number
   /** Bumped by every forget: a version fetched across a forget is not cached (it may predate it). */
   private epoch = 0
+  private readonly pending = new PendingInvalidations()
+  private replaying = false
 
   constructor(
     private readonly o: ResolvedOptions,
-    report: FailureReport,
-    private readonly onCorrupt: (error: CacheError, key: string) => void,
+    private readonly hooks: L2Hooks,
   ) {
     this.store = o.store
     this.keyPrefix = `${o.prefix}:`
     this.tagPrefix = `${o.prefix}#t:`
     this.channel = `${o.prefix}#bus`
-    this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, report)
+    this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, hooks.report, () => this.replay())
     const cacheVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
     this.versions = cacheVersions ? new Lru(Math.max(1000, o.l1!.maxEntries)) : undefined
     // Belt and braces against a lost bus message: no cached version outlives a minute.
@@ -117,7 +129,7 @@ export class L2Tier {
     try {
       d = await decodeEntry(bytes, this.o)
     } catch (err) {
-      this.onCorrupt(err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)), key)
+      this.hooks.corrupt(err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)), key)
       await this.guard.call('delete', key, () => store.delete([full]), true, 0)
       return undefined
     }
@@ -136,6 +148,7 @@ export class L2Tier {
       if (!versions) return FAILED
       if (!matches(versions)) return undefined
     }
+    if (this.pending.covers(key, env.tags)) return undefined
     return { ...d, stale: now >= env.expiresAt }
   }
 
@@ -181,9 +194,67 @@ export class L2Tier {
 
   async delete(keys: readonly string[], failOpen: boolean): Promise<number> {
     const full = keys.map((k) => this.keyPrefix + k)
-    const n = await this.guard.call('delete', keys[0], () => this.store.delete(full), failOpen, 0)
+    const n = await this.remembering('keys', keys, () =>
+      this.guard.call('delete', keys[0], () => this.store.delete(full), failOpen, FAILED),
+    )
+    if (n === FAILED) return 0
     this.stats.deletes += n
     return n
+  }
+
+  /** Runs an invalidation; when it fails (fail-open or not), remembers it for the replay. */
+  private async remembering(
+    kind: 'tags' | 'keys',
+    items: readonly string[],
+    run: () => Promise<number | typeof FAILED>,
+  ): Promise<number | typeof FAILED> {
+    let r: number | typeof FAILED = FAILED
+    try {
+      r = await run()
+      return r
+    } finally {
+      if (r === FAILED && !this.pending.add(kind, items))
+        this.hooks.report(
+          new CacheError(
+            'store_error',
+            'too many invalidations pending while the store fails; some were dropped',
+          ),
+          'invalidate',
+          undefined,
+        )
+    }
+  }
+
+  /** Replays failed invalidations after a store call succeeded; one replay at a time. */
+  private replay(): void {
+    if (this.replaying || this.pending.size === 0) return
+    this.replaying = true
+    const tags = [...this.pending.tags]
+    const keys = [...this.pending.keys]
+    const run = async () => {
+      const doneTags =
+        tags.length > 0 &&
+        (await this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), true, FAILED)) !==
+          FAILED
+      if (doneTags) for (const t of tags) this.pending.tags.delete(t)
+      const full = keys.map((k) => this.keyPrefix + k)
+      const doneKeys =
+        keys.length > 0 &&
+        (await this.guard.call('delete', undefined, () => this.store.delete(full), true, FAILED)) !== FAILED
+      if (doneKeys) for (const k of keys) this.pending.keys.delete(k)
+      if (doneTags || doneKeys) this.hooks.replayed(doneTags ? tags : [], doneKeys ? keys : [])
+    }
+    run().finally(() => {
+      this.replaying = false
+    })
+  }
+
+  private invalidateRaw(tags: readonly string[]): Promise<number> {
+    this.forgetTags(tags)
+    return this.store.invalidateTags(
+      tags.map((t) => this.tagPrefix + t),
+      this.counterKeys(tags),
+    )
   }
 
   async invalidateTags(tags: readonly string[], failOpen: boolean): Promise<number> {
@@ -191,13 +262,16 @@ export class L2Tier {
     const versions = tags.map((t) => this.tagPrefix + t)
     const counters = this.counterKeys(tags)
     try {
-      return await this.guard.call(
-        'invalidateTags',
-        undefined,
-        () => this.store.invalidateTags(versions, counters),
-        failOpen,
-        0,
+      const n = await this.remembering('tags', tags, () =>
+        this.guard.call(
+          'invalidateTags',
+          undefined,
+          () => this.store.invalidateTags(versions, counters),
+          failOpen,
+          FAILED,
+        ),
       )
+      return n === FAILED ? 0 : n
     } finally {
       // Again once bumped: a read that fetched the old version meanwhile must not keep it.
       this.forgetTags(tags)

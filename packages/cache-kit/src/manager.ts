@@ -48,15 +48,20 @@ export class CacheManager extends CacheEmitter {
     this.o = resolveOptions(options)
     this.codec = this.o.codec
     this.name = this.o.name
-    this.l2 = new L2Tier(
-      this.o,
-      (error, operation, key) =>
+    this.l2 = new L2Tier(this.o, {
+      report: (error, operation, key) =>
         this.emit('error', key === undefined ? { error, operation } : { error, operation, key }),
-      (error, key) => {
+      corrupt: (error, key) => {
         this.c.corrupt++
         this.emit('error', { error, operation: 'decode', key })
       },
-    )
+      replayed: (tags, keys) => {
+        // Other processes missed these too: their L1 copies go now.
+        this.publish({ ...(tags.length ? { t: tags } : {}), ...(keys.length ? { k: keys } : {}) })
+        if (tags.length) this.emit('invalidate', { kind: 'tags', tags, count: 0, source: 'local' })
+        if (keys.length) this.emit('invalidate', { kind: 'keys', keys, count: 0, source: 'local' })
+      },
+    })
     this.l1 = this.o.l1 && new L1Tier(this.o.l1.maxEntries, this.o.l1.ttl)
     this.busReady = this.o.bus && this.l1 ? this.startBus(this.l1) : Promise.resolve()
   }

@@ -18,6 +18,7 @@ export class RemoteGuard {
     breaker: { threshold: number; cooldownMs: number } | undefined,
     private readonly tier: TierStats,
     private readonly report: FailureReport,
+    private readonly onSuccess: () => void = () => {},
   ) {
     this.breaker = breaker && new CircuitBreaker(breaker)
   }
@@ -43,6 +44,7 @@ export class RemoteGuard {
     try {
       const value = await (timeoutMs === undefined ? fn() : withTimeout(fn(), timeoutMs, operation))
       this.breaker?.success()
+      this.onSuccess()
       return value
     } catch (err) {
       const error = toCacheError(err, `store ${operation} failed`)

@@ -119,6 +119,33 @@ describe('fail-open against a broken Redis', () => {
     expect(cache.stats().errors).toBeGreaterThanOrEqual(8)
   })
 
+  it('an invalidation lost to an outage is replayed once Redis answers again', async () => {
+    const client = connect(server.url)
+    const other = connect(server.url)
+    await Promise.all([ready(client), ready(other)])
+    const breaker = { threshold: 1, cooldown: '200ms' } as const
+    const a = new CacheManager({ store: redisStore({ client }), prefix: 'replay', timeout: TIMEOUT, breaker })
+    const b = new CacheManager({ store: redisStore({ client: other }), prefix: 'replay', timeout: '2s' })
+    await a.set('p', { price: 1 }, { tags: ['products'] })
+    server.pause()
+    try {
+      expect(await a.get('x')).toBeUndefined() // times out: a's circuit opens
+    } finally {
+      server.resume()
+    }
+    expect(a.stats().circuit).toBe('open')
+    // Refused by the open circuit, so it never reaches Redis, where the old entry stays valid.
+    expect(await a.invalidateTags(['products'])).toBe(0)
+    expect(await b.get('p')).toEqual({ price: 1 })
+    await new Promise((r) => setTimeout(r, 250))
+    const replayed = new Promise((resolve) => a.on('invalidate', (e) => e.kind === 'tags' && resolve(e.tags)))
+    // The probe read succeeds; the entry is covered by the pending invalidation, then it is replayed.
+    expect(await a.get('p')).toBeUndefined()
+    expect(await replayed).toEqual(['products'])
+    expect(await b.get('p')).toBeUndefined()
+    expect(await a.get('p')).toBeUndefined()
+  })
+
   it('failOpen: false rejects with a CacheError instead', async () => {
     const client = connect(`redis://127.0.0.1:${await freePort()}`)
     const cache = new CacheManager({ store: redisStore({ client }), prefix: 'strict', failOpen: false })
