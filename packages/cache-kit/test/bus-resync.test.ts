@@ -1,25 +1,10 @@
 import { CacheManager, redisStore } from '@hotpath/cache-kit'
-import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
+import { usePrivateRedis } from './support/private-redis.js'
 
-let server: ControlledService
-const clients: Redis[] = []
-beforeAll(async () => {
-  // Private: killing pub/sub connections must not touch other files' subscribers.
-  server = await startPrivateRedis()
-})
-afterAll(async () => {
-  for (const c of clients) c.disconnect()
-  await server.dispose()
-})
-
-async function connect(): Promise<Redis> {
-  const c = new Redis(server.url)
-  clients.push(c)
-  await c.ping()
-  return c
-}
+// Private: killing pub/sub connections must not touch other files' subscribers.
+const redis = usePrivateRedis()
+const connect = () => redis.connect()
 
 it('drops the whole L1 when the bus reconnects, since invalidations sent meanwhile are lost', async () => {
   const admin = await connect()

@@ -1,26 +1,10 @@
 import { CacheManager, redisStore } from '@hotpath/cache-kit'
-import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
+import { usePrivateRedis } from './support/private-redis.js'
 
-let server: ControlledService
-const clients: Redis[] = []
-beforeAll(async () => {
-  // Private and small, with noeviction: writes fail with -OOM once it is full.
-  server = await startPrivateRedis({ maxmemoryBytes: 4 << 20 })
-})
-afterAll(async () => {
-  for (const c of clients) c.disconnect()
-  await server.dispose()
-})
-
-async function connect(): Promise<Redis> {
-  const c = new Redis(server.url, { maxRetriesPerRequest: 1 })
-  c.on('error', () => {})
-  clients.push(c)
-  await c.ping()
-  return c
-}
+// Private and small, with noeviction: writes fail with -OOM once it is full.
+const redis = usePrivateRedis({ maxmemoryBytes: 4 << 20 })
+const connect = () => redis.connect()
 
 it('a Redis out of memory still takes tag invalidations, so no stale entry is served', async () => {
   const admin = await connect()

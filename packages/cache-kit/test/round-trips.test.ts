@@ -1,22 +1,15 @@
 import { CacheManager, redisStore } from '@hotpath/cache-kit'
-import { type ControlledService, startPrivateRedis } from '@hotpath/test-services/faults'
-import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Redis } from 'ioredis'
+import { beforeAll, expect, it } from 'vitest'
+import { usePrivateRedis } from './support/private-redis.js'
 
-let server: ControlledService
+// A private server, so the command statistics count this test's commands only.
+const redis = usePrivateRedis()
 let client: Redis
 let admin: Redis
 beforeAll(async () => {
-  // A private server, so the command statistics count this test's commands only.
-  server = await startPrivateRedis()
-  client = new Redis(server.url)
-  admin = new Redis(server.url)
-  await Promise.all([client.ping(), admin.ping()])
-})
-afterAll(async () => {
-  client.disconnect()
-  admin.disconnect()
-  await server.dispose()
+  client = await redis.connect()
+  admin = await redis.connect()
 })
 
 async function commands(): Promise<Record<string, number>> {
