@@ -15,21 +15,54 @@ export interface WriteVersions {
   bump(keys: readonly string[]): Promise<void>
 }
 
-/** {@link WriteVersions} on Redis: `INCR` to bump, `GET` to read. */
-export function redisWriteVersions(client: Redis, prefix: string): WriteVersions {
+/** Options of {@link redisWriteVersions}. */
+export interface RedisWriteVersionsOptions {
+  /** Longest wait for Redis per call, ms (default 50, as the cache's own timeout). */
+  readonly timeoutMs?: number
+  /** After a failure, skip Redis (reads bypass the cache) for this long, ms (default 1000). */
+  readonly cooldownMs?: number
+}
+
+/**
+ * {@link WriteVersions} on Redis: `INCR` to bump, `GET` to read. Every call is bounded by a
+ * timeout; after a failure Redis is left alone for a cool-down, during which reads answer
+ * `undefined` (the request bypasses the cache) — a paused Redis never holds a request.
+ */
+export function redisWriteVersions(
+  client: Redis,
+  prefix: string,
+  options: RedisWriteVersionsOptions = {},
+): WriteVersions {
+  const timeoutMs = options.timeoutMs ?? 50
+  const cooldownMs = options.cooldownMs ?? 1000
+  let downUntil = 0
   const k = (key: string) => `${prefix}#wv:${key}`
+  async function bounded<T>(work: Promise<T>): Promise<T | undefined> {
+    if (Date.now() < downUntil) return undefined
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('write generation: Redis timeout')), timeoutMs)
+        }),
+      ])
+    } catch {
+      downUntil = Date.now() + cooldownMs
+      return undefined
+    } finally {
+      clearTimeout(timer)
+    }
+  }
   return {
     async read(key) {
-      try {
-        return (await client.get(k(key))) ?? '0'
-      } catch {
-        return undefined
-      }
+      const value = await bounded(client.get(k(key)))
+      return value === undefined ? undefined : (value ?? '0')
     },
     async bump(keys) {
       const pipeline = client.pipeline()
       for (const key of keys) pipeline.incr(k(key))
-      await pipeline.exec().catch(() => undefined)
+      await bounded(pipeline.exec())
     },
   }
 }
