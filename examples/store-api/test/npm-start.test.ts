@@ -45,21 +45,18 @@ it('`npm start` from the repository root serves the seeded embedded default and 
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString()
+  // Resolves with the demo key once printed; rejects at once if the process exits first.
+  const printed = new Promise<string>((resolve, reject) => {
+    const look = (c: Buffer) => {
+      out += c.toString()
+      const key = /demo API key: (\S+)/.exec(out)?.[1]
+      if (key && out.includes('listening on')) resolve(key)
+    }
+    child?.stdout?.on('data', look)
+    child?.stderr?.on('data', look)
+    child?.once('exit', (code) => reject(new Error(`npm start exited (${code}) before listening:\n${out}`)))
   })
-  child.stderr?.on('data', (c: Buffer) => {
-    out += c.toString()
-  })
-  await expect
-    .poll(
-      () => /demo API key: (\S+)/.exec(out)?.[1] ?? (child?.exitCode !== null ? `exited: ${out}` : undefined),
-      {
-        timeout: 90_000,
-        interval: 200,
-      },
-    )
-    .toMatch(/^sk_/)
+  expect(await printed).toMatch(/^sk_/)
   const key = /demo API key: (\S+)/.exec(out)?.[1] ?? ''
   expect(out).toContain(`listening on http://localhost:${port}`)
   const base = `http://127.0.0.1:${port}`
