@@ -6,6 +6,7 @@ import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import express, { type Request, type RequestHandler } from 'express'
 import { Redis } from 'ioredis'
+import knex from 'knex'
 import { cacheResponse } from '../../packages/cache-kit/src/express/index.ts'
 import { CacheManager, memoryStore, redisStore } from '../../packages/cache-kit/src/index.ts'
 import { productsPage } from './page.ts'
@@ -15,6 +16,30 @@ const prefix = `hpbench-http:${process.pid}`
 const page = productsPage()
 const buffer = Buffer.from(JSON.stringify(page))
 const redis = new Redis(url, { maxRetriesPerRequest: 1 })
+
+// The uncached route: the same page read from MySQL on every request (a table of 100 products).
+const db = knex({
+  client: 'mysql2',
+  connection: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  pool: { min: 2, max: 10 },
+})
+const table = `hp_bench_http_${process.pid}`
+await db.schema.createTable(table, (t) => {
+  t.increments('id')
+  t.string('name')
+  t.string('sku')
+  t.integer('category_id')
+  t.integer('supplier_id')
+  t.decimal('sale_price', 10, 2)
+  t.boolean('is_active')
+  t.string('description')
+  t.string('created_at')
+  t.string('updated_at')
+})
+const rows = productsPage().results.map(({ id: _id, ...row }) => row)
+await db(table).insert(
+  [...rows, ...rows].map((row, i) => ({ ...row, sku: `SKU-${String(i + 1).padStart(6, '0')}` })),
+)
 
 const scope = (req: Request) => /^Bearer (\w+)$/.exec(req.headers.authorization ?? '')?.[1]
 const policy = { ttl: '5m', scope, tags: ['products'], query: ['page', 'page_size'] } as const
@@ -52,6 +77,10 @@ const variants: Record<string, express.Express> = {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': buffer.byteLength })
     res.end(buffer)
   }),
+  'uncached MySQL': app(async (_req, res) => {
+    const rows = await db(table).select('*').orderBy('id').limit(50).offset(50)
+    res.json({ ...page, results: rows })
+  }),
   'hotpath redis': app(cacheResponse(onRedis, policy), handler),
   'hotpath redis+l1': app(cacheResponse(onRedisL1, policy), handler),
   'hotpath memory': app(cacheResponse(onMemory, policy), handler),
@@ -81,6 +110,8 @@ process.stdout.write(`${JSON.stringify(ports)}\n`)
 
 async function cleanup() {
   for (const c of [onRedis, onRedisL1]) await c.invalidatePattern('*').catch(() => {})
+  await db.schema.dropTableIfExists(table).catch(() => {})
+  await db.destroy()
   redis.disconnect()
   process.exit(0)
 }

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { Request, Response } from 'express'
+import type { TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
 import { isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
@@ -59,6 +60,11 @@ export class Capture {
     private readonly status: CacheStatus,
     /** A stale entry to serve instead of a 5xx (grace). */
     private readonly stale: SharedResponse | undefined,
+    /**
+     * Tag versions taken before the handler ran (the entry is stamped with them, so a write that
+     * invalidates meanwhile, in any process, leaves it invalid); `false`: do not store.
+     */
+    private readonly snapshot: TagSnapshot | false | undefined,
   ) {
     this.cache = keyed.cache
     this.policy = keyed.policy
@@ -171,7 +177,7 @@ export class Capture {
     this.flight?.resolve({ record, storedAt, stale: false })
     try {
       // A write invalidated since this handler started: its response may predate it, keep it out.
-      if (this.flights.epoch === this.epoch) await this.store(record)
+      if (this.flights.epoch === this.epoch && this.snapshot !== false) await this.store(record)
     } finally {
       this.flights.finish(this.key, this.flight, undefined)
     }
@@ -224,13 +230,12 @@ export class Capture {
 
   private async store(record: ResponseRecord): Promise<void> {
     const { policy } = this
-    const tags = typeof policy.tags === 'function' ? policy.tags(this.req) : policy.tags
-    const opts: { ttl: number; grace?: number; tags?: string[]; compress: false } = {
+    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
       ttl: policy.ttl,
       compress: false,
     }
     if (policy.grace > 0) opts.grace = policy.grace
-    if (tags && tags.length > 0) opts.tags = [...tags]
+    if (this.snapshot) opts.snapshot = this.snapshot
     try {
       await this.cache.set(this.key, encodeRecord(record), opts)
     } catch (err) {

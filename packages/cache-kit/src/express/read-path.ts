@@ -1,3 +1,4 @@
+import type { TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
 import { Capture, type CaptureContext } from './capture.js'
 import { CacheResponseError } from './errors.js'
@@ -119,19 +120,34 @@ async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unk
   return miss(ctx, call, undefined, 'MISS', undefined)
 }
 
-function miss(
+async function miss(
   ctx: Keyed,
   call: Invocation,
   flight: Flight | undefined,
   status: CacheStatus,
   stale: SharedResponse | undefined,
-): unknown {
+): Promise<unknown> {
   const { req } = call
   if (flight && stale) flight.stale = { record: stale.record, storedAt: stale.storedAt, stale: true }
+  // Tag versions are read before the handler reads its data: a write that invalidates in between,
+  // in this process or another, leaves the stored entry invalid.
+  const snapshot = req.method === 'GET' ? await snapshotOf(ctx, req) : false
   // The handler must produce the full body (Express' res.send would answer its own 304): the
   // conditional is answered here, against the strong ETag, once the response is known.
   delete req.headers['if-none-match']
   delete req.headers['if-modified-since']
-  new Capture(ctx, req, call.res, flight, status, stale)
+  new Capture(ctx, req, call.res, flight, status, stale, snapshot)
   return runHandler(call)
+}
+
+/** The policy's tags with their versions; `false` (store nothing) if the store failed. */
+async function snapshotOf(ctx: Keyed, req: Invocation['req']): Promise<TagSnapshot | false | undefined> {
+  const tags = typeof ctx.policy.tags === 'function' ? ctx.policy.tags(req) : ctx.policy.tags
+  if (!tags || tags.length === 0) return undefined
+  try {
+    return (await ctx.cache.snapshotTags(tags)) ?? false
+  } catch (err) {
+    ctx.policy.onError(err)
+    return false
+  }
 }

@@ -1,7 +1,10 @@
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { describeResponseCache } from './suite.js'
 
+const store = memoryStore()
+
 describeResponseCache(
   'the memory store',
-  () => new CacheManager({ store: memoryStore(), prefix: 'http-mem' }),
+  () => new CacheManager({ store, prefix: 'http-mem' }),
+  () => new CacheManager({ store, prefix: 'http-mem' }),
 )

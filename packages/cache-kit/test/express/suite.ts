@@ -10,9 +10,15 @@ const GZIP = { 'accept-encoding': 'gzip, deflate, br' }
 
 /**
  * The HTTP behaviour every store must give: run once per store (memory, Redis). `makeCache` is
- * called in `beforeAll` and must return a fresh cache in its own key space.
+ * called in `beforeAll` and must return a fresh cache in its own key space; `makeOther` plays a
+ * second process writing to the same store.
  */
-export function describeResponseCache(name: string, makeCache: () => CacheManager): void {
+export function describeResponseCache(
+  name: string,
+  makeCache: () => CacheManager,
+  /** Another process's manager on the same store and prefix (no bus between them). */
+  makeOther: (cache: CacheManager) => CacheManager,
+): void {
   describe(`cacheResponse on ${name}`, () => {
     let t: TestApp
     let http: HttpClient
@@ -380,6 +386,24 @@ export function describeResponseCache(name: string, makeCache: () => CacheManage
       const after = await http.get('/api/products', A)
       expect(after.header('x-cache')).toBe('MISS')
       expect(JSON.parse(String(after.body)).version).toBe(t.versions.get('acme'))
+    })
+
+    it('a write invalidated in another process while a miss computes leaves that entry invalid', async () => {
+      const other = makeOther(cache)
+      const gate = new Gate()
+      t.gates.set('acme', gate)
+      const v0 = t.versions.get('acme') ?? 0
+      const before = http.get('/api/products', A) // reads version v0, then waits
+      await gate.waiting
+      t.versions.set('acme', v0 + 1)
+      await other.invalidateTags(['products:acme']) // the other process's write
+      gate.release()
+      expect(JSON.parse(String((await before).body)).version).toBe(v0)
+      t.gates.delete('acme')
+      const after = await http.get('/api/products', A)
+      expect(after.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(after.body)).version).toBe(v0 + 1)
+      await other.close()
     })
 
     it('serves STALE to requests that arrive while one request refreshes a stale entry', async () => {
