@@ -171,7 +171,9 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         .where({ id, company_id: companyId })
         .update({ ...b, updated_at: new Date() })
       if (changed === 0) throw new NotFoundError('product', id)
-      await invalidate(deps, companyId, ['products', 'stocks', 'stock-movements', 'invoices'])
+      // Stock pages show the product's name and SKU; nothing else outside products shows its fields.
+      const shownInStocks = b.name !== undefined || b.sku !== undefined
+      await invalidate(deps, companyId, shownInStocks ? ['products', 'stocks'] : ['products'])
       res.json(await load(companyId, id))
     }
 

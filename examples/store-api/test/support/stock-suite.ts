@@ -121,6 +121,11 @@ export function stockSuite(stack: Stack): void {
       const after = await c.api.get(path)
       expect(after.headers.get('x-cache')).toBe('MISS')
       expect(results(after)[0]).toMatchObject({ quantity: 1 })
+      expect((await c.api.get(path)).headers.get('x-cache')).toBe('HIT')
+      await c.api.patch(`/api/products/${p}`, { sale_price: '1.00' }) // not shown on stock pages
+      expect((await c.api.get(path)).headers.get('x-cache')).toBe('HIT')
+      await c.api.patch(`/api/products/${p}`, { name: 'S renamed 004' }) // shown on stock pages
+      expect(results(await c.api.get(path))[0]).toMatchObject({ product_name: 'S renamed 004' })
     })
   })
 
