@@ -9,6 +9,9 @@ import { readResults, type StoredResult } from './support/results.js'
 
 const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url))
 
+/** Notes worth repeating next to a failure: the phase split, crashes, 500 causes, the first stale read. */
+const KEY_NOTE = /before \/ during|exited|service log|older than|read version|answered \{|expected/
+
 const cell = (v: number | null, unit = '') => (v === null ? '—' : `${v}${unit}`)
 
 function row(r: StoredResult): string {
@@ -94,7 +97,11 @@ ${
             `- **${r.title}**: ${Object.keys(r.expected)
               .filter((k) => JSON.stringify(r.actual[k]) !== JSON.stringify(r.expected[k]))
               .map((k) => `${k} ${JSON.stringify(r.actual[k])} (expected ${JSON.stringify(r.expected[k])})`)
-              .join(', ')}. ${r.notes.slice(2, 4).join(' ').replace(/\|/g, '\\|')}`,
+              .join(', ')}. ${r.notes
+              .filter((n) => KEY_NOTE.test(n))
+              .slice(0, 3)
+              .join(' · ')
+              .replace(/\|/g, '\\|')}`,
         )
         .join('\n')}\n`
     : ''

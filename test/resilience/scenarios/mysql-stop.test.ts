@@ -75,6 +75,7 @@ it('MySQL killed: cached reads answer, the rest 503 with the contract body, the 
       recoveredWithoutRestart: true,
     },
     notes: [
+      `/ready during the outage answered ${JSON.stringify(countValues(readyDuring.map((s) => s.value)))}`,
       `during the outage: ${cachedAnswers} cached 200s, ${inWindow.filter((r) => r.status === 503).length} × 503`,
       'recovery: ms from the restarted MariaDB answering to the first successful write',
       ...serverErrorLog(stack.instances[0]!.output()),
@@ -93,4 +94,10 @@ function serverErrorLog(output: string): string[] {
       const parsed = JSON.parse(l) as { err?: { message?: string; code?: string; type?: string } }
       return `service log for a 500: ${parsed.err?.type ?? ''} ${parsed.err?.code ?? ''} ${parsed.err?.message?.slice(0, 160) ?? l.slice(0, 160)}`
     })
+}
+
+function countValues(values: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
 }

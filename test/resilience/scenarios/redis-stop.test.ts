@@ -37,7 +37,24 @@ it('Redis killed mid-run and restarted: no 5xx, every response correct, caching 
       processAlive: stack.instances[0]!.alive(),
     },
     expected: { [`slowerThan${SLOW_BOUND_MS}ms`]: 0, cachingResumed: true, processAlive: true },
-    notes: ['recovery: ms from the restarted Redis answering to the service writing entries into it again'],
+    notes: [
+      'recovery: ms from the restarted Redis answering to the service writing entries into it again',
+      ...(stack.instances[0]!.alive()
+        ? []
+        : [`the process exited: ${crashOf(stack.instances[0]!.output())}`]),
+    ],
   })
   expect(verdict.actual, verdict.message).toEqual(verdict.expected)
 })
+
+/** The first error line of a crashed process's output and the two stack lines after it. */
+function crashOf(output: string): string {
+  const lines = output.split('\n')
+  const at = lines.findIndex((l) => /Error|Uncaught|throw/.test(l))
+  return at < 0
+    ? output.slice(-300)
+    : lines
+        .slice(at, at + 3)
+        .join(' ')
+        .replace(/\s+/g, ' ')
+}
