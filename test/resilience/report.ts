@@ -109,11 +109,17 @@ ${
 ## Scenarios
 
 ${results.map(details).join('\n')}
-## Not covered
+## Not covered, and where the suite departs from the issue
 
 - The store API's cached routes on a Redis Cluster: the service's configuration (\`REDIS_URL\`) takes
-  one Redis node, so the cluster scenario runs cache-kit's behavioural suite and a \`getOrSet\` load on
-  the cluster instead of the service.
+  one Redis node, so the cluster scenario runs cache-kit's behavioural suite (all 17 cases) and a
+  \`getOrSet\` load on the cluster instead of the service.
+- The tenant-isolation fuzz runs 20 s by default, not a minute, so that the whole suite stays within
+  CI's budget on a 2-core machine; \`RESILIENCE_FUZZ_S=60 npm run test:resilience\` runs the issue's
+  minute.
+- "Requests slowed only within the cache timeout" is checked per request: while Redis is down or
+  paused no request may take longer than 4 × the 50 ms cache timeout + 1 s of the handler's own time
+  on this loaded machine (a hung cache would hold requests until the driver's 10 s timeout).
 `
 writeFileSync(DOC, doc)
 console.log(`wrote ${DOC} (${results.length} scenarios, ${failing.length} failing)`)
