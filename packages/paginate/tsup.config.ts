@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup'
+import { libraryConfig } from '../../tsup.library'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: true,
-  treeshake: true,
-})
+export default libraryConfig({ index: 'src/index.ts' })

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { freePort } from './faults/process-service.js'
 import type { ClusterState } from './provided.js'
 
 const run = promisify(execFile)
@@ -110,17 +111,6 @@ async function waitFor(check: () => Promise<void>, tries = 100): Promise<void> {
       await new Promise((r) => setTimeout(r, 100))
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 function isFree(port: number): Promise<boolean> {
