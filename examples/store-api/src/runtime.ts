@@ -67,6 +67,7 @@ export async function openRuntime(
     prefix: config.cachePrefix,
     ttl: '5m',
     ...(redis && config.cacheL1 ? { l1: { maxEntries: 10_000 } } : {}),
+    ...(redis ? { timeout: config.cacheTimeoutMs } : {}),
   })
   let lastWarn = 0
   cache.on('error', (e) => {
@@ -82,7 +83,9 @@ export async function openRuntime(
     adminToken: config.adminToken,
     cursorSecret: config.cursorSecret,
     cacheEnabled: config.cacheEnabled,
-    ...(redis ? { writeVersions: redisWriteVersions(redis, config.cachePrefix) } : {}),
+    ...(redis
+      ? { writeVersions: redisWriteVersions(redis, config.cachePrefix, { timeoutMs: config.cacheTimeoutMs }) }
+      : {}),
     logger,
   }
   return {
