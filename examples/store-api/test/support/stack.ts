@@ -38,7 +38,7 @@ export interface Stack {
 }
 
 /** The database + cache pairs the suite runs on. */
-export type StackKind = 'sqlite+memory' | 'mysql+redis'
+export type StackKind = 'sqlite+memory' | 'mysql+redis' | 'postgres+redis'
 
 function withUtc(config: Knex.Config, dialect: Dialect): Knex.Config {
   if (dialect !== 'mysql') return config
@@ -69,9 +69,9 @@ async function listen(deps: AppDeps): Promise<{ url: string; app: Express; close
  * `l1`: give the Redis-backed cache an in-process tier (kept coherent over the bus), as `CACHE_L1=on`.
  */
 export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack {
-  const dialect: Dialect = kind === 'sqlite+memory' ? 'sqlite' : 'mysql'
+  const dialect: Dialect = kind === 'sqlite+memory' ? 'sqlite' : kind === 'mysql+redis' ? 'mysql' : 'postgres'
   const space = useDatabase(dialect)
-  const redis = kind === 'mysql+redis' ? useRedis() : undefined
+  const redis = kind === 'sqlite+memory' ? undefined : useRedis()
   const queries: string[] = []
   const logLines: string[] = []
   const closers: (() => Promise<void>)[] = []

@@ -1,0 +1,13 @@
+import { describe } from 'vitest'
+import { opsSuite } from './support/ops-suite.js'
+import { resourcesSuite } from './support/resources-suite.js'
+import { useStack } from './support/stack.js'
+import { stockSuite } from './support/stock-suite.js'
+
+// DATABASE_URL=postgres://…: the same suite on PostgreSQL (own schema) + Redis with L1.
+describe('postgres + redis', () => {
+  const stack = useStack('postgres+redis', { l1: true })
+  resourcesSuite(stack)
+  stockSuite(stack)
+  opsSuite(stack)
+})
