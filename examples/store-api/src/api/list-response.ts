@@ -4,7 +4,7 @@ import type { Knex } from 'knex'
 import { companyOf } from '../http/request-context.js'
 import { parseQuery } from '../http/validate.js'
 import type { Cache } from '../runtime-types.js'
-import { type ListSpec, resourceTag } from './route-spec.js'
+import { type ListSpec, type ListStrategy, resourceTag } from './route-spec.js'
 
 /** What every list handler needs besides its query. */
 export interface ListContext {
@@ -35,11 +35,22 @@ export async function sendList<F>(
   enrich?: (rows: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>,
 ): Promise<void> {
   const filters = parseQuery(spec.filters, req.query) as F
-  const params = parsePageParams(req.query, {
+  // `cursor=` (empty) starts a keyset walk on any list; a cursor continues one; `page` on a keyset
+  // list walks it by page number instead.
+  const query = { ...(req.query as Record<string, unknown>) }
+  const keysetStart = query.cursor === ''
+  if (keysetStart) delete query.cursor
+  const params = parsePageParams(query, {
     defaultPageSize: 50,
     maxPageSize: 100,
     ordering: { allowed: [...spec.ordering], default: [...spec.defaultOrdering] },
   })
+  const strategy: ListStrategy =
+    keysetStart || params.cursor !== null
+      ? 'fast'
+      : spec.strategy === 'fast' && params.page !== null
+        ? 'optimized'
+        : spec.strategy
   const companyId = companyOf(req)
   const hint = spec.seekIndex
   const useHint =
@@ -47,7 +58,7 @@ export async function sendList<F>(
     req.query.ordering === undefined &&
     !hint.unlessFilters.some((f) => (filters as Record<string, unknown>)[f] !== undefined)
   const page = await paginate(build(filters), {
-    strategy: spec.strategy,
+    strategy,
     params,
     unique: 'id',
     cache: ctx.cache,

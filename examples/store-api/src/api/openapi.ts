@@ -29,7 +29,7 @@ function listParameters(list: ListSpec): Record<string, unknown>[] {
       in: 'query',
       schema: { type: 'integer', minimum: 1 },
       description: keyset
-        ? 'Not used by this keyset list: follow next_cursor'
+        ? 'Walks this keyset list by page number instead (numbered envelope, exact count)'
         : 'Page number from 1; past the end: 404 invalid_page',
     },
     {
@@ -44,7 +44,7 @@ function listParameters(list: ListSpec): Record<string, unknown>[] {
       schema: { type: 'string' },
       description: keyset
         ? 'Opaque, signed cursor from next_cursor / previous_cursor (not with page)'
-        : 'Not used by this page-number list',
+        : 'Keyset walk of this list: `cursor=` (empty) starts it, then next_cursor / previous_cursor (keyset envelope, no count)',
     },
     {
       name: 'ordering',

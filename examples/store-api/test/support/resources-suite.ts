@@ -165,6 +165,18 @@ export function resourcesSuite(stack: Stack): void {
         expect(r.status, q).toBe(400)
         expect((r.body as { error: { code: string } }).error.code, q).toMatch(/^invalid_/)
       }
+      // The same list walked by keyset: `cursor=` starts it, next links continue it.
+      const walked: unknown[] = []
+      let path: string | null = '/api/products?ordering=-sale_price&page_size=5&cursor='
+      while (path) {
+        const r = await a.api.get(path)
+        expect(r.status, path).toBe(200)
+        const body = r.body as { next: string | null; next_cursor: string | null; count?: number }
+        expect(body.count).toBeUndefined()
+        walked.push(...results(r).map((x) => x.sku))
+        path = body.next ? body.next.slice(base().length) : null
+      }
+      expect(walked).toEqual(seen)
       const past = await a.api.get('/api/products?page=99')
       expect(past.status).toBe(404)
       expect(past.body).toMatchObject({ error: { code: 'invalid_page' } })

@@ -97,6 +97,9 @@ export function stockSuite(stack: Stack): void {
         path = body.next ? body.next.slice(base().length) : null
       }
       expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1])
+      const byNumber = await c.api.get(`/api/stock-movements?product=${p}&page_size=3&page=3`)
+      expect(byNumber.body).toMatchObject({ count: 7, page: 3, total_pages: 3 })
+      expect(results(byNumber).map((m) => m.quantity)).toEqual([1])
       const tampered = `${cursor.slice(0, -2)}${cursor.endsWith('A') ? 'B' : 'A'}${cursor.slice(-1)}`
       const bad = await c.api.get(`/api/stock-movements?product=${p}&cursor=${encodeURIComponent(tampered)}`)
       expect(bad.status).toBe(400)
