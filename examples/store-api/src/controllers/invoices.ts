@@ -5,21 +5,23 @@ import { invalidate } from '../api/cached-read.js'
 import { dateParam, idParam, moneyBody } from '../api/filters.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
-import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import type { ListSpec } from '../api/route-spec.js'
 import { insertRow } from '../db/insert-row.js'
 import { inTransaction } from '../db/retry.js'
 import { applyMovement, type MovementType } from '../db/stock-ledger.js'
-import { toInt, toIso, toMoney } from '../db/values.js'
+import { toInt, toMoney } from '../db/values.js'
 import { ConflictError, NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseBody, parseId } from '../http/validate.js'
 import type { AppDeps } from '../runtime-types.js'
+import { cents, fromCents, invoiceQuery, serializeInvoice, withLines } from './invoice-rows.js'
 
 const INVOICE_TYPES = ['sale', 'purchase', 'credit_note'] as const
 const STATUSES = ['draft', 'issued', 'paid', 'cancelled'] as const
 type InvoiceType = (typeof INVOICE_TYPES)[number]
 
-const createSchema = z.strictObject({
+/** Body of `POST /api/invoices`. */
+export const invoiceCreateSchema = z.strictObject({
   shop_id: z.number().int().positive(),
   type: z.enum(INVOICE_TYPES),
   lines: z
@@ -33,7 +35,8 @@ const createSchema = z.strictObject({
     .min(1)
     .max(500),
 })
-const issueSchema = z.strictObject({ warehouse_id: z.number().int().positive() })
+/** Body of `POST /api/invoices/:id/issue`. */
+export const invoiceIssueSchema = z.strictObject({ warehouse_id: z.number().int().positive() })
 
 const filters = z.object({
   shop: idParam.optional(),
@@ -51,78 +54,6 @@ export const invoiceList: ListSpec = {
   ordering: ['created_at', 'number', 'total', 'id'],
   defaultOrdering: ['-created_at'],
   filters,
-}
-
-function invoiceQuery(db: Knex, companyId: number): Knex.QueryBuilder {
-  return db('invoices as i')
-    .leftJoin('shops as sh', 'sh.id', 'i.shop_id')
-    .where('i.company_id', companyId)
-    .select(
-      'i.id',
-      'i.shop_id',
-      'sh.name as shop_name',
-      'i.number',
-      'i.type',
-      'i.status',
-      'i.total',
-      'i.created_at',
-      'i.updated_at',
-    )
-}
-
-/** Loads the lines of every invoice of `rows` in one query (the report's `prefetch_related`). */
-async function withLines(
-  db: Knex,
-  companyId: number,
-  rows: Record<string, unknown>[],
-): Promise<Record<string, unknown>[]> {
-  if (rows.length === 0) return rows
-  const lines = (await db('invoice_lines')
-    .where('company_id', companyId)
-    .whereIn(
-      'invoice_id',
-      rows.map((r) => toInt(r.id)),
-    )
-    .orderBy('id')
-    .select('id', 'invoice_id', 'product_id', 'quantity', 'unit_price')) as Record<string, unknown>[]
-  const byInvoice = new Map<number, Record<string, unknown>[]>()
-  for (const l of lines) {
-    const key = toInt(l.invoice_id)
-    const list = byInvoice.get(key) ?? []
-    list.push({
-      id: toInt(l.id),
-      product_id: toInt(l.product_id),
-      quantity: toInt(l.quantity),
-      unit_price: toMoney(l.unit_price),
-    })
-    byInvoice.set(key, list)
-  }
-  return rows.map((r) => ({ ...r, lines: byInvoice.get(toInt(r.id)) ?? [] }))
-}
-
-/** An invoice as the API shows it (with its lines). */
-export function serializeInvoice(r: Record<string, unknown>): Record<string, unknown> {
-  return {
-    id: toInt(r.id),
-    shop_id: toInt(r.shop_id),
-    shop_name: r.shop_name,
-    number: r.number,
-    type: r.type,
-    status: r.status,
-    total: toMoney(r.total),
-    lines: r.lines ?? [],
-    created_at: toIso(r.created_at),
-    updated_at: toIso(r.updated_at),
-  }
-}
-
-function cents(amount: string): bigint {
-  const [whole = '0', frac = ''] = amount.split('.')
-  return BigInt(whole) * 100n + BigInt(`${frac}00`.slice(0, 2))
-}
-
-function fromCents(c: bigint): string {
-  return `${c / 100n}.${String(c % 100n).padStart(2, '0')}`
 }
 
 const PREFIX: Record<InvoiceType, string> = { sale: 'SA', purchase: 'PU', credit_note: 'CN' }
@@ -179,7 +110,7 @@ export class InvoicesController {
 
   async create(req: Request, res: Response): Promise<void> {
     const companyId = companyOf(req)
-    const b = parseBody(createSchema, req.body)
+    const b = parseBody(invoiceCreateSchema, req.body)
     const { db } = this.deps
     await assertOwned(db, companyId, 'shops', 'shop_id', [b.shop_id])
     const productIds = b.lines.map((l) => l.product_id)
@@ -259,7 +190,7 @@ export class InvoicesController {
   async issue(req: Request, res: Response): Promise<void> {
     const companyId = companyOf(req)
     const id = this.id(req)
-    const b = parseBody(issueSchema, req.body)
+    const b = parseBody(invoiceIssueSchema, req.body)
     const { db } = this.deps
     await assertOwned(db, companyId, 'warehouses', 'warehouse_id', [b.warehouse_id])
     await inTransaction(db, async (trx) => {
@@ -320,74 +251,4 @@ export class InvoicesController {
     await invalidate(this.deps, companyId, ['invoices', 'stocks', 'stock-movements'])
     res.json(await this.load(companyId, id))
   }
-}
-
-/** The invoice routes. */
-export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
-  const tag = 'invoices'
-  const missing = 'No such invoice in this company'
-  const action = (
-    name: 'issue' | 'pay' | 'cancel',
-    summary: string,
-    conflict: string,
-    body?: z.ZodType,
-  ): RouteSpec => ({
-    method: 'post',
-    path: `/api/invoices/:id/${name}`,
-    operationId: `${name}Invoice`,
-    summary,
-    tag,
-    auth: 'api_key',
-    ...(body ? { body } : {}),
-    idempotent: true,
-    responses: { 200: 'The invoice after the change', 404: missing, 409: conflict },
-    handler: (req, res) => c[name](req, res),
-  })
-  return [
-    {
-      method: 'get',
-      path: '/api/invoices',
-      operationId: 'listInvoices',
-      summary: 'List invoices with their lines (lines batch-loaded: one query per page)',
-      tag,
-      auth: 'api_key',
-      list: invoiceList,
-      responses: { 200: 'A page of invoices' },
-      handler: (req, res) => c.list(req, res),
-    },
-    {
-      method: 'post',
-      path: '/api/invoices',
-      operationId: 'createInvoice',
-      summary: 'Create a draft invoice; a line without unit_price takes the product’s sale price',
-      tag,
-      auth: 'api_key',
-      body: createSchema,
-      idempotent: true,
-      responses: { 201: 'The draft invoice with its lines' },
-      handler: (req, res) => c.create(req, res),
-    },
-    {
-      method: 'get',
-      path: '/api/invoices/:id',
-      operationId: 'getInvoice',
-      summary: 'One invoice with its lines',
-      tag,
-      auth: 'api_key',
-      responses: { 200: 'The invoice', 404: missing },
-      handler: (req, res) => c.detail(req, res),
-    },
-    action(
-      'issue',
-      'Issue a draft: a sale takes its lines out of the warehouse (a purchase or credit note brings them in), in one transaction',
-      'invalid_state (not a draft) or insufficient_stock (nothing was written)',
-      issueSchema,
-    ),
-    action('pay', 'Mark an issued invoice paid', 'invalid_state (not issued)'),
-    action(
-      'cancel',
-      'Cancel a draft or issued invoice; an issued one has its stock movements reversed in the same transaction',
-      'invalid_state (paid or already cancelled) or insufficient_stock (a purchase whose goods left)',
-    ),
-  ]
 }
