@@ -42,11 +42,13 @@ async function demoKey(db: Knex, home: string): Promise<string> {
 
 /**
  * Starts the service for `config`: migrates, seeds demo data on an empty embedded database,
- * listens, and stops gracefully on SIGTERM/SIGINT. Prints the URL (and, embedded, a demo API key).
+ * listens, and (unless `handleSignals: false`) stops gracefully on SIGTERM/SIGINT and exits.
+ * Prints the URL (and, embedded, a demo API key).
  */
 export async function serve(
   config: Config,
   print: (line: string) => void = console.log,
+  options: { handleSignals?: boolean } = {},
 ): Promise<RunningServer> {
   if (config.database.client === 'sqlite' || config.autoSeed) mkdirSync(config.home, { recursive: true })
   const runtime = await openRuntime(config)
@@ -104,7 +106,9 @@ export async function serve(
       () => process.exit(1),
     )
   }
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
+  if (options.handleSignals !== false) {
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
+  }
   return { url, server, runtime, stop }
 }
