@@ -37,8 +37,12 @@ export function redisWriteVersions(
   const cooldownMs = options.cooldownMs ?? 1000
   let downUntil = 0
   const k = (key: string) => `${prefix}#wv:${key}`
-  async function bounded<T>(work: Promise<T>): Promise<T | undefined> {
-    if (Date.now() < downUntil) return undefined
+  /** Runs `run` with the timeout; reads skip Redis during the cool-down, bumps always try. */
+  async function bounded<T>(run: () => Promise<T>, skipWhenDown: boolean): Promise<T | undefined> {
+    if (skipWhenDown && Date.now() < downUntil) return undefined
+    const work = run()
+    // A rejection arriving after the timeout won must not go unhandled (that would end the process).
+    work.catch(() => undefined)
     let timer: NodeJS.Timeout | undefined
     try {
       return await Promise.race([
@@ -56,13 +60,15 @@ export function redisWriteVersions(
   }
   return {
     async read(key) {
-      const value = await bounded(client.get(k(key)))
+      const value = await bounded(() => client.get(k(key)), true)
       return value === undefined ? undefined : (value ?? '0')
     },
     async bump(keys) {
-      const pipeline = client.pipeline()
-      for (const key of keys) pipeline.incr(k(key))
-      await bounded(pipeline.exec())
+      await bounded(() => {
+        const pipeline = client.pipeline()
+        for (const key of keys) pipeline.incr(k(key))
+        return pipeline.exec()
+      }, false)
     },
   }
 }

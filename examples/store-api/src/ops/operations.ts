@@ -3,6 +3,7 @@ import type { RouteSpec } from '../api/route-spec.js'
 import type { AppDeps } from '../runtime-types.js'
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  p.catch(() => undefined) // a rejection after the timeout won must not go unhandled
   let timer: NodeJS.Timeout | undefined
   try {
     return await Promise.race([
