@@ -15,13 +15,14 @@ export interface CachedReadOptions {
   readonly query: readonly string[]
 }
 
-type LegacyMethodDecorator = (
-  target: object,
-  key: string | symbol,
-  descriptor: PropertyDescriptor,
-) => PropertyDescriptor | undefined
+/** A controller read: Express' request and response in, the response sent by the method. */
+export type ReadMethod<This> = (this: This, req: Request, res: Response) => Promise<void>
 
-type ReadMethod = (this: unknown, req: Request, res: Response, ...rest: unknown[]) => unknown
+/** What `@cachedRead({...})` is: a standard (TC39) decorator of a controller read method. */
+export type CachedReadDecorator = <This>(
+  method: ReadMethod<This>,
+  context: ClassMethodDecoratorContext<This, ReadMethod<This>>,
+) => ReadMethod<This>
 
 /** The write generation each cached read runs under (see {@link WriteVersions}). */
 const generations = new WeakMap<Request, string | undefined>()
@@ -33,8 +34,8 @@ const generations = new WeakMap<Request, string | undefined>()
  * invalidate it. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
 export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'writeVersions'>) {
-  return (options: CachedReadOptions): LegacyMethodDecorator => {
-    if (deps.cacheEnabled === false) return () => undefined
+  return (options: CachedReadOptions): CachedReadDecorator => {
+    if (deps.cacheEnabled === false) return (method) => method
     const versions = deps.writeVersions
     const cache = cacheResponse(deps.cache, {
       ttl: options.ttl,
@@ -46,16 +47,14 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' |
       },
       tags: (req) => [resourceTag(options.resource, companyOf(req))],
       query: [...options.query],
-    }) as unknown as LegacyMethodDecorator
-    return (target, key, descriptor) => {
-      const cached = cache(target, key, descriptor) ?? descriptor
+    })
+    return (method, context) => {
+      const cached = cache(method, context)
       if (!versions) return cached
-      const method = cached.value as ReadMethod
-      const withGeneration: ReadMethod = async function (this: unknown, req, res, ...rest) {
+      return async function withGeneration(req, res) {
         generations.set(req, await versions.read(resourceTag(options.resource, companyOf(req))))
-        return method.call(this, req, res, ...rest)
+        return cached.call(this, req, res)
       }
-      return { ...cached, value: withGeneration }
     }
   }
 }
