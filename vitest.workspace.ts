@@ -86,6 +86,6 @@ export default [
   project('paginate', './packages/paginate'),
   project('schema', './packages/schema'),
   // The service's controllers use standard decorators (`@cachedRead(...)`).
-  project('store-api', './examples/store-api', { decorators: true }),
+  project('store-api', './examples/store-api', { decorators: true, globalSetup: [cluster] }),
   project('test-services', './internal/test-services', { globalSetup: [cluster] }),
 ] satisfies TestProjectInlineConfiguration[]

@@ -7,13 +7,18 @@ export type DatabaseConfig =
   | { readonly client: 'sqlite'; readonly filename: string; readonly embedded: boolean }
   | { readonly client: 'mysql' | 'postgres'; readonly url: string; readonly schema?: string }
 
+/** Which Redis the cache uses: one server (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly { readonly host: string; readonly port: number }[] }
+
 /** The validated configuration the service runs with (see {@link loadConfig}). */
 export interface Config {
   readonly port: number
   readonly host: string
   readonly database: DatabaseConfig
   /** `undefined`: the in-process memory cache. */
-  readonly redisUrl: string | undefined
+  readonly redis: RedisTarget | undefined
   /** Bearer token of `/api/admin/*`; generated (and printed) when the environment gives none. */
   readonly adminToken: string
   readonly adminTokenGenerated: boolean
@@ -47,6 +52,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** One `REDIS_CLUSTER_NODES` entry: `host:port`, `redis://` optional, IPv6 hosts in brackets. */
+const clusterNode = /^(?:redis:\/\/)?(\[[\da-fA-F:.]+\]|[\w.-]+):(\d{1,5})$/
+
 const envSchema = z.object({
   PORT: z
     .string()
@@ -65,6 +73,13 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .refine((v) => /^rediss?:\/\/./.test(v), 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((n) => clusterNode.test(n.trim())),
+      'must be a comma-separated list of host:port (e.g. 10.0.0.1:7000,10.0.0.2:7000)',
+    )
     .optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -106,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     )
   }
   const e = parsed.data
+  if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined)
+    throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both'])
   const home = resolve(cwd, e.HOTPATH_HOME ?? '.hotpath')
   const database = parseDatabaseUrl(e.DATABASE_URL, home, cwd)
   const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
@@ -113,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     port: e.PORT ?? 3000,
     host: e.HOST ?? '0.0.0.0',
     database,
-    redisUrl: e.REDIS_URL,
+    redis: parseRedis(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     adminToken,
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     cursorSecret: e.CURSOR_SECRET ?? `cursor:${adminToken}`,
@@ -127,6 +144,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     home,
     autoSeed: e.STORE_API_SEED === 'auto' || (e.STORE_API_SEED === undefined && database.client === 'sqlite'),
   }
+}
+
+function parseRedis(url: string | undefined, clusterNodes: string | undefined): RedisTarget | undefined {
+  if (url !== undefined) return { kind: 'single', url }
+  if (clusterNodes === undefined) return undefined
+  const nodes = clusterNodes.split(',').map((entry) => {
+    const [, host = '', port = ''] = clusterNode.exec(entry.trim()) ?? []
+    const n = Number(port)
+    if (n < 1 || n > 65_535)
+      throw new ConfigError([`REDIS_CLUSTER_NODES: port out of range in "${entry.trim()}"`])
+    return { host: host.replace(/^\[|\]$/g, ''), port: n }
+  })
+  return { kind: 'cluster', nodes }
 }
 
 function parseDatabaseUrl(url: string | undefined, home: string, cwd: string): DatabaseConfig {

@@ -1,17 +1,17 @@
 import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
-import { Redis } from 'ioredis'
 import type { Knex } from 'knex'
 import { type Logger, pino } from 'pino'
 import { redisWriteVersions } from './api/write-versions.js'
 import type { Config } from './config.js'
 import { connectDatabase } from './db/connect.js'
+import { connectRedis, type RedisClient } from './redis-client.js'
 import type { AppDeps, Cache } from './runtime-types.js'
 
 /** The live resources of a running service: what {@link createApp} needs, and how to close it. */
 export interface Runtime {
   readonly db: Knex
   readonly cache: Cache
-  readonly redis: Redis | undefined
+  readonly redis: RedisClient | undefined
   readonly logger: Logger
   readonly deps: AppDeps
   /** Closes the cache, Redis and the database pool (in that order). */
@@ -36,7 +36,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
- * Opens the database pool, Redis (when configured) and the cache for `config`. With Redis: shared
+ * Opens the database pool, Redis or a Redis Cluster (when configured) and the cache for `config`. With Redis: shared
  * write generations, and (unless `CACHE_L1=off`) an in-process L1 tier whose entries the bus drops.
  */
 export async function openRuntime(
@@ -44,24 +44,7 @@ export async function openRuntime(
   logger: Logger = createLogger(config.logLevel),
 ): Promise<Runtime> {
   const db = connectDatabase(config.database)
-  let redis: Redis | undefined
-  if (config.redisUrl) {
-    // No offline queue and one retry: while Redis is down, commands fail fast and the cache fails open.
-    redis = new Redis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 1000,
-    })
-    redis.on('error', () => {}) // reported through the cache's 'error' event
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-      const timer = setTimeout(done, 2000)
-      redis?.once('ready', done)
-    })
-  }
+  const redis = config.redis ? await connectRedis(config.redis) : undefined
   const cache = new CacheManager({
     store: redis ? redisStore({ client: redis }) : memoryStore(),
     prefix: config.cachePrefix,

@@ -80,7 +80,7 @@ export async function serve(
   const url = `http://localhost:${port}`
   print(`store-api listening on ${url}  (docs: ${url}/docs)`)
   print(
-    `database: ${config.database.client}${config.database.client === 'sqlite' ? ` ${config.database.filename}` : ''}; cache: ${config.redisUrl ? (config.cacheL1 ? 'redis + L1' : 'redis') : 'memory'}`,
+    `database: ${config.database.client}${config.database.client === 'sqlite' ? ` ${config.database.filename}` : ''}; cache: ${config.redis ? `${config.redis.kind === 'cluster' ? 'redis cluster' : 'redis'}${config.cacheL1 ? ' + L1' : ''}` : 'memory'}`,
   )
   if (key) print(`demo API key: ${key}\n  try: curl -H 'Authorization: Bearer ${key}' ${url}/api/products`)
   if (config.adminTokenGenerated)

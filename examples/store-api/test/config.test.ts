@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       filename: join('/srv/app/.hotpath', 'store.sqlite'),
       embedded: true,
     })
-    expect(c.redisUrl).toBeUndefined()
+    expect(c.redis).toBeUndefined()
     expect(c.adminTokenGenerated).toBe(true)
     expect(c.adminToken.length).toBeGreaterThanOrEqual(16)
     expect(c.autoSeed).toBe(true)
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       '/srv/app',
     )
     expect(c.database).toEqual({ client: 'mysql', url: 'mysql://root@127.0.0.1:3306/store' })
-    expect(c.redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(c.redis).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' })
     expect(c.adminToken).toBe('a-very-long-admin-token')
     expect(c.port).toBe(8080)
     expect(c.autoSeed).toBe(false)
@@ -63,5 +63,27 @@ describe('loadConfig', () => {
     expect(issues.join('\n')).toMatch(/^ADMIN_TOKEN: must be at least 16 characters/m)
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@host' })).toThrow(/database name/)
+  })
+
+  it('reads a Redis Cluster from REDIS_CLUSTER_NODES, and refuses bad nodes or both variables', () => {
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis://cache-2.local:7001,[::1]:7002' }).redis,
+    ).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'cache-2.local', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    })
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1' })).toThrow(
+      /^invalid configuration:\n {2}- REDIS_CLUSTER_NODES: must be a comma-separated list of host:port .*"10.0.0.1"/,
+    )
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000,b:99999' })).toThrow(
+      /REDIS_CLUSTER_NODES: port out of range in "b:99999"/,
+    )
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://a:6379' })).toThrow(
+      /REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both/,
+    )
   })
 })

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 
 /**
  * Per-company, per-resource write counters shared by every instance (in Redis), used as a
@@ -29,7 +29,7 @@ export interface RedisWriteVersionsOptions {
  * `undefined` (the request bypasses the cache) — a paused Redis never holds a request.
  */
 export function redisWriteVersions(
-  client: Redis,
+  client: Redis | Cluster,
   prefix: string,
   options: RedisWriteVersionsOptions = {},
 ): WriteVersions {
@@ -64,11 +64,8 @@ export function redisWriteVersions(
       return value === undefined ? undefined : (value ?? '0')
     },
     async bump(keys) {
-      await bounded(() => {
-        const pipeline = client.pipeline()
-        for (const key of keys) pipeline.incr(k(key))
-        return pipeline.exec()
-      }, false)
+      // One INCR each, not a pipeline: on a Redis Cluster the keys live in different slots.
+      await bounded(() => Promise.all(keys.map((key) => client.incr(k(key)))), false)
     },
   }
 }
