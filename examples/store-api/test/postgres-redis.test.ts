@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { invalidationSuite } from './support/invalidation-suite.js'
 import { opsSuite } from './support/ops-suite.js'
 import { resourcesSuite } from './support/resources-suite.js'
 import { useStack } from './support/stack.js'
@@ -10,4 +11,5 @@ describe('postgres + redis', () => {
   resourcesSuite(stack)
   stockSuite(stack)
   opsSuite(stack)
+  invalidationSuite(stack)
 })

@@ -2,7 +2,8 @@ import { type CacheResponseOptions, cacheResponse } from '@hotpath/cache-kit/exp
 import type { Request, Response } from 'express'
 import { companyOf } from '../http/request-context.js'
 import type { AppDeps } from '../runtime-types.js'
-import { type ResourceName, resourceTag } from './route-spec.js'
+import { readTags, type Staleness, staleTags } from './cache-tags.js'
+import type { ResourceName } from './route-spec.js'
 
 /** The paging parameters every list's cache key includes (plus its own filters). */
 export const PAGE_QUERY = ['page', 'page_size', 'cursor', 'ordering'] as const
@@ -13,6 +14,8 @@ export interface CachedReadOptions {
   readonly ttl: CacheResponseOptions['ttl']
   /** Query parameters that change the response (everything else is left out of the key). */
   readonly query: readonly string[]
+  /** `detail`: the response shows the one record `req.params.id` (tagged with its record tag). Default `list`. */
+  readonly shows?: 'list' | 'detail'
 }
 
 /** A controller read: Express' request and response in, the response sent by the method. */
@@ -37,22 +40,28 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' |
   return (options: CachedReadOptions): CachedReadDecorator => {
     if (deps.cacheEnabled === false) return (method) => method
     const versions = deps.writeVersions
+    const tagsOf = (req: Request) =>
+      readTags(
+        options.resource,
+        companyOf(req),
+        options.shows === 'detail' ? String(req.params.id ?? '') : undefined,
+      )
     const cache = cacheResponse(deps.cache, {
       ttl: options.ttl,
-      // null: the generation could not be read, so this request bypasses the cache
+      // null: a generation could not be read, so this request bypasses the cache
       scope: (req) => {
         if (!versions) return String(companyOf(req))
         const generation = generations.get(req)
         return generation === undefined ? null : `${companyOf(req)}.${generation}`
       },
-      tags: (req) => [resourceTag(options.resource, companyOf(req))],
+      tags: tagsOf,
       query: [...options.query],
     })
     return (method, context) => {
       const cached = cache(method, context)
       if (!versions) return cached
       return async function withGeneration(req, res) {
-        generations.set(req, await versions.read(resourceTag(options.resource, companyOf(req))))
+        generations.set(req, await versions.read(tagsOf(req)))
         return cached.call(this, req, res)
       }
     }
@@ -60,16 +69,17 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' |
 }
 
 /**
- * Invalidates one company's cached reads of `resources`: call it after the write committed and
- * before responding (read-your-writes). With shared write counters it moves their generations on
- * first, so no instance serves (or stores for later) a response computed before the write.
+ * Invalidates what a write made stale in one company (see {@link Staleness}): call it after the
+ * write committed and before responding (read-your-writes). With shared write counters it moves
+ * their generations on first, so no instance serves (or stores for later) a response computed
+ * before the write.
  */
 export async function invalidate(
   deps: Pick<AppDeps, 'cache' | 'writeVersions'>,
   companyId: number,
-  resources: readonly ResourceName[],
+  stale: readonly Staleness[],
 ): Promise<void> {
-  const tags = resources.map((r) => resourceTag(r, companyId))
+  const tags = staleTags(companyId, stale)
   await deps.writeVersions?.bump(tags)
   await deps.cache.invalidateTags(tags)
 }

@@ -4,7 +4,8 @@ import type { Knex } from 'knex'
 import { companyOf } from '../http/request-context.js'
 import { parseQuery } from '../http/validate.js'
 import type { Cache } from '../runtime-types.js'
-import { type ListSpec, type ListStrategy, resourceTag } from './route-spec.js'
+import { readTags } from './cache-tags.js'
+import type { ListSpec, ListStrategy } from './route-spec.js'
 
 /** What every list handler needs besides its query. */
 export interface ListContext {
@@ -63,7 +64,7 @@ export async function sendList<F>(
     unique: 'id',
     cache: ctx.cache,
     // Counts and page boundaries are tagged per company: that company's writes invalidate them.
-    cacheTags: [resourceTag(spec.resource, companyId)],
+    cacheTags: readTags(spec.resource, companyId),
     baseUrl: listUrl(req, ctx.publicUrl),
     cursorSecret: ctx.cursorSecret,
     ...(useHint ? { seekIndex: hint.name } : {}),

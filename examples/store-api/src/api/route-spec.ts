@@ -53,8 +53,3 @@ export type ResourceName =
   | 'stocks'
   | 'stock-movements'
   | 'invoices'
-
-/** The cache tag of one company's cached reads of one resource. */
-export function resourceTag(resource: ResourceName, companyId: number): string {
-  return `${resource}:${companyId}`
-}

@@ -9,8 +9,8 @@ import type { Cluster, Redis } from 'ioredis'
  * where no later read looks. (In one process, with the memory store, none of this is needed.)
  */
 export interface WriteVersions {
-  /** The current generation of `key`, or `undefined` when it cannot be read (then do not cache). */
-  read(key: string): Promise<string | undefined>
+  /** The current generations of `keys`, joined, or `undefined` when they cannot be read (then do not cache). */
+  read(keys: readonly string[]): Promise<string | undefined>
   /** Moves the generations of `keys` on (after a write committed). */
   bump(keys: readonly string[]): Promise<void>
 }
@@ -59,9 +59,10 @@ export function redisWriteVersions(
     }
   }
   return {
-    async read(key) {
-      const value = await bounded(() => client.get(k(key)), true)
-      return value === undefined ? undefined : (value ?? '0')
+    async read(keys) {
+      // One GET each, in parallel: on a Redis Cluster an MGET across slots is refused.
+      const values = await bounded(() => Promise.all(keys.map((key) => client.get(k(key)))), true)
+      return values === undefined ? undefined : values.map((v) => v ?? '0').join('.')
     },
     async bump(keys) {
       // One INCR each, not a pipeline: on a Redis Cluster the keys live in different slots.

@@ -55,8 +55,13 @@ export class CrudController<F> {
     return id
   }
 
-  private async stale(companyId: number): Promise<void> {
-    await invalidate(this.deps, companyId, [this.def.resource, ...this.def.shownBy])
+  /**
+   * A new row changes only this resource's lists: no read of the resources that show it can show
+   * it yet (none of their rows refers to it). A change or a deletion changes those reads too.
+   */
+  private async stale(companyId: number, id: number, change: 'created' | 'changed'): Promise<void> {
+    const own = { resource: this.def.resource, records: [id] }
+    await invalidate(this.deps, companyId, change === 'created' ? [own] : [own, ...this.def.shownBy])
   }
 
   async list(req: Request, res: Response): Promise<void> {
@@ -83,7 +88,7 @@ export class CrudController<F> {
       ...this.def.onInsert?.(),
       company_id: companyId,
     })
-    await this.stale(companyId)
+    await this.stale(companyId, id, 'created')
     res.status(201).json(await this.load(companyId, id))
   }
 
@@ -97,7 +102,7 @@ export class CrudController<F> {
         : await this.deps.db(this.def.table).where({ id, company_id: companyId }).update(body)
     const n = typeof changed === 'number' ? changed : Number((changed as { n?: unknown } | undefined)?.n ?? 0)
     if (n === 0) throw new NotFoundError(this.def.singular, id)
-    await this.stale(companyId)
+    await this.stale(companyId, id, 'changed')
     res.json(await this.load(companyId, id))
   }
 
@@ -106,7 +111,7 @@ export class CrudController<F> {
     const id = this.id(req)
     const n = await this.deps.db(this.def.table).where({ id, company_id: companyId }).delete()
     if (n === 0) throw new NotFoundError(this.def.singular, id)
-    await this.stale(companyId)
+    await this.stale(companyId, id, 'changed')
     res.status(204).end()
   }
 }

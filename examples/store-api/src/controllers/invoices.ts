@@ -193,7 +193,8 @@ export class InvoicesController {
     const b = parseBody(invoiceIssueSchema, req.body)
     const { db } = this.deps
     await assertOwned(db, companyId, 'warehouses', 'warehouse_id', [b.warehouse_id])
-    await inTransaction(db, async (trx) => {
+    const stocks = await inTransaction(db, async (trx) => {
+      const moved: number[] = []
       const invoice = await this.transition(trx, companyId, id, ['draft'], 'issued')
       const lines = (await trx('invoice_lines')
         .where({ invoice_id: id, company_id: companyId })
@@ -204,7 +205,7 @@ export class InvoicesController {
         quantity: unknown
       }[]
       for (const l of lines) {
-        await applyMovement(trx, {
+        const applied = await applyMovement(trx, {
           companyId,
           productId: toInt(l.product_id),
           warehouseId: b.warehouse_id,
@@ -212,9 +213,15 @@ export class InvoicesController {
           quantity: toInt(l.quantity),
           reason: `invoice:${id}`,
         })
+        moved.push(applied.stockId)
       }
+      return moved
     })
-    await invalidate(this.deps, companyId, ['invoices', 'stocks', 'stock-movements'])
+    await invalidate(this.deps, companyId, [
+      'invoices',
+      { resource: 'stocks', records: stocks },
+      'stock-movements',
+    ])
     res.json(await this.load(companyId, id))
   }
 
@@ -230,7 +237,8 @@ export class InvoicesController {
     const companyId = companyOf(req)
     const id = this.id(req)
     const { db } = this.deps
-    await inTransaction(db, async (trx) => {
+    const stocks = await inTransaction(db, async (trx) => {
+      const reversed: number[] = []
       await this.transition(trx, companyId, id, ['draft', 'issued'], 'cancelled')
       // Reverse what issuing moved (nothing for a draft), in the same transaction.
       const moved = (await trx('stock_movements')
@@ -238,7 +246,7 @@ export class InvoicesController {
         .orderBy('product_id')
         .select('product_id', 'warehouse_id', 'type', 'quantity')) as Record<string, unknown>[]
       for (const m of moved) {
-        await applyMovement(trx, {
+        const applied = await applyMovement(trx, {
           companyId,
           productId: toInt(m.product_id),
           warehouseId: toInt(m.warehouse_id),
@@ -246,9 +254,15 @@ export class InvoicesController {
           quantity: toInt(m.quantity),
           reason: `invoice:${id}:cancel`,
         })
+        reversed.push(applied.stockId)
       }
+      return reversed
     })
-    await invalidate(this.deps, companyId, ['invoices', 'stocks', 'stock-movements'])
+    await invalidate(this.deps, companyId, [
+      'invoices',
+      { resource: 'stocks', records: stocks },
+      'stock-movements',
+    ])
     res.json(await this.load(companyId, id))
   }
 }

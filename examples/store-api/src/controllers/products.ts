@@ -133,7 +133,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
       )
     }
 
-    @cachedRead({ resource: 'products', ttl: '5m', query: [] })
+    @cachedRead({ resource: 'products', ttl: '5m', query: [], shows: 'detail' })
     async detail(req: Request, res: Response): Promise<void> {
       const id = parseId(req.params.id)
       if (id === undefined) throw new NotFoundError('product', String(req.params.id))
@@ -157,7 +157,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         created_at: now,
         updated_at: now,
       })
-      await invalidate(deps, companyId, ['products'])
+      await invalidate(deps, companyId, [{ resource: 'products', records: [id] }])
       res.status(201).json(await load(companyId, id))
     }
 
@@ -171,9 +171,11 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         .where({ id, company_id: companyId })
         .update({ ...b, updated_at: new Date() })
       if (changed === 0) throw new NotFoundError('product', id)
-      // Stock pages show the product's name and SKU; nothing else outside products shows its fields.
+      // The product lists and this product's detail; stock pages show its name and SKU, and nothing
+      // else outside products shows its fields (other products' details are untouched).
+      const own = { resource: 'products', records: [id] } as const
       const shownInStocks = b.name !== undefined || b.sku !== undefined
-      await invalidate(deps, companyId, shownInStocks ? ['products', 'stocks'] : ['products'])
+      await invalidate(deps, companyId, shownInStocks ? [own, 'stocks'] : [own])
       res.json(await load(companyId, id))
     }
 
@@ -185,7 +187,11 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         trx('products').where({ id, company_id: companyId }).delete(),
       )
       if (deleted === 0) throw new NotFoundError('product', id)
-      await invalidate(deps, companyId, ['products', 'stocks', 'stock-movements'])
+      await invalidate(deps, companyId, [
+        { resource: 'products', records: [id] },
+        'stocks',
+        'stock-movements',
+      ])
       res.status(204).end()
     }
   }

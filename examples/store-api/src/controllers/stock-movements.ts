@@ -125,7 +125,11 @@ export class StockMovementsController {
         reason: b.reason ?? null,
       }),
     )
-    await invalidate(this.deps, companyId, ['stocks', 'stock-movements'])
+    // The stock lists and this stock's detail (no product read shows stock quantities).
+    await invalidate(this.deps, companyId, [
+      { resource: 'stocks', records: [applied.stockId] },
+      'stock-movements',
+    ])
     const row = (await movementQuery(db, companyId).where('id', applied.movementId).first()) as Record<
       string,
       unknown

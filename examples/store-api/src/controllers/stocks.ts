@@ -89,7 +89,7 @@ export function stocksController(deps: AppDeps, ctx: ListContext) {
       )
     }
 
-    @cachedRead({ resource: 'stocks', ttl: '3m', query: [] })
+    @cachedRead({ resource: 'stocks', ttl: '3m', query: [], shows: 'detail' })
     async detail(req: Request, res: Response): Promise<void> {
       const id = parseId(req.params.id)
       if (id === undefined) throw new NotFoundError('stock', String(req.params.id))

@@ -21,6 +21,8 @@ export interface MovementInput {
 /** What {@link applyMovement} did. */
 export interface AppliedMovement {
   readonly movementId: number
+  /** The stock row the movement changed (created by the first movement on its pair). */
+  readonly stockId: number
   readonly stockQuantity: number
 }
 
@@ -65,6 +67,8 @@ export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Pr
     user_id: m.userId ?? null,
     created_at: now,
   })
-  const stock = (await trx('stocks').where(pair).first('quantity')) as { quantity: unknown } | undefined
-  return { movementId, stockQuantity: toInt(stock?.quantity ?? 0) }
+  const stock = (await trx('stocks').where(pair).first('id', 'quantity')) as
+    | { id: unknown; quantity: unknown }
+    | undefined
+  return { movementId, stockId: toInt(stock?.id ?? 0), stockQuantity: toInt(stock?.quantity ?? 0) }
 }

@@ -86,12 +86,15 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
   const makeCache = (): { cache: CacheManager; writeVersions?: WriteVersions } => {
     if (!redis) return { cache: new CacheManager({ store: memoryStore(), prefix: 'store-api-test' }) }
     const client = redis.connect({ enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    // Timeouts far above a healthy reply: on a loaded test machine a 50 ms budget makes reads
+    // BYPASS now and then, and these tests assert exact HIT/MISS sequences (redis-down tests the timeout).
     const cache = new CacheManager({
       store: redisStore({ client }),
       prefix: cachePrefix(),
+      timeout: 1000,
       ...(options.l1 ? { l1: { maxEntries: 1000 } } : {}),
     })
-    return { cache, writeVersions: redisWriteVersions(client, cachePrefix()) }
+    return { cache, writeVersions: redisWriteVersions(client, cachePrefix(), { timeoutMs: 1000 }) }
   }
 
   beforeAll(async () => {

@@ -1,0 +1,113 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { type Client, newCompany, results } from './client.js'
+import { type CompanyData, populate } from './fixtures.js'
+import type { Stack } from './stack.js'
+
+/** The cached reads the suite watches, by name. */
+type ReadName = 'productList' | 'productX' | 'productY' | 'stockList' | 'stockX' | 'stockY'
+
+/**
+ * Each write makes stale exactly the cached responses it changes: after the write, those are
+ * recomputed (`MISS`) and show it, and every other one is still served from the cache (`HIT`) with
+ * the body a read that bypasses the cache gets from the database. X and Y are two products, each
+ * with a stock in the same warehouse.
+ */
+export function invalidationSuite(stack: Stack): void {
+  let api: Client
+  let d: CompanyData
+  let reads: Record<ReadName, string>
+
+  beforeAll(async () => {
+    const company = await newCompany(() => stack.url, 'Narrow')
+    api = company.api
+    d = await populate(api, 'N', 4)
+    const stockIds: number[] = []
+    for (const product of d.products.slice(0, 2)) {
+      const moved = await api.post('/api/stock-movements', {
+        product_id: product,
+        warehouse_id: d.warehouses[0],
+        type: 'in',
+        quantity: 10,
+      })
+      expect(moved.status).toBe(201)
+      stockIds.push(results(await api.get(`/api/stocks?product=${product}`))[0]?.id as number)
+    }
+    reads = {
+      productList: '/api/products?ordering=name',
+      productX: `/api/products/${d.products[0]}`,
+      productY: `/api/products/${d.products[1]}`,
+      stockList: '/api/stocks?ordering=id',
+      stockX: `/api/stocks/${stockIds[0]}`,
+      stockY: `/api/stocks/${stockIds[1]}`,
+    }
+  })
+
+  /** Every watched read cached (responses are stored after they are sent: poll until HIT). */
+  async function warm(): Promise<void> {
+    for (const path of Object.values(reads)) {
+      await expect
+        .poll(async () => (await api.get(path)).headers.get('x-cache'), { timeout: 5000 })
+        .toBe('HIT')
+    }
+  }
+
+  /** Reads everything once after `write` and checks which reads were recomputed. */
+  async function expectStale(write: () => Promise<{ status: number }>, stale: readonly ReadName[]) {
+    await warm()
+    const reply = await write()
+    expect(reply.status).toBeLessThan(300)
+    for (const [name, path] of Object.entries(reads) as [ReadName, string][]) {
+      const after = await api.get(path)
+      const fresh = await api.get(path, { 'cache-control': 'no-cache' })
+      expect(after.headers.get('x-cache'), name).toBe(stale.includes(name) ? 'MISS' : 'HIT')
+      expect(after.text, `${name} shows the database`).toBe(fresh.text)
+    }
+  }
+
+  describe('narrow invalidation: each write makes exactly the responses it changes stale', () => {
+    it("a price change: the product lists and that product's detail", async () => {
+      await expectStale(() => api.patch(reads.productX, { sale_price: '77.70' }), ['productList', 'productX'])
+      expect((await api.get(reads.productX)).body).toMatchObject({ sale_price: '77.70' })
+    })
+
+    it('a rename: also every stock read (stocks show the product name)', async () => {
+      await expectStale(
+        () => api.patch(reads.productX, { name: 'N renamed' }),
+        ['productList', 'productX', 'stockList', 'stockX', 'stockY'],
+      )
+    })
+
+    it("a stock movement: the stock lists and that stock's detail, no product read", async () => {
+      const movement = { product_id: d.products[0], warehouse_id: d.warehouses[0], type: 'out', quantity: 3 }
+      await expectStale(() => api.post('/api/stock-movements', movement), ['stockList', 'stockX'])
+      expect((await api.get(reads.stockX)).body).toMatchObject({ quantity: 7 })
+    })
+
+    it('a new product: the product lists only', async () => {
+      const product = { name: 'N new', sku: 'N-NEW', sale_price: '1.00' }
+      await expectStale(() => api.post('/api/products', product), ['productList'])
+    })
+
+    it('a new category: nothing (no product refers to it yet); a category rename: every product read', async () => {
+      await expectStale(() => api.post('/api/categories', { name: 'N Spare' }), [])
+      await expectStale(
+        () => api.patch(`/api/categories/${d.categories[0]}`, { name: 'N Tools 2' }),
+        ['productList', 'productX', 'productY'],
+      )
+    })
+
+    it('a warehouse rename: every stock read, no product read', async () => {
+      await expectStale(
+        () => api.patch(`/api/warehouses/${d.warehouses[0]}`, { name: 'N North 2' }),
+        ['stockList', 'stockX', 'stockY'],
+      )
+    })
+
+    it('a product deletion: the product lists and every stock read', async () => {
+      await expectStale(
+        () => api.del(`/api/products/${d.products[3]}`),
+        ['productList', 'stockList', 'stockX', 'stockY'],
+      )
+    })
+  })
+}
