@@ -1,5 +1,6 @@
 // `npm run bench -- cache-core`: hotpath vs bentocache vs cacheable, side by side in one run, on
-// the same local Redis. Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_ENTRIES (default 100000).
+// the same local Redis. Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_ENTRIES (default 100000),
+// BENCH_ONLY=consistency (only the strict vs eventual table).
 import { createKeyv } from '@keyv/redis'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
@@ -46,13 +47,14 @@ type Lib = {
   close(): Promise<unknown>
 }
 
-function hotpath(l1: boolean): Lib {
+function hotpath(l1: boolean, consistency: 'eventual' | 'strict' = 'eventual'): Lib {
   const cache = new CacheManager({
     store: redisStore({ client: newRedis() }),
-    prefix: `${ns}:hp${l1 ? 1 : 2}`,
+    prefix: `${ns}:hp${l1 ? 1 : 2}${consistency}`,
     ttl: '10m',
     timeout: '1s',
     l1: l1 && { maxEntries: 10_000 },
+    consistency,
   })
   return {
     get: (k) => cache.get(k),
@@ -111,8 +113,38 @@ async function fill(lib: Lib, n: number, tagged: number): Promise<void> {
   }
 }
 
+/**
+ * hotpath with `consistency: 'strict'` against the default, same Redis, same tagged entry: an L1
+ * hit then costs one MGET of the tag versions; an L2 hit is unchanged (one EVALSHA).
+ */
+async function consistencyTable(): Promise<void> {
+  const modes = ['eventual', 'strict'] as const
+  const rows: Row[] = []
+  for (const l1 of [true, false]) {
+    const libsOf = modes.map((m) => [m, hotpath(l1, m)] as const)
+    await connected()
+    for (const [, lib] of libsOf) await lib.set('warm', product, ['t1', 't2'])
+    for (const concurrency of [1, 32]) {
+      const r: Row = {
+        scenario: `${l1 ? 'L1' : 'L2 (Redis)'} hit, 2 tags, concurrency ${concurrency}`,
+        unit: 'ops/s',
+        values: {},
+      }
+      const ops = l1 && concurrency === 1 ? 10_000 : 20_000
+      for (let round = 0; round < ROUNDS; round++)
+        for (const [name, lib] of libsOf)
+          keepBest(r, name, await run(() => lib.get('warm'), { ops, concurrency }))
+      rows.push(r)
+    }
+    for (const [, lib] of libsOf) await lib.close()
+  }
+  console.log('\nhotpath consistency: strict vs eventual (default)\n')
+  printTable(rows, ['strict', 'eventual'])
+}
+
 async function main(): Promise<void> {
   await client.ping()
+  if (process.env.BENCH_ONLY === 'consistency') return consistencyTable()
   const rows: Row[] = []
 
   // Rounds interleave the libraries and keep each one's best, so a burst of load elsewhere on the
@@ -196,6 +228,7 @@ async function main(): Promise<void> {
   printTable(rows, ['hotpath', 'bentocache', 'cacheable'])
   console.log(`\n${libraryVersions(['bentocache', 'cacheable', 'ioredis', 'keyv', '@keyv/redis'])}`)
   for (const [, lib] of [...withL1, ...noL1]) await lib.close()
+  await consistencyTable()
 }
 
 main()

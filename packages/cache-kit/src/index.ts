@@ -12,7 +12,7 @@ export {
   type SetOptions,
   type TagSnapshot,
 } from './manager.js'
-export type { CacheManagerOptions } from './options.js'
+export type { CacheManagerOptions, Consistency } from './options.js'
 export type { CacheStats, TierStats } from './stats.js'
 export { type KeyvStoreOptions, keyvStore } from './stores/keyv.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'

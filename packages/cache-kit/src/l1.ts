@@ -7,6 +7,8 @@ export interface L1Entry {
   readonly expiresAt: number
   readonly graceUntil: number
   readonly tags: readonly string[]
+  /** The version each tag had when the value was computed (same order as `tags`). */
+  readonly versions: readonly string[]
 }
 
 /** The optional in-process tier in front of a remote store. Keys are the caller's (unprefixed) keys. */

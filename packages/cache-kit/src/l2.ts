@@ -141,7 +141,8 @@ export class L2Tier {
       const matches = (v: readonly string[]) => env.tags.every((t, i) => v[i] === t.version)
       if (!versions) {
         // A known version that does not match may just be older than the entry: ask the store.
-        const known = this.knownVersions(names)
+        // Strict reads never trust versions kept in process: a bus message may still be on its way.
+        const known = this.o.strict ? undefined : this.knownVersions(names)
         if (known && matches(known)) versions = known
         else versions = await this.tagVersions(names, failOpen)
       }

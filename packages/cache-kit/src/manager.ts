@@ -10,7 +10,12 @@ import { CacheEmitter } from './events.js'
 import { globToRegExp } from './glob.js'
 import { L1Tier } from './l1.js'
 import { FAILED, L2Tier, type Remote } from './l2.js'
-import { type CacheManagerOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import {
+  type CacheManagerOptions,
+  type Consistency,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js'
 import { deserialize, serialize } from './payload.js'
 import { type CacheStats, type TierStats, tierStats } from './stats.js'
 import type { LeaseRequest } from './stores/store.js'
@@ -18,8 +23,15 @@ import type { LeaseRequest } from './stores/store.js'
 export type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
 
 type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
-/** `lease`: already taken by the read (`token`), or held by another process (`'busy'`). */
-type LeadOptions = GetOrSetOptions<never> & { degraded?: boolean; lease?: { token: string } | 'busy' }
+/**
+ * `lease`: already taken by the read (`token`), or held by another process (`'busy'`);
+ * `versions`: tag versions already stamped for this load (strict single-flight keys by them).
+ */
+type LeadOptions = GetOrSetOptions<never> & {
+  degraded?: boolean
+  lease?: { token: string } | 'busy'
+  versions?: readonly string[]
+}
 
 /**
  * The object cache: a store (memory, Redis, Keyv), an optional in-process L1 in front of it, tags,
@@ -30,6 +42,8 @@ export class CacheManager extends CacheEmitter {
   readonly codec: CacheCodec
   /** Name used in metrics labels (default: the prefix). */
   readonly name: string
+  /** `'strict'` or `'eventual'` (the `consistency` option). */
+  readonly consistency: Consistency
   private readonly o: ResolvedOptions
   private readonly l2: L2Tier
   private readonly l1: L1Tier | undefined
@@ -48,6 +62,7 @@ export class CacheManager extends CacheEmitter {
     this.o = resolveOptions(options)
     this.codec = this.o.codec
     this.name = this.o.name
+    this.consistency = this.o.strict ? 'strict' : 'eventual'
     this.l2 = new L2Tier(this.o, {
       report: (error, operation, key) =>
         this.emit('error', key === undefined ? { error, operation } : { error, operation, key }),
@@ -81,9 +96,11 @@ export class CacheManager extends CacheEmitter {
    * `undefined` on a miss. With `failOpen: false` a store failure rejects with `CacheError`.
    */
   async getEntry<T>(key: string, options: { failOpen?: boolean } = {}): Promise<CacheEntry<T> | undefined> {
-    const near = this.fromL1<T>(key, Date.now())
+    const failOpen = options.failOpen ?? this.o.failOpen
+    const near = this.o.strict ? await this.fromL1Checked<T>(key, failOpen) : this.fromL1<T>(key, Date.now())
+    if (near === FAILED) return undefined
     if (near) return near
-    const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen)
+    const r = await this.fromL2(key, failOpen)
     return r && r !== FAILED && 'envelope' in r
       ? this.hit('l2', key, r.value as T, r.envelope, Date.now())
       : undefined
@@ -119,27 +136,84 @@ export class CacheManager extends CacheEmitter {
    * refresh runs. Callers that waited get their own copy, never the leader's object.
    */
   async getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
+    if (this.o.strict)
+      return this.getOrSetStrict(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
     const near = this.fromL1<T>(key, Date.now())
     if (near) {
       if (near.stale) this.refresh(key, loader, options)
       return near.value
     }
     const running = this.flights.get(key)
-    if (running) {
-      this.c.coalesced++
-      const f = await running
-      // Waiting callers get their own copy, never the leader's object or buffer.
-      if (f.share) return (f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value) as T
-      // The leader's value must not be shared: this caller loads its own.
-      return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value as T
-    }
+    if (running) return this.follow(running, key, loader as Loader<unknown>, options) as Promise<T>
     const p = this.readOrLoad(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
-    this.flights.set(key, p)
+    return (await this.fly(key, p)).value as T
+  }
+
+  /**
+   * `getOrSet` under `consistency: 'strict'`: an L1 hit is checked against the store's tag versions,
+   * and a miss joins only a flight that stamped the same versions, so nothing computed before an
+   * invalidation that resolved before this call started is returned.
+   */
+  private async getOrSetStrict<T>(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>) {
+    const failOpen = options.failOpen ?? this.o.failOpen
+    const near = await this.fromL1Checked<T>(key, failOpen)
+    if (near === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    if (near) {
+      if (near.stale) this.refresh(key, loader, options)
+      return near.value
+    }
+    const lease = this.leaseFor(key, options)
+    const r = await this.fromL2(key, failOpen, lease)
+    if (r === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    if (r && 'envelope' in r) {
+      const e = this.hit('l2', key, r.value as T, r.envelope, Date.now())
+      if (e.stale) this.refresh(key, loader, options)
+      return e.value
+    }
+    const leased = lease && r?.leased ? lease.token : undefined
+    const versions = await this.l2.stampTags(options.tags ?? [], failOpen)
+    if (!versions) {
+      if (leased) this.track(this.l2.release(key, leased))
+      return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    }
+    // A flight that stamped other versions began before an invalidation: never join it.
+    const slot = `${key}\u0000${versions.join('\u0000')}`
+    const running = this.flights.get(slot)
+    if (running) {
+      if (leased) this.track(this.l2.release(key, leased))
+      return this.follow(running, key, loader, options) as Promise<T>
+    }
+    const lead: LeadOptions = { ...options, versions }
+    if (lease) lead.lease = leased ? { token: leased } : 'busy'
+    return (await this.fly(slot, this.lead(key, loader, lead))).value as T
+  }
+
+  /** Registers `p` as the flight in `slot` until it settles. */
+  private fly(slot: string, p: Promise<Flight>): Promise<Flight> {
+    this.flights.set(slot, p)
     const done = () => {
-      if (this.flights.get(key) === p) this.flights.delete(key)
+      if (this.flights.get(slot) === p) this.flights.delete(slot)
     }
     p.then(done, done)
-    return (await p).value as T
+    return p
+  }
+
+  /** A caller that found a flight running: a copy of its value, or its own load when not shareable. */
+  private async follow(running: Promise<Flight>, key: string, loader: Loader<unknown>, options: object) {
+    this.c.coalesced++
+    const f = await running
+    // Waiting callers get their own copy, never the leader's object or buffer.
+    if (f.share) return f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value
+    // The leader's value must not be shared: this caller loads its own.
+    return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value
+  }
+
+  /** The lease a `getOrSet` read takes on a miss, where the store can do it in the read itself. */
+  private leaseFor(key: string, options: GetOrSetOptions<never>): LeaseRequest | undefined {
+    const lock = this.o.lock
+    return lock && options.lock !== false && this.o.store.capabilities.leaseOnMiss
+      ? { key: this.l2.lockKey(key), token: randomUUID(), ttlMs: lock.ttl }
+      : undefined
   }
 
   /** Deletes keys (here, in the store and, with a bus, in other processes' L1). Resolves how many existed. */
@@ -228,6 +302,25 @@ export class CacheManager extends CacheEmitter {
     return { value, stale, storedAt, expiresAt }
   }
 
+  /**
+   * L1 under `consistency: 'strict'`: a tagged entry counts only if its tags still have the versions
+   * it was stamped with in the store (one round trip); otherwise it is dropped. `FAILED`: the store
+   * could not say (fail-open: the caller must not trust L1).
+   */
+  private async fromL1Checked<T>(key: string, failOpen: boolean) {
+    const e = this.l1?.get(key, Date.now())
+    if (e && e.tags.length > 0) {
+      const current = await this.l2.tagVersions(e.tags, failOpen)
+      if (!current) return FAILED
+      if (!e.versions.every((v, i) => current[i] === v)) {
+        this.l1?.delete([key])
+        this.l1Stats.misses++
+        return undefined
+      }
+    }
+    return this.fromL1<T>(key, Date.now())
+  }
+
   private fromL1<T>(key: string, now: number): CacheEntry<T> | undefined {
     if (!this.l1) return undefined
     const e = this.l1.get(key, now)
@@ -249,7 +342,9 @@ export class CacheManager extends CacheEmitter {
       return lease || r === FAILED ? r : undefined
     }
     const env = r.envelope
-    this.l1?.set(key, { ...env, value: r.value, tags: env.tags.map((t) => t.name) }, Date.now())
+    const tags = env.tags.map((t) => t.name)
+    const versions = env.tags.map((t) => t.version)
+    this.l1?.set(key, { ...env, value: r.value, tags, versions }, Date.now())
     return r
   }
 
@@ -259,11 +354,7 @@ export class CacheManager extends CacheEmitter {
     options: GetOrSetOptions<never>,
   ): Promise<Flight> {
     // On a single node the read also tries to take the lease, so a miss costs no extra round trip.
-    const lock = this.o.lock
-    const lease =
-      lock && options.lock !== false && this.o.store.capabilities.leaseOnMiss
-        ? { key: this.l2.lockKey(key), token: randomUUID(), ttlMs: lock.ttl }
-        : undefined
+    const lease = this.leaseFor(key, options)
     const r = await this.fromL2(key, options.failOpen ?? this.o.failOpen, lease)
     // The store just failed: load without lease or write, so the call costs one timeout at most.
     if (r === FAILED) return this.lead(key, loader, { ...options, degraded: true })
@@ -299,7 +390,7 @@ export class CacheManager extends CacheEmitter {
       this.c.oversized++
       return undefined
     }
-    this.l1?.set(key, { ...meta, value, tags }, now)
+    this.l1?.set(key, { ...meta, value, tags, versions }, now)
     await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen)
     this.publish({ k: [key] })
     return enc
@@ -322,7 +413,7 @@ export class CacheManager extends CacheEmitter {
       const tags = options.tags ?? []
       // Versions are read before the loader runs: an invalidation during the load then makes the
       // stored entry invalid instead of letting it carry data older than the invalidation.
-      const versions = await this.l2.stampTags(tags, failOpen)
+      const versions = options.versions ?? (await this.l2.stampTags(tags, failOpen))
       this.c.loads++
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)

@@ -40,7 +40,17 @@ export interface CacheManagerOptions {
   breaker?: { threshold?: number; cooldown?: Duration } | false
   /** Pub/sub invalidation bus between processes' L1 tiers. Default: on when `l1` is set and the store has pub/sub. */
   bus?: boolean
+  /**
+   * `'strict'`: once `invalidateTags` resolved in any process sharing the store, no read that starts
+   * afterwards (in any process) gets a value computed before it: L1 hits check their tag versions
+   * in the store (one round trip), and single-flight is keyed by key + tag versions. Default
+   * `'eventual'` (L1 copies go when the bus message arrives). See `docs/cache-kit.md`.
+   */
+  consistency?: Consistency
 }
+
+/** How reads relate to tag invalidations made by other processes (see `CacheManagerOptions.consistency`). */
+export type Consistency = 'eventual' | 'strict'
 
 /** Options after defaults, in milliseconds. */
 export interface ResolvedOptions {
@@ -59,6 +69,7 @@ export interface ResolvedOptions {
   lock: { ttl: number; wait: number } | undefined
   breaker: { threshold: number; cooldownMs: number } | undefined
   bus: boolean
+  strict: boolean
 }
 
 /** Resolves every default in one place. Throws `CacheError` `invalid_option` on a bad value. */
@@ -103,5 +114,11 @@ export function resolveOptions(o: CacheManagerOptions): ResolvedOptions {
       cooldownMs: parseDuration(breaker.cooldown ?? '1s'),
     },
     bus,
+    strict: validConsistency(o.consistency) === 'strict',
   }
+}
+
+function validConsistency(c: unknown): Consistency {
+  if (c === undefined || c === 'eventual' || c === 'strict') return c ?? 'eventual'
+  throw new CacheError('invalid_option', `consistency must be 'eventual' or 'strict', not ${String(c)}`)
 }

@@ -146,6 +146,42 @@ describe('fail-open against a broken Redis', () => {
     expect(await a.get('p')).toBeUndefined()
   })
 
+  it('strict consistency, Redis paused: an L1 copy is not trusted, reads miss, loaders run, nothing rejects', async () => {
+    const client = connect(server.url)
+    await ready(client)
+    const cache = new CacheManager({
+      store: redisStore({ client }),
+      prefix: 'strict-paused',
+      timeout: TIMEOUT,
+      l1: {},
+      consistency: 'strict',
+      breaker: { threshold: 2, cooldown: '300ms' },
+    })
+    await cache.ready()
+    const codes: string[] = []
+    cache.on('error', (e) => codes.push(e.error.code))
+    await cache.set('mine', 'cached', { tags: ['t'] })
+    expect(await cache.get('mine')).toBe('cached')
+    server.pause()
+    try {
+      const run = await everyOperation(cache)
+      for (const ms of run.ms) expect(ms).toBeLessThan(TIMEOUT + SLACK)
+      // An untagged value this process set stays in its L1 (strict checks tag versions only).
+      expect(run.results).toEqual([undefined, undefined, undefined, undefined, { v: 1 }, 'loaded', 0, 0])
+      // The L1 copy cannot be checked against the store: it is not served.
+      expect(await cache.get('mine')).toBeUndefined()
+      expect(await cache.getOrSet('mine', () => 'loaded', { tags: ['t'] })).toBe('loaded')
+      await expect(cache.getEntry('mine', { failOpen: false })).rejects.toBeInstanceOf(CacheError)
+      expect(codes).toContain('timeout')
+      expect(codes).toContain('circuit_open')
+    } finally {
+      server.resume()
+    }
+    await new Promise((r) => setTimeout(r, 350))
+    expect(await cache.get('mine')).toBe('cached')
+    await cache.close()
+  })
+
   it('failOpen: false rejects with a CacheError instead', async () => {
     const client = connect(`redis://127.0.0.1:${await freePort()}`)
     const cache = new CacheManager({ store: redisStore({ client }), prefix: 'strict', failOpen: false })

@@ -113,7 +113,7 @@ export class Capture {
   /** @internal A write before end: hand the stream back untouched. */
   stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
     this.restore()
-    this.flights.finish(this.key, this.flight, undefined)
+    this.flights.finish(this.flight, undefined)
     if (!this.res.headersSent) this.res.setHeader('x-cache', this.status)
     if (this.size > 0) this.res.write(Buffer.concat(this.chunks))
     return (this.res.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, cb)
@@ -136,7 +136,7 @@ export class Capture {
     if (this.ended) return
     this.ended = true
     this.restore()
-    this.flights.finish(this.key, this.flight, undefined)
+    this.flights.finish(this.flight, undefined)
   }
 
   private async finish(cb: Callback | undefined): Promise<void> {
@@ -163,10 +163,10 @@ export class Capture {
     }
     if (record === undefined) {
       if (code >= 500 && this.stale) {
-        this.flights.finish(this.key, this.flight, this.stale)
+        this.flights.finish(this.flight, this.stale)
         return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
       }
-      this.flights.finish(this.key, this.flight, undefined)
+      this.flights.finish(this.flight, undefined)
       if (!res.headersSent) res.setHeader('x-cache', this.status)
       res.end(body, cb)
       return
@@ -179,7 +179,7 @@ export class Capture {
       // A write invalidated since this handler started: its response may predate it, keep it out.
       if (this.flights.epoch === this.epoch && this.snapshot !== false) await this.store(record)
     } finally {
-      this.flights.finish(this.key, this.flight, undefined)
+      this.flights.finish(this.flight, undefined)
     }
     await this.send(record, this.status, undefined, body, cb)
   }

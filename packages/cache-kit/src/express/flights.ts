@@ -17,6 +17,8 @@ export interface SharedResponse {
  */
 export class Flight {
   readonly epoch: number
+  /** Where the flight is registered: the key, or under strict consistency key + tag versions. */
+  readonly slot: string
   /** The stale entry the leader is refreshing (grace): followers get it at once instead of waiting. */
   stale: SharedResponse | undefined
   done = false
@@ -24,8 +26,9 @@ export class Flight {
   readonly promise: Promise<SharedResponse | undefined>
   private settle!: (value: SharedResponse | undefined) => void
 
-  constructor(epoch: number) {
+  constructor(epoch: number, slot: string) {
     this.epoch = epoch
+    this.slot = slot
     this.promise = new Promise((resolve) => {
       this.settle = resolve
     })
@@ -51,24 +54,24 @@ export class ResponseFlights {
   /** Bodies recently inflated for clients without gzip. */
   readonly inflated = new InflatedBodies()
 
-  /** The flight a request for `key` may follow, if any. */
-  joinable(key: string): Flight | undefined {
-    const f = this.byKey.get(key)
+  /** The flight a request in `slot` (see {@link Flight.slot}) may follow, if any. */
+  joinable(slot: string): Flight | undefined {
+    const f = this.byKey.get(slot)
     return f !== undefined && f.epoch === this.epoch ? f : undefined
   }
 
-  /** Registers a new leader for `key`. */
-  lead(key: string): Flight {
-    const f = new Flight(this.epoch)
-    this.byKey.set(key, f)
+  /** Registers a new leader in `slot`. */
+  lead(slot: string): Flight {
+    const f = new Flight(this.epoch, slot)
+    this.byKey.set(slot, f)
     return f
   }
 
   /** Drops the flight once its outcome is stored (or not storable). */
-  finish(key: string, flight: Flight | undefined, value: SharedResponse | undefined): void {
+  finish(flight: Flight | undefined, value: SharedResponse | undefined): void {
     if (flight === undefined) return
     flight.resolve(value)
-    if (this.byKey.get(key) === flight) this.byKey.delete(key)
+    if (this.byKey.get(flight.slot) === flight) this.byKey.delete(flight.slot)
   }
 }
 

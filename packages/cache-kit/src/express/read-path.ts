@@ -13,6 +13,8 @@ import { requestBypasses, requestRevalidates } from './storable.js'
 import { handleWrite } from './write-path.js'
 
 const FAIL_CLOSED = { failOpen: false }
+/** `miss` takes the snapshot itself. */
+const NOT_TAKEN: unique symbol = Symbol('not-taken')
 
 /** What a GET needs once keyed (the client's `If-None-Match` is removed before a handler runs). */
 type Keyed = CaptureContext
@@ -55,10 +57,14 @@ export async function handleRequest(
   }
   const flights = flightsOf(cache)
   const ctx: Keyed = { cache, policy, flights, key: k.key, ifNoneMatch: req.headers['if-none-match'] }
+  const strict = cache.consistency === 'strict'
   // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
-  if (requestRevalidates(req.headers))
+  if (requestRevalidates(req.headers)) {
+    if (strict) return strictMiss(ctx, call, 'BYPASS', undefined)
     return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'BYPASS', undefined)
-  let flight = flights.joinable(k.key)
+  }
+  // Strict: a flight may be joined only once this request knows the tag versions (after the read).
+  let flight = strict ? undefined : flights.joinable(k.key)
   if (flight) return follow(ctx, call, flight)
   let found: SharedResponse | undefined
   try {
@@ -70,6 +76,7 @@ export async function handleRequest(
     return bypass(policy, call)
   }
   if (found && !found.stale) return serve(ctx, call, found, 'HIT')
+  if (strict) return strictMiss(ctx, call, 'MISS', found)
   // A leader may have started while this request waited on the store.
   flight = flights.joinable(k.key)
   if (flight) return found ? serve(ctx, call, found, 'STALE') : follow(ctx, call, flight)
@@ -120,18 +127,40 @@ async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unk
   return miss(ctx, call, undefined, 'MISS', undefined)
 }
 
+/**
+ * A miss under `consistency: 'strict'`: the tag versions are read first, and only a flight that
+ * runs under the same versions is joined — one that began before an invalidation (here or in
+ * another process, bus message or not) has other versions, so its response is never shared.
+ */
+async function strictMiss(
+  ctx: Keyed,
+  call: Invocation,
+  status: CacheStatus,
+  stale: SharedResponse | undefined,
+): Promise<unknown> {
+  const get = call.req.method === 'GET'
+  const snapshot = await snapshotOf(ctx, call.req)
+  // The versions are unknown (store failed): neither join nor store.
+  if (snapshot === false) return miss(ctx, call, undefined, status, stale, false)
+  const slot = snapshot ? `${ctx.key}\n${snapshot.versions.join('\n')}` : ctx.key
+  const flight = status === 'MISS' ? ctx.flights.joinable(slot) : undefined
+  if (flight) return stale ? serve(ctx, call, stale, 'STALE') : follow(ctx, call, flight)
+  return miss(ctx, call, get ? ctx.flights.lead(slot) : undefined, status, stale, get ? snapshot : false)
+}
+
 async function miss(
   ctx: Keyed,
   call: Invocation,
   flight: Flight | undefined,
   status: CacheStatus,
   stale: SharedResponse | undefined,
+  taken: TagSnapshot | false | undefined | typeof NOT_TAKEN = NOT_TAKEN,
 ): Promise<unknown> {
   const { req } = call
   if (flight && stale) flight.stale = { record: stale.record, storedAt: stale.storedAt, stale: true }
   // Tag versions are read before the handler reads its data: a write that invalidates in between,
   // in this process or another, leaves the stored entry invalid.
-  const snapshot = req.method === 'GET' ? await snapshotOf(ctx, req) : false
+  const snapshot = taken !== NOT_TAKEN ? taken : req.method === 'GET' ? await snapshotOf(ctx, req) : false
   // The handler must produce the full body (Express' res.send would answer its own 304): the
   // conditional is answered here, against the strong ETag, once the response is known.
   delete req.headers['if-none-match']

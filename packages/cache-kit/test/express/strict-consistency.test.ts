@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http'
+import { CacheManager, type CacheStore, type Consistency, redisStore } from '@hotpath/cache-kit'
+import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import { useRedis } from '@hotpath/test-services'
+import express from 'express'
+import { describe, expect, it } from 'vitest'
+import { Gate } from './app.js'
+import { HttpClient } from './http-client.js'
+
+const redis = useRedis()
+let n = 0
+
+/** The shared database both instances read: a version a write moves on. */
+interface Db {
+  version: number
+  /** The next GET handler waits here (after reading the database) until the test opens it. */
+  hold: Gate | undefined
+}
+
+/**
+ * Two Express apps (two instances of one service), each with its own CacheManager (L1 + bus) on
+ * one Redis. Instance A's bus messages are held until the end: B has not heard of A's writes.
+ */
+async function twoInstances(consistency: Consistency) {
+  const prefix = `${redis.prefix}h${++n}`
+  const db: Db = { version: 0, hold: undefined }
+  const held = new Gate()
+  const servers: Server[] = []
+  const caches: CacheManager[] = []
+  const clients: HttpClient[] = []
+  const instance = async (holdBus: boolean) => {
+    const client = redis.connect()
+    await client.ping()
+    const base = redisStore({ client })
+    const store: CacheStore = holdBus
+      ? {
+          ...base,
+          publish: async (channel, message) => {
+            await held.wait()
+            return base.publish!(channel, message)
+          },
+        }
+      : base
+    const cache = new CacheManager({ store, prefix, timeout: '2s', l1: {}, consistency })
+    await cache.ready()
+    const app = express()
+    app.get(
+      '/products',
+      cacheResponse(cache, { ttl: '5m', public: true, tags: ['products'] }),
+      async (_req, res) => {
+        const version = db.version
+        const gate = db.hold
+        db.hold = undefined
+        await gate?.wait()
+        res.json({ version })
+      },
+    )
+    app.post('/products', invalidates(cache, ['products']), (_req, res) => {
+      db.version++
+      res.status(201).json({ version: db.version })
+    })
+    const server = createServer(app)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    servers.push(server)
+    caches.push(cache)
+    const http = new HttpClient(server)
+    clients.push(http)
+    return http
+  }
+  const a = await instance(true)
+  const b = await instance(false)
+  const close = async () => {
+    held.release()
+    for (const c of clients) c.close()
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    await Promise.all(caches.map((c) => c.close()))
+  }
+  return { a, b, db, close }
+}
+
+const version = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { version: number }).version
+
+describe('cacheResponse, consistency strict, two instances on one Redis', () => {
+  it("after a write answered on A, B's next read is fresh although A's bus message has not arrived", async () => {
+    const { a, b, close } = await twoInstances('strict')
+    expect((await b.get('/products')).header('x-cache')).toBe('MISS')
+    const hit = await b.get('/products')
+    expect([hit.header('x-cache'), version(hit)]).toEqual(['HIT', 0])
+    expect((await a.send('POST', '/products')).status).toBe(201)
+    const after = await b.get('/products')
+    expect([after.header('x-cache'), version(after)]).toEqual(['MISS', 1])
+    const again = await b.get('/products')
+    expect([again.header('x-cache'), version(again)]).toEqual(['HIT', 1])
+    await close()
+  })
+
+  it('a read on B started after the write does not follow a B request whose handler began before it', async () => {
+    const { a, b, db, close } = await twoInstances('strict')
+    const gate = new Gate()
+    db.hold = gate
+    const early = b.get('/products')
+    await gate.waiting
+    expect((await a.send('POST', '/products')).status).toBe(201)
+    const late = b.get('/products')
+    const lateRes = await late
+    gate.release()
+    const earlyRes = await early
+    expect(version(earlyRes)).toBe(0)
+    expect([lateRes.header('x-cache'), version(lateRes)]).toEqual(['MISS', 1])
+    // The early response was stored after the write, stamped with the old version: never served.
+    const next = await b.get('/products')
+    expect(version(next)).toBe(1)
+    expect(version(await a.get('/products'))).toBe(1)
+    await close()
+  })
+
+  it('eventual (the default): B still answers from its L1 until the bus message comes', async () => {
+    const { a, b, close } = await twoInstances('eventual')
+    await b.get('/products')
+    await a.send('POST', '/products')
+    const stale = await b.get('/products')
+    expect([stale.header('x-cache'), version(stale)]).toEqual(['HIT', 0])
+    await close()
+  })
+})
