@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { Request, Response } from 'express'
 import type { TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
-import { isStrongEtag, strongEtag } from './etag.js'
+import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord } from './record.js'
@@ -225,7 +225,8 @@ export class Capture {
     addHeader(headers, 'cache-control', res.getHeader('cache-control'))
     const gzip = body.byteLength > 0
     const stored = gzip ? await this.cache.codec.gzip(body) : body
-    return { status, etag, gzip, identityLength: body.byteLength, headers, body: stored }
+    const gzipEtag = gzip ? gzipEtagOf(etag) : etag
+    return { status, etag, gzipEtag, gzip, identityLength: body.byteLength, headers, body: stored }
   }
 
   private async store(record: ResponseRecord): Promise<void> {

@@ -5,6 +5,14 @@ export function strongEtag(body: Uint8Array): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`
 }
 
+/**
+ * The ETag of the gzip representation derived from the identity one: `"x"` → `"x-gzip"` (as
+ * Apache's mod_deflate does). Different bytes, so a different strong validator.
+ */
+export function gzipEtagOf(identityEtag: string): string {
+  return `${identityEtag.slice(0, -1)}-gzip"`
+}
+
 /** A strong ETag as given by a handler (quoted, no `W/`); weak ones are replaced by ours. */
 export function isStrongEtag(value: unknown): value is string {
   return typeof value === 'string' && value.length > 1 && value.charCodeAt(0) === 34 && value.endsWith('"')

@@ -4,19 +4,25 @@
  * | offset | size | field                                              |
  * | ------ | ---- | -------------------------------------------------- |
  * | 0      | 1    | magic `0x52`                                       |
- * | 1      | 1    | format version (`1`)                               |
+ * | 1      | 1    | format version (`2`)                               |
  * | 2      | 1    | flags: bit 0 body is gzip                          |
  * | 3      | 1    | header count (≤ 255)                               |
  * | 4      | 2    | status (u16 BE)                                    |
  * | 6      | 4    | uncompressed body length (u32 BE)                  |
- * | 10     | 1    | ETag length, then the ETag (ASCII)                 |
+ * | 10     | 1    | identity ETag length, then the ETag (ASCII)        |
+ * | …      | 1    | gzip ETag length, then the ETag (ASCII)            |
  * | …      | …    | per header: u8 name length, name, u16 value length, value (UTF-8) |
  * | …      | …    | body                                               |
  */
 export interface ResponseRecord {
   readonly status: number
-  /** Strong ETag, quotes included, computed once when stored. */
+  /** Strong ETag of the identity representation, quotes included, computed once when stored. */
   readonly etag: string
+  /**
+   * Strong ETag of the gzip representation (RFC 9110 §8.8.3: another content-coding is another
+   * representation), derived once when stored; equal to `etag` when the body is not gzip.
+   */
+  readonly gzipEtag: string
   /** `body` is a gzip member (else identity bytes). */
   readonly gzip: boolean
   /** Length of the uncompressed body. */
@@ -27,14 +33,15 @@ export interface ResponseRecord {
 }
 
 const MAGIC = 0x52
-const VERSION = 1
+const VERSION = 2
 const FIXED = 11
 
 /** Serialises a record. Headers beyond 255, or longer than 64 KiB, are dropped by the caller's policy. */
 export function encodeRecord(r: ResponseRecord): Buffer {
   const etag = Buffer.from(r.etag, 'latin1')
+  const gzipEtag = Buffer.from(r.gzipEtag, 'latin1')
   const hs: Buffer[] = []
-  let size = FIXED + etag.byteLength + r.body.byteLength
+  let size = FIXED + etag.byteLength + 1 + gzipEtag.byteLength + r.body.byteLength
   for (let i = 0; i < r.headers.length; i += 2) {
     const name = Buffer.from(r.headers[i] as string, 'latin1')
     const value = Buffer.from(r.headers[i + 1] as string, 'utf8')
@@ -51,6 +58,9 @@ export function encodeRecord(r: ResponseRecord): Buffer {
   out[10] = etag.byteLength
   etag.copy(out, FIXED)
   let at = FIXED + etag.byteLength
+  out[at] = gzipEtag.byteLength
+  gzipEtag.copy(out, at + 1)
+  at += 1 + gzipEtag.byteLength
   for (let i = 0; i < hs.length; i += 2) {
     const name = hs[i] as Buffer
     const value = hs[i + 1] as Buffer
@@ -72,8 +82,12 @@ export function decodeRecord(raw: unknown): ResponseRecord | undefined {
   if (buf[0] !== MAGIC || buf[1] !== VERSION || (buf[2] as number) > 1) return undefined
   const count = buf[3] as number
   let at = FIXED + (buf[10] as number)
-  if (at > buf.byteLength) return undefined
+  if (at + 1 > buf.byteLength) return undefined
   const etag = buf.toString('latin1', FIXED, at)
+  const gzipEnd = at + 1 + (buf[at] as number)
+  if (gzipEnd > buf.byteLength) return undefined
+  const gzipEtag = buf.toString('latin1', at + 1, gzipEnd)
+  at = gzipEnd
   const headers: string[] = new Array(count * 2)
   for (let i = 0; i < count; i++) {
     if (at + 1 > buf.byteLength) return undefined
@@ -89,5 +103,5 @@ export function decodeRecord(raw: unknown): ResponseRecord | undefined {
   const body = buf.subarray(at)
   const identityLength = buf.readUInt32BE(6)
   if (!gzip && body.byteLength !== identityLength) return undefined
-  return { status: buf.readUInt16BE(4), etag, gzip, identityLength, headers, body }
+  return { status: buf.readUInt16BE(4), etag, gzipEtag, gzip, identityLength, headers, body }
 }

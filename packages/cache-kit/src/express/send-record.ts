@@ -25,7 +25,7 @@ function hasHeader(headers: readonly string[], name: string): boolean {
  * Writes a stored response directly: `writeHead` with the stored status and headers, then
  * `end` with the stored bytes, gzip as stored for a client that accepts it, else inflated.
  * Never `res.send` (which would hash an ETag again on every hit). `If-None-Match` matching the
- * stored ETag answers `304` with no body. `ifNoneMatch` is passed in because a miss removes it
+ * ETag of the representation sent (identity or gzip) answers `304` with no body. `ifNoneMatch` is passed in because a miss removes it
  * from the request before the handler runs; `identity` (on a miss) spares inflating what was just deflated.
  */
 export async function sendRecord(
@@ -40,24 +40,25 @@ export async function sendRecord(
   inflated: InflatedBodies,
   identity?: Uint8Array,
 ): Promise<void> {
+  // The representation is chosen first: its own ETag is sent and compared (RFC 9110 §13.1.2).
+  const gzip = record.gzip && acceptsGzip(req.headers['accept-encoding'])
+  const etag = gzip ? record.gzipEtag : record.etag
   const headers = record.headers.slice()
-  headers.push('etag', record.etag, 'vary', varyValue(policy, res), 'x-cache', status)
+  headers.push('etag', etag, 'vary', varyValue(policy, res), 'x-cache', status)
   if (policy.cacheControl !== undefined && !hasHeader(record.headers, 'cache-control'))
     headers.push('cache-control', policy.cacheControl)
   if (policy.age && storedAt !== undefined)
     headers.push('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))))
   const ok = record.status >= 200 && record.status < 300
-  if (ok && matchesIfNoneMatch(ifNoneMatch, record.etag)) {
+  if (ok && matchesIfNoneMatch(ifNoneMatch, etag)) {
     // A 304 carries the validators and caching headers only (RFC 9110 §15.4.5).
     res.writeHead(304, stripRepresentation(headers))
     res.end()
     return
   }
   let body = record.body
-  if (record.gzip) {
-    if (acceptsGzip(req.headers['accept-encoding'])) headers.push('content-encoding', 'gzip')
-    else body = identity ?? (await inflate(cache, inflated, record))
-  }
+  if (gzip) headers.push('content-encoding', 'gzip')
+  else if (record.gzip) body = identity ?? (await inflate(cache, inflated, record))
   if (record.status !== 204 && record.status !== 304) headers.push('content-length', String(body.byteLength))
   res.writeHead(record.status, headers)
   if (req.method === 'HEAD') res.end()

@@ -99,6 +99,39 @@ export function describeResponseCache(
       expect(t.calls.products).toBe(2)
     })
 
+    it('gives the gzip and identity representations their own strong ETags, each 304 only for its own', async () => {
+      const plain = await http.get('/api/products?page=3', A)
+      const gz = await http.get('/api/products?page=3', { ...A, ...GZIP })
+      const etag = String(plain.header('etag'))
+      const gzEtag = String(gz.header('etag'))
+      expect(gz.header('x-cache')).toBe('HIT')
+      expect(gz.header('content-encoding')).toBe('gzip')
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/)
+      expect(gzEtag).toBe(`${etag.slice(0, -1)}-gzip"`)
+      for (const r of [plain, gz]) expect(r.header('vary')).toBe('Accept-Encoding, Authorization')
+      // Each representation revalidates against its own ETag (weak comparison: W/ accepted).
+      for (const [headers, own, other] of [
+        [A, etag, gzEtag],
+        [{ ...A, ...GZIP }, gzEtag, etag],
+      ] as const) {
+        for (const inm of [own, `W/${own}`, `${other}, ${own}`]) {
+          const r = await http.get('/api/products?page=3', { ...headers, 'if-none-match': inm })
+          expect([r.status, r.header('etag'), r.body.byteLength]).toEqual([304, own, 0])
+          expect(r.header('vary')).toBe('Accept-Encoding, Authorization')
+          expect(r.header('content-encoding')).toBeUndefined()
+        }
+        // The other representation's ETag names other bytes: a full 200 with this one's ETag.
+        const full = await http.get('/api/products?page=3', { ...headers, 'if-none-match': other })
+        expect([full.status, full.header('etag')]).toEqual([200, own])
+        expect(full.body.byteLength).toBe(own === gzEtag ? gz.body.byteLength : plain.body.byteLength)
+      }
+      // The handler's 304 on a miss is decided against the ETag of the representation sent too.
+      await cache.invalidateTags(['products:acme'])
+      const missGz = await http.get('/api/products?page=3', { ...A, ...GZIP, 'if-none-match': gzEtag })
+      expect([missGz.status, missGz.header('x-cache'), missGz.header('etag')]).toEqual([304, 'MISS', gzEtag])
+      expect(t.calls.products).toBe(2)
+    })
+
     it('HEAD reads the GET entry and sends no body', async () => {
       const get = await http.get('/api/products', A)
       const head = await http.send('HEAD', '/api/products', A)

@@ -2,7 +2,7 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { acceptsGzip, CacheResponseError, cacheResponse, normaliseQuery } from '@hotpath/cache-kit/express'
 import { describe, expect, it } from 'vitest'
 import { callForm } from '../../src/express/call-form.js'
-import { isStrongEtag, matchesIfNoneMatch, strongEtag } from '../../src/express/etag.js'
+import { gzipEtagOf, isStrongEtag, matchesIfNoneMatch, strongEtag } from '../../src/express/etag.js'
 import { InflatedBodies } from '../../src/express/inflated-bodies.js'
 import { resolvePolicy } from '../../src/express/options.js'
 import { decodeRecord, encodeRecord, type ResponseRecord } from '../../src/express/record.js'
@@ -76,6 +76,11 @@ describe('ETag', () => {
     expect(isStrongEtag(a)).toBe(true)
     expect(isStrongEtag('W/"x"')).toBe(false)
   })
+  it('derives a distinct strong ETag for the gzip representation', () => {
+    expect(gzipEtagOf('"abc"')).toBe('"abc-gzip"')
+    expect(isStrongEtag(gzipEtagOf('"abc"'))).toBe(true)
+    expect(matchesIfNoneMatch('"abc"', gzipEtagOf('"abc"'))).toBe(false)
+  })
   it('matches If-None-Match with the weak comparison', () => {
     expect(matchesIfNoneMatch('"a"', '"a"')).toBe(true)
     expect(matchesIfNoneMatch('W/"a"', '"a"')).toBe(true)
@@ -91,6 +96,7 @@ describe('response record', () => {
   const record: ResponseRecord = {
     status: 203,
     etag: '"abc"',
+    gzipEtag: '"abc-gzip"',
     gzip: false,
     identityLength: 4,
     headers: [
