@@ -28,8 +28,8 @@ export interface Config {
   readonly cachePrefix: string
   /**
    * With Redis: an in-process L1 tier in front of it (default on; `CACHE_L1=off` to go without),
-   * kept small by cache-kit's invalidation bus. Reads stay exact across instances either way: the
-   * key carries the resource's write generation, read from Redis on every cached request.
+   * kept small by cache-kit's invalidation bus. Reads stay exact across instances either way
+   * (cache-kit's `consistency: 'strict'`: an L1 hit checks its tag versions in Redis).
    */
   readonly cacheL1: boolean
   /** Longest wait for Redis per cache call (`CACHE_TIMEOUT_MS`, default 200): past it the read bypasses the cache. */

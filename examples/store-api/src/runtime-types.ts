@@ -2,7 +2,6 @@ import type { CacheManager } from '@hotpath/cache-kit'
 import type { Knex } from 'knex'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { WriteVersions } from './api/write-versions.js'
 
 /** The cache the service uses (cache-kit's manager). */
 export type Cache = CacheManager
@@ -17,8 +16,6 @@ export interface AppDeps {
   readonly cursorSecret: string
   /** `false`: reads are never served from the response cache (default `true`). */
   readonly cacheEnabled?: boolean
-  /** Shared write counters (Redis); with several instances they keep responses computed before a write out of the cache. */
-  readonly writeVersions?: WriteVersions
   /** Request logger (one line per request); default: silent. */
   readonly logger?: Logger
   /** Registry `/metrics` renders; default: a fresh one per app. */

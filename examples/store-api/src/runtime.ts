@@ -1,7 +1,6 @@
 import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
 import type { Knex } from 'knex'
 import { type Logger, pino } from 'pino'
-import { redisWriteVersions } from './api/write-versions.js'
 import type { Config } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { connectRedis, type RedisClient } from './redis-client.js'
@@ -36,8 +35,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 }
 
 /**
- * Opens the database pool, Redis or a Redis Cluster (when configured) and the cache for `config`. With Redis: shared
- * write generations, and (unless `CACHE_L1=off`) an in-process L1 tier whose entries the bus drops.
+ * Opens the database pool, Redis or a Redis Cluster (when configured) and the cache for `config`.
+ * With Redis: cache-kit's strict consistency (a write on one instance is seen by the next read on
+ * any other), and (unless `CACHE_L1=off`) an in-process L1 tier whose entries the bus drops.
  */
 export async function openRuntime(
   config: Config,
@@ -50,7 +50,8 @@ export async function openRuntime(
     prefix: config.cachePrefix,
     ttl: '5m',
     ...(redis && config.cacheL1 ? { l1: { maxEntries: 10_000 } } : {}),
-    ...(redis ? { timeout: config.cacheTimeoutMs } : {}),
+    // Strict: after a write's invalidation resolved, no instance serves a response computed before it.
+    ...(redis ? { timeout: config.cacheTimeoutMs, consistency: 'strict' as const } : {}),
   })
   let lastWarn = 0
   cache.on('error', (e) => {
@@ -66,9 +67,6 @@ export async function openRuntime(
     adminToken: config.adminToken,
     cursorSecret: config.cursorSecret,
     cacheEnabled: config.cacheEnabled,
-    ...(redis
-      ? { writeVersions: redisWriteVersions(redis, config.cachePrefix, { timeoutMs: config.cacheTimeoutMs }) }
-      : {}),
     logger,
   }
   return {

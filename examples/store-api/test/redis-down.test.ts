@@ -6,7 +6,6 @@ import { Redis } from 'ioredis'
 import knexFactory, { type Knex } from 'knex'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { redisWriteVersions } from '../src/api/write-versions.js'
 import { createApp } from '../src/app.js'
 import { migrate } from '../src/db/migrate.js'
 import { call, client, newCompany } from './support/client.js'
@@ -32,7 +31,7 @@ beforeAll(async () => {
   })
   redis.on('error', () => {})
   redis.connect().catch(() => {})
-  cache = new CacheManager({ store: redisStore({ client: redis }), prefix: 'down' })
+  cache = new CacheManager({ store: redisStore({ client: redis }), prefix: 'down', consistency: 'strict' })
   cache.on('error', () => {})
   const server = createServer()
   server.listen(0, '127.0.0.1')
@@ -46,7 +45,6 @@ beforeAll(async () => {
         cache,
         adminToken: ADMIN_TOKEN,
         cursorSecret: 'down-cursor-secret-0123456789',
-        writeVersions: redisWriteVersions(redis, 'down'),
         registry: new Registry(),
       },
       { publicUrl: url },

@@ -5,8 +5,8 @@ import { type Stack, useStack } from './support/stack.js'
 
 // Two app instances (each with its own pool and cache manager) behind one MariaDB and one Redis,
 // reached under one public host name as a load balancer would present them.
-async function twins(stack: Stack) {
-  const other = await stack.another()
+async function twins(stack: Stack, options?: { bus?: boolean }) {
+  const other = await stack.another(options)
   const company = await newCompany(() => stack.url, 'Twin')
   const d = await populate(company.api, 'T', 3)
   const path = `/api/products?ordering=name&category=${d.categories[0]}`
@@ -64,7 +64,30 @@ describe('with L1 (the default)', () => {
 
     const target = results(first)[0]?.id
     expect((await rename(stack.url, target, 'T renamed on A')).status).toBe(200)
-    // B's next read computes the new write generation: its L1 copy is never served again.
+    // Strict consistency: B's L1 hit checks the tag versions in Redis, so its old copy is never served again.
     expect(names(await get(other.url))).toContain('T renamed on A')
+  })
+})
+
+describe('with L1 and no bus on B (an invalidation message that never arrives)', () => {
+  const stack = useStack('mysql+redis', { l1: true })
+
+  it("B's L1 copy is still never served after a write on A: strict consistency checks its tags in Redis", async () => {
+    const { other, get, rename, names, entries } = await twins(stack, { bus: false })
+    const first = await get(stack.url)
+    await expect.poll(entries).toBeGreaterThan(0)
+    expect((await get(other.url)).headers.get('x-cache')).toBe('HIT') // now in B's L1
+    const l1Hits = other.cache.stats().l1?.hits ?? 0
+    expect((await get(other.url)).headers.get('x-cache')).toBe('HIT')
+    expect(other.cache.stats().l1?.hits ?? 0).toBeGreaterThan(l1Hits)
+
+    const target = results(first)[0]?.id
+    for (let round = 1; round <= 3; round++) {
+      expect((await rename(stack.url, target, `T renamed ${round}`)).status).toBe(200)
+      const onB = await get(other.url)
+      expect(onB.headers.get('x-cache')).toBe('MISS')
+      expect(names(onB)).toContain(`T renamed ${round}`)
+      await expect.poll(async () => (await get(other.url)).headers.get('x-cache')).toBe('HIT')
+    }
   })
 })

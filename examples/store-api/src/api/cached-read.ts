@@ -27,59 +27,38 @@ export type CachedReadDecorator = <This>(
   context: ClassMethodDecoratorContext<This, ReadMethod<This>>,
 ) => ReadMethod<This>
 
-/** The write generation each cached read runs under (see {@link WriteVersions}). */
-const generations = new WeakMap<Request, string | undefined>()
-
 /**
  * `@cachedRead({...})` on a controller method: cache-kit's `cacheResponse` decorator with this
- * service's policy — scoped to the caller's company (and, with shared write counters, to the
- * resource's current write generation), tagged `<resource>:<company>` so that company's writes
- * invalidate it. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
+ * service's policy — scoped to the caller's company, tagged per `cache-tags.ts` so that company's
+ * writes invalidate exactly what they change. Across instances the cache's `consistency: 'strict'`
+ * keeps it exact. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
-export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'writeVersions'>) {
+export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled'>) {
   return (options: CachedReadOptions): CachedReadDecorator => {
     if (deps.cacheEnabled === false) return (method) => method
-    const versions = deps.writeVersions
-    const tagsOf = (req: Request) =>
-      readTags(
-        options.resource,
-        companyOf(req),
-        options.shows === 'detail' ? String(req.params.id ?? '') : undefined,
-      )
-    const cache = cacheResponse(deps.cache, {
+    return cacheResponse(deps.cache, {
       ttl: options.ttl,
-      // null: a generation could not be read, so this request bypasses the cache
-      scope: (req) => {
-        if (!versions) return String(companyOf(req))
-        const generation = generations.get(req)
-        return generation === undefined ? null : `${companyOf(req)}.${generation}`
-      },
-      tags: tagsOf,
+      scope: (req) => String(companyOf(req)),
+      tags: (req) =>
+        readTags(
+          options.resource,
+          companyOf(req),
+          options.shows === 'detail' ? String(req.params.id ?? '') : undefined,
+        ),
       query: [...options.query],
     })
-    return (method, context) => {
-      const cached = cache(method, context)
-      if (!versions) return cached
-      return async function withGeneration(req, res) {
-        generations.set(req, await versions.read(tagsOf(req)))
-        return cached.call(this, req, res)
-      }
-    }
   }
 }
 
 /**
  * Invalidates what a write made stale in one company (see {@link Staleness}): call it after the
- * write committed and before responding (read-your-writes). With shared write counters it moves
- * their generations on first, so no instance serves (or stores for later) a response computed
- * before the write.
+ * write committed and before responding. Once it resolved, no read that starts afterwards on any
+ * instance gets a response computed before the write (read-your-writes; cache-kit's strict mode).
  */
 export async function invalidate(
-  deps: Pick<AppDeps, 'cache' | 'writeVersions'>,
+  deps: Pick<AppDeps, 'cache'>,
   companyId: number,
   stale: readonly Staleness[],
 ): Promise<void> {
-  const tags = staleTags(companyId, stale)
-  await deps.writeVersions?.bump(tags)
-  await deps.cache.invalidateTags(tags)
+  await deps.cache.invalidateTags(staleTags(companyId, stale))
 }

@@ -7,7 +7,6 @@ import type { Express } from 'express'
 import knexFactory, { type Knex } from 'knex'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll } from 'vitest'
-import { redisWriteVersions, type WriteVersions } from '../../src/api/write-versions.js'
 import { createApp } from '../../src/app.js'
 import { migrate } from '../../src/db/migrate.js'
 import { createLogger } from '../../src/runtime.js'
@@ -33,8 +32,12 @@ export interface Stack {
   resetQueries(): void
   /** JSON log lines written by the app's logger. */
   readonly logLines: string[]
-  /** Starts one more app instance on the same database (and Redis, when the stack has it). */
-  another(): Promise<{ url: string; cache: CacheManager; close(): Promise<void> }>
+  /**
+   * Starts one more app instance on the same database (and Redis, when the stack has it).
+   * `bus: false`: its L1 never hears of other instances' invalidations (a bus message that never
+   * arrives), so only strict consistency keeps its reads fresh.
+   */
+  another(options?: { bus?: boolean }): Promise<{ url: string; cache: CacheManager; close(): Promise<void> }>
 }
 
 /** The database + cache pairs the suite runs on. */
@@ -82,9 +85,9 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
   let app: Express | undefined
 
   const cachePrefix = () => (redis ? `${redis.prefix}api` : 'store-api-test')
-  /** A cache (and, on Redis, the shared write counters) as `openRuntime` builds them. */
-  const makeCache = (): { cache: CacheManager; writeVersions?: WriteVersions } => {
-    if (!redis) return { cache: new CacheManager({ store: memoryStore(), prefix: 'store-api-test' }) }
+  /** A cache as `openRuntime` builds it (on Redis: strict consistency). */
+  const makeCache = (bus = true): CacheManager => {
+    if (!redis) return new CacheManager({ store: memoryStore(), prefix: 'store-api-test' })
     const client = redis.connect({ enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     // Timeouts far above a healthy reply: on a loaded test machine a 50 ms budget makes reads
     // BYPASS now and then, and these tests assert exact HIT/MISS sequences (redis-down tests the timeout).
@@ -92,17 +95,17 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
       store: redisStore({ client }),
       prefix: cachePrefix(),
       timeout: 1000,
-      ...(options.l1 ? { l1: { maxEntries: 1000 } } : {}),
+      consistency: 'strict',
+      ...(options.l1 ? { l1: { maxEntries: 1000 }, bus } : {}),
     })
-    return { cache, writeVersions: redisWriteVersions(client, cachePrefix(), { timeoutMs: 1000 }) }
+    return cache
   }
 
   beforeAll(async () => {
     db = knexFactory(withUtc(space.config(), dialect))
     db.on('query', (q: { sql: string }) => queries.push(q.sql))
     await migrate(db)
-    const made = makeCache()
-    cache = made.cache
+    cache = makeCache()
     await cache.ready()
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -115,7 +118,6 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
       cache,
       adminToken: ADMIN_TOKEN,
       cursorSecret: 'test-cursor-secret-0123456789',
-      ...(made.writeVersions ? { writeVersions: made.writeVersions } : {}),
       logger: createLogger('info', sink),
       registry: new Registry(),
     }
@@ -160,16 +162,14 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
       queries.length = 0
     },
     logLines,
-    async another() {
+    async another(o = {}) {
       if (!db) throw new Error('stack not started')
       const otherDb = knexFactory(withUtc(space.config(), dialect))
-      const made = makeCache()
-      const otherCache = made.cache
+      const otherCache = makeCache(o.bus)
       await otherCache.ready()
       const server = await listen({
         db: otherDb,
         cache: otherCache,
-        ...(made.writeVersions ? { writeVersions: made.writeVersions } : {}),
         adminToken: ADMIN_TOKEN,
         cursorSecret: 'test-cursor-secret-0123456789',
         registry: new Registry(),
