@@ -30,6 +30,13 @@ export {
   type StoreMigrationsOptions,
   storeMigrations,
 } from './migration-source.js'
+export {
+  type SeedIndexes,
+  type SeedOptions,
+  type SeedPhase,
+  type SeedResult,
+  seedStore,
+} from './seed-store.js'
 export { storeHotQueries } from './store-hot-queries.js'
 export {
   REDUNDANT_INDEXES,

@@ -1,8 +1,10 @@
 import {
   createIndex,
+  indexName,
   listIndexes,
   REPORT_INDEXES,
   STORE_COLUMNS,
+  STORE_INDEXES,
   STORE_TABLES,
   storeMigrations,
 } from '@hotpath/schema'
@@ -62,10 +64,12 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
 
   it('runs the index migration twice harmlessly', async () => {
     const migration = await storeMigrations().getMigration('20260101000002_store_indexes')
-    const before = await listIndexes(db.knex, 'products')
+    const catalog = async () => Promise.all(STORE_TABLES.map((t) => listIndexes(db.knex, t)))
+    const before = await catalog()
+    expect(before.flat().length).toBeGreaterThan(STORE_INDEXES.length)
     await migration.up(db.knex)
     await migration.up(db.knex)
-    expect(await listIndexes(db.knex, 'products')).toEqual(before)
+    expect(await catalog()).toEqual(before)
   })
 
   it('drops the single-column indexes a composite makes redundant, when an older schema has them', async () => {
@@ -77,6 +81,16 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
     expect(await names('products')).not.toContain('products_company_id_index')
     expect(await names('stock_movements')).not.toContain('stock_movements_product_id_index')
     expect(await names('products')).toContain('products_company_id_created_at_id_index')
+  })
+
+  it('has every index of the migration in the catalog, under its deterministic name and columns', async () => {
+    const missing: string[] = []
+    for (const spec of STORE_INDEXES) {
+      const name = indexName(spec.table, spec.columns)
+      const found = (await listIndexes(db.knex, spec.table)).find((ix) => ix.name === name)
+      if (!found || found.columns.join() !== spec.columns.join()) missing.push(name)
+    }
+    expect(missing).toEqual([])
   })
 
   it('has every index of the report in the catalog (as an index starting with its columns)', async () => {

@@ -60,6 +60,12 @@ export interface SqlDialect {
    * (MySQL: its driver would interpolate client-side anyway). Absent: bind parameters.
    */
   readonly literal?: (value: string | number | boolean | Date | null) => string
+  /**
+   * Statements that turn off the per-row foreign-key and secondary-unique checks for one session
+   * during a bulk load of rows known to satisfy them (`enter`), then restore them (`leave`).
+   * Absent: the dialect has no such session switch worth using (rows are checked as usual).
+   */
+  readonly bulkLoadSession?: { readonly enter: readonly string[]; readonly leave: readonly string[] }
   /** Most bound parameters one statement may carry (multi-row inserts are cut to fit). */
   readonly maxBindings: number
   /** After rows were inserted with explicit ids, moves the id generator past them (PostgreSQL sequences). */

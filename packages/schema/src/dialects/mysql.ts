@@ -105,6 +105,14 @@ export const mysql: SqlDialect = {
     return `'${value.replace(ESCAPE, (ch) => ESCAPES[ch] ?? ch)}'`
   },
 
+  // Saved in user variables and restored afterwards, so a pooled connection goes back as it came.
+  bulkLoadSession: {
+    enter: [
+      'set @hotpath_fkc = @@session.foreign_key_checks, @hotpath_uc = @@session.unique_checks',
+      'set session foreign_key_checks = 0, unique_checks = 0',
+    ],
+    leave: ['set session foreign_key_checks = @hotpath_fkc, unique_checks = @hotpath_uc'],
+  },
   // mysql2 interpolates placeholders client-side: the limit is max_allowed_packet, not a count.
   maxBindings: 1_000_000,
   // AUTO_INCREMENT moves past explicit ids by itself.
