@@ -51,7 +51,15 @@ export async function openRuntime(
     ttl: '5m',
     ...(redis && config.cacheL1 ? { l1: { maxEntries: 10_000 } } : {}),
     // Strict: after a write's invalidation resolved, no instance serves a response computed before it.
-    ...(redis ? { timeout: config.cacheTimeoutMs, consistency: 'strict' as const } : {}),
+    // A short stampede lease: a lease set by a command that timed out while Redis was paused is held
+    // by nobody, and every reader of that key waits out `wait` (default 5 s) before loading itself.
+    ...(redis
+      ? {
+          timeout: config.cacheTimeoutMs,
+          consistency: 'strict' as const,
+          lock: { ttl: '2s', wait: '500ms' },
+        }
+      : {}),
   })
   let lastWarn = 0
   cache.on('error', (e) => {

@@ -6,7 +6,14 @@ interface DriverError {
   errno?: unknown
   name?: unknown
   message?: unknown
+  /** mysql2: the connection is unusable (lost, closed); such errors often carry no `code`. */
+  fatal?: unknown
+  cause?: unknown
 }
+
+/** Driver messages of a connection that is gone (mysql2's closed-state errors carry no code). */
+const UNAVAILABLE_MESSAGE =
+  /Unable to acquire a connection|Connection terminated|connection is in closed state|Can't write in closed state/
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -23,19 +30,19 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_CANTOPEN',
 ])
 
-/** Classifies a driver error so the API can answer 409, retry a deadlock, or answer 503. */
+/**
+ * Classifies a driver error so the API can answer 409, retry a deadlock, or answer 503. A
+ * connection lost mid-transaction (the ROLLBACK then fails on the closed connection) is `unavailable`.
+ */
 export function classifyDbError(error: unknown): DbErrorKind {
   if (typeof error !== 'object' || error === null) return 'other'
   const e = error as DriverError
   const code = typeof e.code === 'string' ? e.code : ''
   const errno = typeof e.errno === 'number' ? e.errno : 0
-  if (e.name === 'KnexTimeoutError' || UNAVAILABLE_CODES.has(code)) return 'unavailable'
-  if (
-    typeof e.message === 'string' &&
-    /Unable to acquire a connection|Connection terminated/.test(e.message)
-  ) {
+  if (e.name === 'KnexTimeoutError' || UNAVAILABLE_CODES.has(code) || e.fatal === true) return 'unavailable'
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return 'unavailable'
+  if (e.cause !== undefined && e.cause !== error && classifyDbError(e.cause) === 'unavailable')
     return 'unavailable'
-  }
   if (code === 'ER_DUP_ENTRY' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') return 'unique'
   if (errno === 1451 || errno === 1452 || code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
     return 'foreign_key'
