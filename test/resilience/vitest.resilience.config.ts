@@ -16,7 +16,8 @@ export default defineConfig({
     name: 'resilience',
     root: here('.'),
     include: ['scenarios/**/*.test.ts'],
-    globalSetup: [here('../../internal/test-services/src/global-setup.ts')],
+    // run-guard: server binaries present, and nothing left behind afterwards (processes, temp files).
+    globalSetup: [here('support/run-guard.ts'), here('../../internal/test-services/src/global-setup.ts')],
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,

@@ -9,6 +9,9 @@ import { useStack } from '../support/stack.js'
 
 const stack = useStack({ redis: {}, privateMariaDb: true, tenants: 2, products: 40 })
 
+/** Movements sent together right before the kill, to catch transactions in flight. */
+const BURST = 32
+
 /** The contract's answer while the database is down. */
 const DB_DOWN = new Map([[503, 'database_unavailable']])
 
@@ -18,6 +21,8 @@ it('MySQL killed: cached reads answer, the rest 503 with the contract body, the 
   const t0 = performance.now()
   // 503 is acceptable while the database is down, and until the first request after it succeeds.
   let healedAt = Number.POSITIVE_INFINITY
+  let healStartedAt = Number.POSITIVE_INFINITY
+  let burst: Promise<{ status: number; problem: string | undefined }[]> | undefined
   let recoveredAt = Number.POSITIVE_INFINITY
   const allowed = () => (performance.now() - t0 < recoveredAt ? DB_DOWN : new Map<number, string>())
   const work = new CatalogWorkload(stack.tenants[0]!, { hot: 5, writeRatio: 0.1, allowed })
@@ -45,16 +50,33 @@ it('MySQL killed: cached reads answer, the rest 503 with the contract body, the 
         },
       }
     },
-    inject: () => maria.kill(),
+    inject: async () => {
+      // Writes in flight when the database dies: a burst of movements (each one transaction), and
+      // the kill once the first is answered, so that others are inside their transactions then.
+      const sent = Array.from({ length: BURST }, async () => {
+        const op = work.movement()
+        const res = await send(stack.origin, op.req)
+        return { status: res.status, problem: await op.check?.(res) }
+      })
+      burst = Promise.all(sent)
+      await Promise.race(sent)
+      await maria.kill()
+    },
     heal: async () => {
+      healStartedAt = performance.now() - t0
       await maria.start()
       healedAt = performance.now() - t0
     },
   })
   await ready.stop()
+  const burstResults = (await burst) ?? []
+  const burstServerErrors = burstResults.filter(
+    (r) => r.status === 0 || (r.status >= 500 && r.status !== 503),
+  )
   const inWindow = run.load.records.filter((r) => r.start >= run.window.start + 500 && r.end < run.window.end)
   const cachedAnswers = inWindow.filter((r) => r.status === 200 && r.xCache === 'HIT').length
-  const readyDuring = ready.samples.filter((s) => s.t > run.window.start + 500 && s.t < run.window.end)
+  // /ready calls sent after the kill and answered before the restart began: the database was dead.
+  const readyDuring = ready.samples.filter((s) => s.start >= run.window.start && s.end < healStartedAt)
   const verdict = reportFault({
     id: 'mysql-stop',
     title: `MySQL (MariaDB) killed for ${LOAD.faultMs / 1000} s under load, then restarted`,
@@ -67,16 +89,21 @@ it('MySQL killed: cached reads answer, the rest 503 with the contract body, the 
       readyWas503DuringOutage: readyDuring.length > 0 && readyDuring.every((s) => s.value === 503),
       readyIs200After: ready.samples.at(-1)?.value === 200,
       recoveredWithoutRestart: Number.isFinite(recoveredAt) && stack.instances[0]!.alive(),
+      writesInFlightAtKillAnswered5xx: burstServerErrors.length,
+      writesInFlightAtKillWrong: burstResults.filter((r) => r.problem !== undefined && r.status < 500).length,
     },
     expected: {
       cachedReadsAnsweredDuringOutage: true,
       readyWas503DuringOutage: true,
       readyIs200After: true,
       recoveredWithoutRestart: true,
+      writesInFlightAtKillAnswered5xx: 0,
+      writesInFlightAtKillWrong: 0,
     },
     notes: [
       `/ready during the outage answered ${JSON.stringify(countValues(readyDuring.map((s) => s.value)))}`,
       `during the outage: ${cachedAnswers} cached 200s, ${inWindow.filter((r) => r.status === 503).length} × 503`,
+      `${BURST} movements sent at the kill: statuses ${JSON.stringify(countValues(burstResults.map((r) => r.status)))}`,
       'recovery: ms from the restarted MariaDB answering to the first successful write',
       ...serverErrorLog(stack.instances[0]!.output()),
     ],

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
 import { CatalogWorkload } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
-import { reportFault, SLOW_BOUND_MS, slowInWindow } from '../support/fault-report.js'
+import { describeSlow, reportFault, SLOW_BOUND_MS, slowInWindow } from '../support/fault-report.js'
 import { runWithFault, timeUntil } from '../support/fault-run.js'
 import { redisKeyCount } from '../support/observe.js'
 import { useStack } from '../support/stack.js'
@@ -39,6 +39,7 @@ it('Redis killed mid-run and restarted: no 5xx, every response correct, caching 
     expected: { [`slowerThan${SLOW_BOUND_MS}ms`]: 0, cachingResumed: true, processAlive: true },
     notes: [
       'recovery: ms from the restarted Redis answering to the service writing entries into it again',
+      ...(slow.length > 0 ? [`slow: ${describeSlow(slow)}`] : []),
       ...(stack.instances[0]!.alive()
         ? []
         : [`the process exited: ${crashOf(stack.instances[0]!.output())}`]),

@@ -216,7 +216,8 @@ export class CatalogWorkload {
     }
   }
 
-  private movement(): LoadOp {
+  /** An `in` movement of one unit on a hot product, counted as sent now and acknowledged on `201`. */
+  movement(): LoadOp {
     const [id, h] = this.pick([...this.hot])
     h.movesSent++
     return {

@@ -10,19 +10,19 @@ function seconds(name: string, fallback: number): number {
 /**
  * The suite's durations and load, from the environment (defaults in brackets): `RESILIENCE_FAULT_S`
  * (5, the issue's value) how long each fault lasts, `RESILIENCE_PHASE_S` (2) the load before and
- * after it, `RESILIENCE_FUZZ_S` (20, to fit the CI budget; the issue says a minute: set 60) the tenant-isolation fuzz,
+ * after it, `RESILIENCE_FUZZ_S` (60, the issue's minute) the tenant-isolation fuzz,
  * `RESILIENCE_RATE` (250) requests/s.
  */
 export const LOAD = {
   faultMs: seconds('RESILIENCE_FAULT_S', 5) * 1000,
   phaseMs: seconds('RESILIENCE_PHASE_S', 2) * 1000,
-  fuzzMs: seconds('RESILIENCE_FUZZ_S', 20) * 1000,
+  fuzzMs: seconds('RESILIENCE_FUZZ_S', 60) * 1000,
   rate: seconds('RESILIENCE_RATE', 250),
   concurrency: 16,
 }
 
 /**
- * The cache's per-call timeout in the service (cache-kit's default, 50 ms; the store API does not
- * change it).
+ * The cache's per-call timeout the suite runs every instance with (`CACHE_TIMEOUT_MS`, the store
+ * API's default): set explicitly so the slow-request bound cannot drift from the service's value.
  */
-export const CACHE_TIMEOUT_MS = 50
+export const CACHE_TIMEOUT_MS = 200

@@ -11,11 +11,23 @@ import { recordResult } from './results.js'
  */
 export const SLOW_BOUND_MS = 4 * CACHE_TIMEOUT_MS + 1000
 
-/** Requests sent while the fault was in place that took longer than `bound` ms. */
+/**
+ * Requests still running when the fault began or sent after it (during the fault and in the phase
+ * after it: what a fault leaves behind counts too) that took longer than `bound` ms.
+ */
 export function slowInWindow(run: FaultRun, bound = SLOW_BOUND_MS): RequestRecord[] {
-  return run.load.records.filter(
-    (r) => r.start >= run.window.start && r.start < run.window.end && r.end - r.start > bound,
-  )
+  return run.load.records.filter((r) => r.end > run.window.start && r.end - r.start > bound)
+}
+
+/** `kind path @start+ms→status X-Cache` of the first few slow requests, for the report's notes. */
+export function describeSlow(slow: readonly RequestRecord[]): string {
+  return slow
+    .slice(0, 5)
+    .map(
+      (r) =>
+        `${r.kind} ${r.path} @${Math.round(r.start)}+${Math.round(r.end - r.start)}ms→${r.status} ${r.xCache}`,
+    )
+    .join(', ')
 }
 
 /** What one fault scenario counted, ready for `expect(actual).toEqual(expected)`. */
@@ -29,6 +41,8 @@ export interface FaultVerdict {
 /** Options of {@link reportFault}. */
 export interface FaultReport {
   readonly id: string
+  /** The table's group (default `fault`). */
+  readonly group?: 'fault' | 'distributed'
   readonly title: string
   readonly run: FaultRun
   readonly lost: { lost: number; details: string[] }
@@ -52,10 +66,10 @@ export function reportFault(o: FaultReport): FaultVerdict {
     ...o.actual,
   }
   const expected = { fiveXx: 0, wrong: 0, lostWrites: 0, ...o.expected }
-  const slowest = Math.max(0, ...records.map((r) => r.end - r.start))
+  const slowest = [...records].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, 3)
   recordResult({
     id: o.id,
-    group: 'fault',
+    group: o.group ?? 'fault',
     title: o.title,
     requests: o.run.load.sent,
     fiveXx: actual.fiveXx,
@@ -66,7 +80,7 @@ export function reportFault(o: FaultReport): FaultVerdict {
     expected,
     notes: [
       `statuses ${JSON.stringify(o.run.load.byStatus)}; X-Cache ${JSON.stringify(o.run.load.byXCache)}`,
-      `fault ${Math.round(o.run.window.start)}–${Math.round(o.run.window.end)} ms; slowest request ${Math.round(slowest)} ms`,
+      `fault ${Math.round(o.run.window.start)}–${Math.round(o.run.window.end)} ms; slowest requests ${describeSlow(slowest)}`,
       `wrong responses before / during / after the fault: ${phases(o.run)}`,
       ...(o.notes ?? []),
       ...o.run.load.violations.slice(0, 5),

@@ -18,6 +18,7 @@ export interface LoadOp {
 /** One request as it happened, times in ms since the run's `t0`. */
 export interface RequestRecord {
   readonly kind: string
+  readonly path: string
   readonly start: number
   readonly end: number
   readonly status: number
@@ -79,7 +80,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const start = performance.now() - o.t0
       const res = await send(op.origin ?? o.origin, op.req)
       const end = performance.now() - o.t0
-      records.push({ kind: op.kind, start, end, status: res.status, xCache: xCache(res) })
+      records.push({ kind: op.kind, path: op.req.path, start, end, status: res.status, xCache: xCache(res) })
       const problem = op.check ? await op.check(res) : undefined
       if (problem !== undefined) {
         wrongAt.push(start)

@@ -1,20 +1,28 @@
 import { Redis } from 'ioredis'
 import { send } from './http-client.js'
 
-/** Samples taken in the background until `stop()`: ms since `t0` and the value. */
+/** One sample: when its read was started and when it returned (ms since `t0`), and the value. */
+export interface Sample<T> {
+  readonly start: number
+  readonly end: number
+  readonly value: T
+}
+
+/** Samples taken in the background until `stop()`. */
 export interface Sampler<T> {
-  readonly samples: { t: number; value: T }[]
+  readonly samples: Sample<T>[]
   stop(): Promise<void>
 }
 
 /** Calls `read` every `everyMs` until stopped, keeping what it returns. */
 export function sample<T>(t0: number, everyMs: number, read: () => Promise<T>): Sampler<T> {
-  const samples: { t: number; value: T }[] = []
+  const samples: Sample<T>[] = []
   let stopped = false
   const loop = (async () => {
     while (!stopped) {
+      const start = performance.now() - t0
       const value = await read()
-      samples.push({ t: performance.now() - t0, value })
+      samples.push({ start, end: performance.now() - t0, value })
       await new Promise((r) => setTimeout(r, everyMs))
     }
   })()
@@ -51,6 +59,18 @@ export async function redisKeyCount(url: string): Promise<number> {
     return await client.dbsize()
   } catch {
     return -1
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** cache-kit's stampede-lease keys (`<prefix>#l:<key>`) in the Redis at `url`, each with its PTTL. */
+export async function leaseKeys(url: string): Promise<string[]> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1000 })
+  client.on('error', () => {})
+  try {
+    const keys = await client.keys('*#l:*')
+    return await Promise.all(keys.map(async (k) => `${k} (pttl ${await client.pttl(k)} ms)`))
   } finally {
     client.disconnect()
   }

@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runId } from '@hotpath/test-services'
@@ -31,15 +32,27 @@ export interface ScenarioResult {
   readonly notes: readonly string[]
 }
 
-/** A stored result plus whether its actual figures met the expected ones. */
-export type StoredResult = ScenarioResult & { readonly passed: boolean; readonly at: string }
+/**
+ * A stored result plus whether its actual figures met the expected ones, when it was recorded and
+ * the machine's 1-minute load average then (other work on the machine skews every timing).
+ */
+export type StoredResult = ScenarioResult & {
+  readonly passed: boolean
+  readonly at: string
+  readonly load1: number
+}
 
 /** Writes `result` to `reports/resilience/<runId>/<id>.json` (before the test asserts, so a red run is recorded too). */
 export function recordResult(result: ScenarioResult): void {
   const dir = join(RESULTS_DIR, runId())
   mkdirSync(dir, { recursive: true })
   const passed = JSON.stringify(result.actual) === JSON.stringify(result.expected)
-  const stored: StoredResult = { ...result, passed, at: new Date().toISOString() }
+  const stored: StoredResult = {
+    ...result,
+    passed,
+    at: new Date().toISOString(),
+    load1: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+  }
   writeFileSync(join(dir, `${result.id}.json`), `${JSON.stringify(stored, null, 2)}\n`)
 }
 

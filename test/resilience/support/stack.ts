@@ -1,5 +1,11 @@
 import { useDatabase } from '@hotpath/test-services'
-import { type ControlledService, startPrivateMariaDb, startPrivateRedis } from '@hotpath/test-services/faults'
+import {
+  type ControlledService,
+  type ReplicatedCluster,
+  startPrivateMariaDb,
+  startPrivateRedis,
+  startReplicatedCluster,
+} from '@hotpath/test-services/faults'
 import knexFactory, { type Knex } from 'knex'
 import { afterAll, beforeAll } from 'vitest'
 import { closeHttpAgents } from './http-client.js'
@@ -10,6 +16,8 @@ import { createTenant, type Tenant } from './tenant.js'
 export interface StackOptions {
   /** A private redis-server this file may kill or pause (else: none, see `sharedRedis`). */
   readonly redis?: { maxmemoryBytes?: number }
+  /** A private six-node Redis Cluster (three masters with a replica each) instead of `redis`. */
+  readonly cluster?: { nodeTimeoutMs?: number }
   /** A private MariaDB this file may kill (else: its own database on the shared MariaDB). */
   readonly privateMariaDb?: boolean
   /** Store API instances to start (default 1), all on the same database and Redis. */
@@ -29,6 +37,7 @@ export interface Stack {
   /** A knex pool on the service's database, to compare responses with the truth. */
   readonly db: Knex
   readonly redis: ControlledService | undefined
+  readonly cluster: ReplicatedCluster | undefined
   readonly mariaDb: ControlledService | undefined
 }
 
@@ -41,9 +50,14 @@ export function useStack(o: StackOptions): Stack {
   const state: { -readonly [K in keyof Stack]?: Stack[K] } = { instances: [], tenants: [] }
   beforeAll(async () => {
     state.redis = o.redis ? await startPrivateRedis(o.redis) : undefined
+    state.cluster = o.cluster ? await startReplicatedCluster(o.cluster) : undefined
     state.mariaDb = o.privateMariaDb ? await startPrivateMariaDb() : undefined
     const databaseUrl = state.mariaDb ? state.mariaDb.url : (shared?.url() ?? '')
-    const env: StoreEnv = state.redis ? { databaseUrl, redisUrl: state.redis.url } : { databaseUrl }
+    const env: StoreEnv = state.redis
+      ? { databaseUrl, redisUrl: state.redis.url }
+      : state.cluster
+        ? { databaseUrl, redisClusterNodes: state.cluster.nodes }
+        : { databaseUrl }
     state.env = env
     await migrateStore(env)
     for (let i = 0; i < (o.instances ?? 1); i++) state.instances?.push(await startStore(env))
@@ -51,12 +65,22 @@ export function useStack(o: StackOptions): Stack {
     const origin = state.instances?.[0]?.origin ?? ''
     for (let t = 0; t < o.tenants; t++) state.tenants?.push(await createTenant(origin, `t${t}`, o.products))
   }, 180_000)
+  // Every step runs even when one before it failed (a failed scenario must not leave servers behind).
   afterAll(async () => {
-    for (const i of state.instances ?? []) await i.kill()
-    closeHttpAgents()
-    await state.db?.destroy()
-    await state.redis?.dispose()
-    await state.mariaDb?.dispose()
+    const steps: (() => unknown)[] = [
+      ...(state.instances ?? []).map((i) => () => i.kill()),
+      closeHttpAgents,
+      () => state.db?.destroy(),
+      () => state.redis?.dispose(),
+      () => state.cluster?.dispose(),
+      () => state.mariaDb?.dispose(),
+    ]
+    const failures: unknown[] = []
+    for (const step of steps)
+      await Promise.resolve()
+        .then(step)
+        .catch((e: unknown) => failures.push(e))
+    if (failures.length > 0) throw new AggregateError(failures, 'stopping the stack failed')
   })
   const must = <K extends keyof Stack>(k: K): Stack[K] => {
     const v = state[k]
@@ -81,6 +105,9 @@ export function useStack(o: StackOptions): Stack {
     },
     get redis() {
       return state.redis
+    },
+    get cluster() {
+      return state.cluster
     },
     get mariaDb() {
       return state.mariaDb

@@ -2,7 +2,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { freePort } from '@hotpath/test-services/faults'
+import { CACHE_TIMEOUT_MS } from './durations.js'
 import { send } from './http-client.js'
+import { RUN_MARKER } from './run-guard.js'
 
 const run = promisify(execFile)
 
@@ -18,6 +20,8 @@ export const ADMIN_TOKEN = 'resilience-admin-token-0123456789'
 export interface StoreEnv {
   readonly databaseUrl: string
   readonly redisUrl?: string
+  /** Seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES`, `host:port`), instead of `redisUrl`. */
+  readonly redisClusterNodes?: readonly string[]
   /** Key prefix in Redis (`CACHE_PREFIX`); give each test file its own on a shared Redis. */
   readonly cachePrefix?: string
 }
@@ -40,6 +44,8 @@ function environment(env: StoreEnv, port: number): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    [RUN_MARKER]: process.env[RUN_MARKER],
     DATABASE_URL: env.databaseUrl,
     ADMIN_TOKEN,
     CURSOR_SECRET: 'resilience-cursor-secret-0123456789',
@@ -47,8 +53,10 @@ function environment(env: StoreEnv, port: number): NodeJS.ProcessEnv {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'error',
     STORE_API_SEED: 'off',
+    CACHE_TIMEOUT_MS: String(CACHE_TIMEOUT_MS),
   }
   if (env.redisUrl) out.REDIS_URL = env.redisUrl
+  if (env.redisClusterNodes) out.REDIS_CLUSTER_NODES = env.redisClusterNodes.join(',')
   if (env.cachePrefix) out.CACHE_PREFIX = env.cachePrefix
   return out
 }
