@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { CacheError } from './errors.js'
 import type { CacheEvents } from './events.js'
 import { globToRegExp } from './glob.js'
 import type { L1Tier } from './l1.js'
+import type { L2Tier } from './l2.js'
+import type { ResolvedOptions } from './options.js'
 import type { CacheStore } from './stores/store.js'
 
 /** What travels on the bus: the sender's id and the keys, tags or pattern it invalidated. */
@@ -71,5 +74,47 @@ export async function startBus(
     hooks.onError(
       err instanceof CacheError ? err : new CacheError('store_error', 'bus subscribe failed', { cause: err }),
     )
+  }
+}
+
+/**
+ * One manager's end of the bus: publishes its invalidations (when `bus` is on and the store has
+ * pub/sub) and, with an L1, listens to the others' (dropping L1 copies and cached tag versions).
+ */
+export class BusLink {
+  /** Resolves once listening (at once without a bus). Never rejects. */
+  readonly ready: Promise<void>
+  private readonly id = randomUUID()
+  private stop: (() => Promise<void>) | undefined
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly l2: L2Tier,
+    l1: L1Tier | undefined,
+    emit: <K extends 'invalidate' | 'error'>(event: K, payload: CacheEvents[K]) => void,
+  ) {
+    this.ready =
+      o.bus && l1
+        ? startBus(o.store, l2.channel, this.id, l1, {
+            onStop: (stop) => {
+              this.stop = stop
+            },
+            onEvent: (e) => emit('invalidate', e),
+            onError: (error) => emit('error', { error, operation: 'subscribe' }),
+            onTags: (tags) => l2.forgetTags(tags),
+            onResync: () => l2.forgetAllTags(),
+          })
+        : Promise.resolve()
+  }
+
+  /** Tells the other processes what this one invalidated or overwrote. */
+  publish(message: { k?: readonly string[]; t?: readonly string[]; p?: string }): void {
+    if (this.o.bus && this.o.store.publish) this.l2.publish(JSON.stringify({ o: this.id, ...message }))
+  }
+
+  /** Stops listening. */
+  async close(): Promise<void> {
+    await this.ready
+    await this.stop?.()
   }
 }

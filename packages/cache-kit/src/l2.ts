@@ -3,19 +3,29 @@ import { CacheError } from './errors.js'
 import { escapeGlob } from './glob.js'
 import { Lru } from './lru.js'
 import type { ResolvedOptions } from './options.js'
+import { deserialize } from './payload.js'
 import { PendingInvalidations } from './pending-invalidations.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
 import { tierStats } from './stats.js'
-import type { CacheStore, LeaseOutcome, LeaseRequest } from './stores/store.js'
+import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags } from './stores/store.js'
 
 /** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
 export const FAILED: unique symbol = Symbol('failed')
+/** `peek` could not answer synchronously: use `read`. */
+export const SLOW: unique symbol = Symbol('slow')
 
 /** A usable entry read from the store. */
 export type Remote = DecodedEntry & { stale: boolean }
 
 /** What a store read comes back with: an entry, a lease outcome on a miss, a miss, or a failure. */
 export type RemoteRead = Remote | LeaseOutcome | undefined | typeof FAILED
+
+/** Whether an entry's tag stamps are exactly `versions` (same order). */
+function stampedWith(tags: readonly { version: string }[], versions: readonly string[]): boolean {
+  for (let i = 0; i < tags.length; i++)
+    if (versions[i] !== (tags[i] as { version: string }).version) return false
+  return true
+}
 
 /** What the store side tells its manager. */
 export interface L2Hooks {
@@ -51,6 +61,11 @@ export class L2Tier {
   /** Bumped by every forget: a version fetched across a forget is not cached (it may predate it). */
   private epoch = 0
   private readonly pending = new PendingInvalidations()
+  /**
+   * An in-process store (not `shared`) returns the same bytes object for an entry on every read:
+   * each is decoded once. JSON values are still parsed per read (callers get their own copy).
+   */
+  private readonly decoded: WeakMap<Uint8Array, DecodedEntry> | undefined
   private replaying = false
 
   constructor(
@@ -62,6 +77,7 @@ export class L2Tier {
     this.tagPrefix = `${o.prefix}#t:`
     this.channel = `${o.prefix}#bus`
     this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, hooks.report, () => this.replay())
+    this.decoded = o.store.capabilities.shared ? undefined : new WeakMap()
     const cacheVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
     this.versions = cacheVersions ? new Lru(Math.max(1000, o.l1!.maxEntries)) : undefined
     // Belt and braces against a lost bus message: no cached version outlives a minute.
@@ -101,6 +117,33 @@ export class L2Tier {
     return tags.map((t) => `${this.o.prefix}#n:${t}`)
   }
 
+  /** Whether `peek` may answer (an in-process store with a synchronous read). */
+  get canPeek(): boolean {
+    return this.decoded !== undefined && this.store.peek !== undefined
+  }
+
+  /**
+   * `read` without a promise, for an in-process store whose entry was decoded before (the usual
+   * hit); `SLOW` when it cannot answer that way (first read of an entry, store error).
+   */
+  peek(key: string): Remote | undefined | typeof SLOW {
+    let r: ReadWithTags | undefined
+    try {
+      r = this.store.peek?.(this.keyPrefix + key, this.tagPrefix)
+    } catch {
+      return SLOW
+    }
+    if (!r) return undefined
+    let d = this.decoded?.get(r.bytes)
+    if (d === undefined) return SLOW
+    const env = d.envelope
+    const now = Date.now()
+    if (now >= env.graceUntil || !stampedWith(env.tags, r.versions)) return undefined
+    if (this.pending.covers(key, env.tags)) return undefined
+    if (env.kind === 'json') d = { ...d, value: deserialize('json', d.plain) }
+    return { envelope: env, value: d.value, plain: d.plain, stale: now >= env.expiresAt }
+  }
+
   /** Reads and decodes an entry; a corrupt one is deleted and reads as a miss, an invalidated one too. */
   async read(key: string, failOpen: boolean, lease?: LeaseRequest): Promise<RemoteRead> {
     const full = this.keyPrefix + key
@@ -125,32 +168,38 @@ export class L2Tier {
       bytes = r
     }
     if (!bytes) return undefined
-    let d: DecodedEntry
-    try {
-      d = await decodeEntry(bytes, this.o)
-    } catch (err) {
-      this.hooks.corrupt(err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)), key)
-      await this.guard.call('delete', key, () => store.delete([full]), true, 0)
-      return undefined
-    }
+    let d = this.decoded?.get(bytes)
+    if (d === undefined) {
+      try {
+        d = await decodeEntry(bytes, this.o)
+      } catch (err) {
+        this.hooks.corrupt(
+          err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)),
+          key,
+        )
+        await this.guard.call('delete', key, () => store.delete([full]), true, 0)
+        return undefined
+      }
+      // A JSON value is not kept (each read parses its own copy); its plain bytes are.
+      this.decoded?.set(bytes, d.envelope.kind === 'json' ? { ...d, value: undefined } : d)
+    } else if (d.envelope.kind === 'json') d = { ...d, value: deserialize('json', d.plain) }
     const env = d.envelope
     const now = Date.now()
     if (now >= env.graceUntil) return undefined
     if (env.tags.length) {
-      const names = env.tags.map((t) => t.name)
-      const matches = (v: readonly string[]) => env.tags.every((t, i) => v[i] === t.version)
       if (!versions) {
+        const names = env.tags.map((t) => t.name)
         // A known version that does not match may just be older than the entry: ask the store.
         // Strict reads never trust versions kept in process: a bus message may still be on its way.
         const known = this.o.strict ? undefined : this.knownVersions(names)
-        if (known && matches(known)) versions = known
+        if (known && stampedWith(env.tags, known)) versions = known
         else versions = await this.tagVersions(names, failOpen)
       }
       if (!versions) return FAILED
-      if (!matches(versions)) return undefined
+      if (!stampedWith(env.tags, versions)) return undefined
     }
     if (this.pending.covers(key, env.tags)) return undefined
-    return { ...d, stale: now >= env.expiresAt }
+    return { envelope: env, value: d.value, plain: d.plain, stale: now >= env.expiresAt }
   }
 
   /** Current versions of `tags` (`''` where a tag has none); `undefined` when the store failed. */

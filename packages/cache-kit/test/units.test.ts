@@ -1,5 +1,12 @@
 import { gzipSync } from 'node:zlib'
-import { CacheError, fflateCodec, memoryStore, parseDuration, zlibCodec } from '@hotpath/cache-kit'
+import {
+  CacheError,
+  CacheManager,
+  fflateCodec,
+  memoryStore,
+  parseDuration,
+  zlibCodec,
+} from '@hotpath/cache-kit'
 import { describe, expect, it } from 'vitest'
 import { readEnvelope, writeEnvelope } from '../src/envelope.js'
 import { escapeGlob, globToRegExp } from '../src/glob.js'
@@ -116,5 +123,34 @@ describe('memoryStore', () => {
   })
   it('rejects a bad maxEntries', () => {
     expect(() => memoryStore({ maxEntries: 0 })).toThrow(CacheError)
+  })
+  it('keeps a hot entry past eviction in a larger map (recency refreshed once it ages)', async () => {
+    const s = memoryStore({ maxEntries: 8 })
+    await s.set('hot', Buffer.from('h'), 60_000, [])
+    for (let i = 0; i < 40; i++) {
+      await s.set(`k${i}`, Buffer.from('x'), 60_000, [])
+      expect(await s.get('hot')).toBeDefined()
+    }
+    expect(await s.get('k0')).toBeUndefined()
+  })
+})
+
+describe('CacheManager on the memory store (entries decoded once)', () => {
+  it('a JSON value read again is a fresh copy; bytes come back as the same view; invalidation still holds', async () => {
+    const cache = new CacheManager({ prefix: 'units' })
+    await cache.set('j', { n: 1, list: [1] }, { tags: ['t'] })
+    const first = await cache.get<{ n: number; list: number[] }>('j')
+    const second = await cache.get<{ n: number; list: number[] }>('j')
+    expect(second).toEqual({ n: 1, list: [1] })
+    expect(second).not.toBe(first)
+    if (second) second.list.push(2)
+    expect(await cache.get('j')).toEqual({ n: 1, list: [1] })
+    await cache.set('b', Buffer.from('bytes'), { tags: ['t'] })
+    const b1 = await cache.get<Buffer>('b')
+    expect(b1?.toString()).toBe('bytes')
+    expect(await cache.get('b')).toBe(b1)
+    await cache.invalidateTags(['t'])
+    expect(await cache.get('j')).toBeUndefined()
+    expect(await cache.get('b')).toBeUndefined()
   })
 })

@@ -6,7 +6,7 @@ import { type Flight, flightsOf, type SharedResponse } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import type { ResponsePolicy } from './options.js'
 import { withoutParams } from './query-key.js'
-import { decodeRecord } from './record.js'
+import { recordOf } from './record.js'
 import { requestKey } from './request-key.js'
 import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { requestBypasses, requestRevalidates } from './storable.js'
@@ -69,7 +69,7 @@ export async function handleRequest(
   let found: SharedResponse | undefined
   try {
     const entry = await cache.getEntry<Uint8Array>(k.key, FAIL_CLOSED)
-    const record = entry && decodeRecord(entry.value)
+    const record = entry && recordOf(entry.value)
     if (entry && record) found = { record, storedAt: entry.storedAt, stale: entry.stale }
   } catch (err) {
     policy.onError(err)

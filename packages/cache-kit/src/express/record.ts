@@ -75,6 +75,22 @@ export function encodeRecord(r: ResponseRecord): Buffer {
   return out
 }
 
+const parsed = new WeakMap<Uint8Array, ResponseRecord>()
+
+/**
+ * {@link decodeRecord}, parsed once per bytes object: an L1 or memory-store hit hands back the same
+ * object every time, so a hit does not re-read the headers.
+ */
+export function recordOf(raw: unknown): ResponseRecord | undefined {
+  if (!(raw instanceof Uint8Array)) return undefined
+  let r = parsed.get(raw)
+  if (r === undefined) {
+    r = decodeRecord(raw)
+    if (r !== undefined) parsed.set(raw, r)
+  }
+  return r
+}
+
 /** Parses bytes read back from the store; `undefined` for anything that is not a valid record. */
 export function decodeRecord(raw: unknown): ResponseRecord | undefined {
   if (!(raw instanceof Uint8Array) || raw.byteLength < FIXED) return undefined

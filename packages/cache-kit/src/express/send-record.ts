@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http'
 import type { Request, Response } from 'express'
 import { acceptsGzip } from './accept-encoding.js'
 import type { ResponseCache } from './cache-port.js'
@@ -16,17 +17,59 @@ export function varyValue(policy: ResponsePolicy, res: Response): string {
   return `${Array.isArray(prior) ? prior.join(', ') : String(prior)}, ${policy.varyHeader}`
 }
 
-function hasHeader(headers: readonly string[], name: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return true
-  return false
+/** Header names and values as a flat list (a value may be a list for a repeated header). */
+type Flat = readonly (string | string[])[]
+
+/** A record's headers for one representation, built once per record (a hit copies them). */
+interface BaseHeaders {
+  readonly policy: ResponsePolicy
+  readonly gzip: Flat | undefined
+  readonly identity: Flat | undefined
+}
+
+const bases = new WeakMap<ResponseRecord, BaseHeaders>()
+
+function buildBase(record: ResponseRecord, policy: ResponsePolicy, gzip: boolean): Flat {
+  const out: OutgoingHttpHeaders = {}
+  const h = record.headers
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i] as string
+    const value = h[i + 1] as string
+    const prior = out[name]
+    out[name] =
+      prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [String(prior), value]
+  }
+  out.etag = gzip ? record.gzipEtag : record.etag
+  if (policy.cacheControl !== undefined && out['cache-control'] === undefined)
+    out['cache-control'] = policy.cacheControl
+  if (gzip) out['content-encoding'] = 'gzip'
+  if (record.status !== 204 && record.status !== 304)
+    out['content-length'] = String(gzip || !record.gzip ? record.body.byteLength : record.identityLength)
+  return Object.entries(out).flat(1) as Flat
+}
+
+/** The stored headers, ETag, Cache-Control, Content-Encoding and Content-Length of one representation. */
+function baseHeaders(record: ResponseRecord, policy: ResponsePolicy, gzip: boolean): Flat {
+  let b = bases.get(record)
+  if (b === undefined || b.policy !== policy) {
+    b = { policy, gzip: undefined, identity: undefined }
+    bases.set(record, b)
+  }
+  const known = gzip ? b.gzip : b.identity
+  if (known) return known
+  const built = buildBase(record, policy, gzip)
+  bases.set(record, gzip ? { ...b, gzip: built } : { ...b, identity: built })
+  return built
 }
 
 /**
- * Writes a stored response directly: `writeHead` with the stored status and headers, then
- * `end` with the stored bytes, gzip as stored for a client that accepts it, else inflated.
- * Never `res.send` (which would hash an ETag again on every hit). `If-None-Match` matching the
- * ETag of the representation sent (identity or gzip) answers `304` with no body. `ifNoneMatch` is passed in because a miss removes it
- * from the request before the handler runs; `identity` (on a miss) spares inflating what was just deflated.
+ * Writes a stored response directly: one `writeHead` with the stored status and headers (an
+ * object built once per record and representation, copied per hit), then `end` with the stored
+ * bytes, gzip as stored for a client that accepts it, else inflated. Never `res.send` (which
+ * would hash an ETag again on every hit). `If-None-Match` matching the ETag of the representation
+ * sent (identity or gzip) answers `304` with no body. `ifNoneMatch` is passed in because a miss
+ * removes it from the request before the handler runs; `identity` (on a miss) spares inflating
+ * what was just deflated.
  */
 export async function sendRecord(
   cache: ResponseCache,
@@ -42,24 +85,25 @@ export async function sendRecord(
 ): Promise<void> {
   // The representation is chosen first: its own ETag is sent and compared (RFC 9110 §13.1.2).
   const gzip = record.gzip && acceptsGzip(req.headers['accept-encoding'])
-  const etag = gzip ? record.gzipEtag : record.etag
-  const headers = record.headers.slice()
-  headers.push('etag', etag, 'vary', varyValue(policy, res), 'x-cache', status)
-  if (policy.cacheControl !== undefined && !hasHeader(record.headers, 'cache-control'))
-    headers.push('cache-control', policy.cacheControl)
+  const base = baseHeaders(record, policy, gzip)
+  // Copied by a loop: spreading an object with these keys takes V8's slow path (µs, not ns).
+  const headers: OutgoingHttpHeaders = {}
+  for (let i = 0; i < base.length; i += 2) headers[base[i] as string] = base[i + 1]
+  headers.vary = varyValue(policy, res)
+  headers['x-cache'] = status
   if (policy.age && storedAt !== undefined)
-    headers.push('age', String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000))))
+    headers.age = String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000)))
   const ok = record.status >= 200 && record.status < 300
-  if (ok && matchesIfNoneMatch(ifNoneMatch, etag)) {
+  if (ok && matchesIfNoneMatch(ifNoneMatch, gzip ? record.gzipEtag : record.etag)) {
     // A 304 carries the validators and caching headers only (RFC 9110 §15.4.5).
-    res.writeHead(304, stripRepresentation(headers))
+    for (const name of REPRESENTATION) delete headers[name]
+    res.writeHead(304, headers)
     res.end()
     return
   }
-  let body = record.body
-  if (gzip) headers.push('content-encoding', 'gzip')
-  else if (record.gzip) body = identity ?? (await inflate(cache, inflated, record))
-  if (record.status !== 204 && record.status !== 304) headers.push('content-length', String(body.byteLength))
+  const body = gzip || !record.gzip ? record.body : (identity ?? (await inflate(cache, inflated, record)))
+  // An object, not a flat array: with headers already set (Express' X-Powered-By), Node merges an
+  // array with a remove and an append per header, an object with one set per header.
   res.writeHead(record.status, headers)
   if (req.method === 'HEAD') res.end()
   else res.end(body)
@@ -86,12 +130,3 @@ const REPRESENTATION = new Set([
   'content-encoding',
   'link',
 ])
-
-function stripRepresentation(headers: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string
-    if (!REPRESENTATION.has(name)) out.push(name, headers[i + 1] as string)
-  }
-  return out
-}

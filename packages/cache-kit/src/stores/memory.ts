@@ -30,19 +30,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     throw new CacheError('invalid_option', 'maxEntries must be a positive integer')
   const lru = new Lru<Uint8Array>(max)
   const versions = new Map<string, string>()
+  // Entries are kept as the same bytes objects: the tag names of each are read once, not per hit.
+  const names = new WeakMap<Uint8Array, string[]>()
   const counters = new Map<string, number>()
   let seq = 0
   const version = (k: string) => versions.get(k) ?? ''
+  const peek = (key: string, tagPrefix: string): ReadWithTags | undefined => {
+    const bytes = lru.get(key)
+    if (!bytes) return undefined
+    let tags = names.get(bytes)
+    if (tags === undefined) {
+      tags = envelopeTagNames(bytes)
+      names.set(bytes, tags)
+    }
+    const current: string[] = new Array(tags.length)
+    for (let i = 0; i < tags.length; i++) current[i] = version(tagPrefix + tags[i])
+    return { bytes, versions: current }
+  }
   return {
     name: 'memory',
     capabilities: CAPABILITIES,
     async get(key) {
       return lru.get(key)
     },
+    peek,
     async getWithTagVersions(key, tagPrefix): Promise<ReadWithTags | undefined> {
-      const bytes = lru.get(key)
-      if (!bytes) return undefined
-      return { bytes, versions: envelopeTagNames(bytes).map((t) => version(tagPrefix + t)) }
+      return peek(key, tagPrefix)
     },
     async set(key, bytes, ttlMs, tagCounters) {
       lru.set(key, bytes, Date.now() + ttlMs)

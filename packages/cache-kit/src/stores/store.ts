@@ -59,6 +59,11 @@ export interface CacheStore {
     tagPrefix: string,
     lease?: LeaseRequest,
   ): Promise<ReadWithTags | LeaseOutcome | undefined>
+  /**
+   * Optional, for in-process stores: `getWithTagVersions` done synchronously (a hit then costs no
+   * promise). Returns the very bytes object that was `set`, so the manager can decode it once.
+   */
+  peek?(key: string, tagPrefix: string): ReadWithTags | undefined
   /** Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside. */
   set(key: string, bytes: Uint8Array, ttlMs: number, counters: readonly string[]): Promise<void>
   /** Deletes keys; resolves how many existed. */

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto'
+import type { CacheEntry, GetOrSetOptions, Loader, SetOptions } from './cache-types.js'
+import type { EncodedEntry } from './entry-codec.js'
+import type { PayloadKind } from './envelope.js'
+import { CacheError } from './errors.js'
+import { FAILED, type L2Tier, type Remote } from './l2.js'
+import type { ResolvedOptions } from './options.js'
+import { deserialize, serialize } from './payload.js'
+import type { LeaseOutcome, LeaseRequest } from './stores/store.js'
+
+/** What a load hands to the callers that waited on it. */
+export type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
+
+/**
+ * `lease`: already taken by the read (`token`), or held by another process (`'busy'`);
+ * `versions`: tag versions already stamped for this load (strict single-flight keys by them).
+ */
+type LeadOptions = GetOrSetOptions<never> & {
+  degraded?: boolean
+  lease?: { token: string } | 'busy'
+  versions?: readonly string[]
+}
+
+/** The parts of its manager that `getOrSet` works through (tiers, counters, the write path). */
+export interface FlightHost {
+  readonly o: ResolvedOptions
+  readonly l2: L2Tier
+  readonly counters: { coalesced: number; loads: number }
+  isClosed(): boolean
+  hit<T>(
+    tier: 'l1' | 'l2',
+    key: string,
+    value: T,
+    times: { storedAt: number; expiresAt: number },
+    now: number,
+  ): CacheEntry<T>
+  fromL1<T>(key: string, now: number): CacheEntry<T> | undefined
+  fromL1Checked<T>(key: string, failOpen: boolean): Promise<CacheEntry<T> | undefined | typeof FAILED>
+  fromL2(
+    key: string,
+    failOpen: boolean,
+    lease?: LeaseRequest,
+  ): Promise<Remote | LeaseOutcome | undefined | typeof FAILED>
+  write(
+    key: string,
+    value: unknown,
+    options: SetOptions,
+    tags: readonly string[],
+    versions: readonly string[],
+    failOpen: boolean,
+  ): Promise<EncodedEntry | undefined>
+  reportError(error: CacheError, key: string): void
+}
+
+/**
+ * `getOrSet`'s machinery: in-process single-flight (keyed by key, or by key + tag versions under
+ * strict consistency), the cross-process lease and its bounded wait, grace refreshes in the
+ * background, and the degraded load when the store fails.
+ */
+export class SingleFlight {
+  private readonly flights = new Map<string, Promise<Flight>>()
+  private readonly refreshing = new Set<string>()
+  private readonly background = new Set<Promise<unknown>>()
+
+  constructor(private readonly h: FlightHost) {}
+
+  /** Resolves once every background refresh and lease release has settled. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.background])
+  }
+
+  /**
+   * The cached value, or the loader's (see `CacheManager.getOrSet`).
+   */
+  async run<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
+    if (this.h.o.strict)
+      return this.getOrSetStrict(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
+    const near = this.h.fromL1<T>(key, Date.now())
+    if (near) {
+      if (near.stale) this.refresh(key, loader, options)
+      return near.value
+    }
+    const running = this.flights.get(key)
+    if (running) return this.follow(running, key, loader as Loader<unknown>, options) as Promise<T>
+    const p = this.readOrLoad(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
+    return (await this.fly(key, p)).value as T
+  }
+
+  /**
+   * `getOrSet` under `consistency: 'strict'`: an L1 hit is checked against the store's tag versions,
+   * and a miss joins only a flight that stamped the same versions, so nothing computed before an
+   * invalidation that resolved before this call started is returned.
+   */
+  private async getOrSetStrict<T>(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>) {
+    const failOpen = options.failOpen ?? this.h.o.failOpen
+    const near = await this.h.fromL1Checked<T>(key, failOpen)
+    if (near === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    if (near) {
+      if (near.stale) this.refresh(key, loader, options)
+      return near.value
+    }
+    const lease = this.leaseFor(key, options)
+    const r = await this.h.fromL2(key, failOpen, lease)
+    if (r === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    if (r && 'envelope' in r) {
+      const e = this.h.hit('l2', key, r.value as T, r.envelope, Date.now())
+      if (e.stale) this.refresh(key, loader, options)
+      return e.value
+    }
+    const leased = lease && r?.leased ? lease.token : undefined
+    const versions = await this.h.l2.stampTags(options.tags ?? [], failOpen)
+    if (!versions) {
+      if (leased) this.track(this.h.l2.release(key, leased))
+      return (await this.lead(key, loader, { ...options, degraded: true })).value as T
+    }
+    // A flight that stamped other versions began before an invalidation: never join it.
+    const slot = `${key}\u0000${versions.join('\u0000')}`
+    const running = this.flights.get(slot)
+    if (running) {
+      if (leased) this.track(this.h.l2.release(key, leased))
+      return this.follow(running, key, loader, options) as Promise<T>
+    }
+    const lead: LeadOptions = { ...options, versions }
+    if (lease) lead.lease = leased ? { token: leased } : 'busy'
+    return (await this.fly(slot, this.lead(key, loader, lead))).value as T
+  }
+
+  /** Registers `p` as the flight in `slot` until it settles. */
+  private fly(slot: string, p: Promise<Flight>): Promise<Flight> {
+    this.flights.set(slot, p)
+    const done = () => {
+      if (this.flights.get(slot) === p) this.flights.delete(slot)
+    }
+    p.then(done, done)
+    return p
+  }
+
+  /** A caller that found a flight running: a copy of its value, or its own load when not shareable. */
+  private async follow(running: Promise<Flight>, key: string, loader: Loader<unknown>, options: object) {
+    this.h.counters.coalesced++
+    const f = await running
+    // Waiting callers get their own copy, never the leader's object or buffer.
+    if (f.share) return f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value
+    // The leader's value must not be shared: this caller loads its own.
+    return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value
+  }
+
+  /** The lease a `getOrSet` read takes on a miss, where the store can do it in the read itself. */
+  private leaseFor(key: string, options: GetOrSetOptions<never>): LeaseRequest | undefined {
+    const lock = this.h.o.lock
+    return lock && options.lock !== false && this.h.o.store.capabilities.leaseOnMiss
+      ? { key: this.h.l2.lockKey(key), token: randomUUID(), ttlMs: lock.ttl }
+      : undefined
+  }
+
+  private async readOrLoad(
+    key: string,
+    loader: Loader<unknown>,
+    options: GetOrSetOptions<never>,
+  ): Promise<Flight> {
+    // On a single node the read also tries to take the lease, so a miss costs no extra round trip.
+    const lease = this.leaseFor(key, options)
+    const r = await this.h.fromL2(key, options.failOpen ?? this.h.o.failOpen, lease)
+    // The store just failed: load without lease or write, so the call costs one timeout at most.
+    if (r === FAILED) return this.lead(key, loader, { ...options, degraded: true })
+    if (r && 'envelope' in r) {
+      const e = this.h.hit('l2', key, r.value, r.envelope, Date.now())
+      if (e.stale) this.refresh(key, loader, options)
+      return { value: r.value, share: true, kind: r.envelope.kind, plain: r.plain }
+    }
+    if (!r || !lease) return this.lead(key, loader, options)
+    return this.lead(key, loader, { ...options, lease: r.leased ? { token: lease.token } : 'busy' })
+  }
+
+  /** Runs the loader (holding the lease when locking), stores its value and says whether it may be shared. */
+  private async lead(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
+    if (options.degraded) return this.loadUncached(loader, options)
+    const failOpen = options.failOpen ?? this.h.o.failOpen
+    const lock = options.lock ?? this.h.o.lock !== undefined
+    let token: string | undefined
+    if (typeof options.lease === 'object') token = options.lease.token
+    else if (lock && this.h.o.lock && this.h.o.store.acquire) {
+      const got = await this.waitForLease(key, options.lease === 'busy')
+      if ('entry' in got)
+        return { value: got.entry.value, share: true, kind: got.entry.envelope.kind, plain: got.entry.plain }
+      token = got.token
+    }
+    try {
+      const tags = options.tags ?? []
+      // Versions are read before the loader runs: an invalidation during the load then makes the
+      // stored entry invalid instead of letting it carry data older than the invalidation.
+      const versions = options.versions ?? (await this.h.l2.stampTags(tags, failOpen))
+      this.h.counters.loads++
+      const value = await loader()
+      const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
+      if (!share || value === undefined || !versions) return { value, share }
+      const enc = await this.h.write(key, value, options, tags, versions, failOpen)
+      return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
+    } finally {
+      // The entry is written; callers need not wait for the lease to go.
+      if (token) this.track(this.h.l2.release(key, token))
+    }
+  }
+
+  private async loadUncached(loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
+    this.h.counters.loads++
+    const value = await loader()
+    const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
+    if (!share || value === undefined) return { value, share }
+    const { kind, bytes } = serialize(value)
+    return { value, share, kind, plain: bytes }
+  }
+
+  /** Takes the cross-process lease, or waits (bounded) for its holder's entry to appear. */
+  private async waitForLease(key: string, busy: boolean): Promise<{ token?: string } | { entry: Remote }> {
+    const lock = this.h.o.lock!
+    const token = randomUUID()
+    const deadline = Date.now() + lock.wait
+    let pause = 5
+    for (let first = true; ; first = false) {
+      if (!(first && busy)) {
+        const got = await this.h.l2.acquire(key, token, lock.ttl)
+        if (got === undefined) return {}
+        if (got) {
+          // The previous holder may have written the entry and let go between our read and this
+          // acquire: look once more before loading a second time.
+          const entry = await this.h.l2.read(key, true)
+          if (entry && entry !== FAILED && 'envelope' in entry && !entry.stale) {
+            this.track(this.h.l2.release(key, token))
+            return { entry }
+          }
+          return { token }
+        }
+      }
+      await new Promise((r) => setTimeout(r, pause))
+      pause = Math.min(pause * 2, 50)
+      const entry = await this.h.l2.read(key, true)
+      if (entry === FAILED) return {}
+      if (entry && 'envelope' in entry && !entry.stale) return { entry }
+      if (Date.now() >= deadline) return {}
+    }
+  }
+
+  /** One background refresh per key at a time; callers keep getting the stale entry meanwhile. */
+  private refresh(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>): void {
+    if (this.refreshing.has(key) || this.h.isClosed()) return
+    this.refreshing.add(key)
+    const p = this.lead(key, loader, options)
+      .catch((err: unknown) => {
+        const error = new CacheError('loader_failed', `background refresh of ${key} failed`, { cause: err })
+        this.h.reportError(error, key)
+      })
+      .finally(() => this.refreshing.delete(key))
+    this.track(p)
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.background.add(p)
+    p.finally(() => this.background.delete(p))
+  }
+}
