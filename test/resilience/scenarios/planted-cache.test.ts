@@ -12,7 +12,11 @@ let redis: Redis
 beforeAll(() => {
   redis = new Redis(stack.redis?.url ?? '', { maxRetriesPerRequest: 1 })
 })
-afterAll(() => redis.disconnect())
+// `redis` is unset when the stack failed to start: this hook must not throw then, or Vitest skips
+// the stack's own teardown and its servers are left running.
+afterAll(() => {
+  if (redis) redis.disconnect()
+})
 
 /** Entry keys (not tag versions, counters, leases: those carry `#`) in the private Redis. */
 async function entryKeys(): Promise<Set<string>> {

@@ -2,12 +2,21 @@ import { randomUUID } from 'node:crypto'
 import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 /**
  * The servers the suite starts itself (`@hotpath/test-services/faults`). A missing one fails the run
  * at once, with this list, instead of each scenario failing on `spawn ENOENT`: the suite never skips.
  */
 const BINARIES = ['redis-server', 'redis-cli', '/usr/sbin/mariadbd', 'mariadb-install-db', 'mariadb']
+
+/** What the suite runs: the built CLI and the built packages it imports (`npm run build`). */
+const BUILT = [
+  'examples/store-api/dist/cli.js',
+  'packages/cache-kit/dist/index.js',
+  'packages/paginate/dist/index.js',
+  'packages/schema/dist/index.js',
+].map((f) => fileURLToPath(new URL(`../../../${f}`, import.meta.url)))
 
 /** Environment variable every process the suite starts inherits; its value names the run. */
 export const RUN_MARKER = 'HOTPATH_RESILIENCE_RUN'
@@ -24,6 +33,15 @@ function onPath(binary: string): boolean {
       return false
     }
   })
+}
+
+function exists(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -51,7 +69,7 @@ function processesOf(run: string, dir: string): { pid: number; command: string }
 }
 
 /**
- * Vitest global setup of the resilience suite: checks the server binaries, gives the run a temporary
+ * Vitest global setup of the resilience suite: checks the server binaries and the build, gives the run a temporary
  * directory of its own (`TMPDIR`, inherited by the workers and every server they start) and a marker
  * in the environment. Teardown fails the run if anything is left behind — a marked process still
  * running (a server or store API instance a scenario did not stop: it is killed, by pid) or a file
@@ -62,6 +80,11 @@ export default function setup(): () => Promise<void> {
   if (missing.length > 0)
     throw new Error(
       `the resilience suite starts its own servers and needs ${missing.join(', ')} (not found on PATH): install redis-server and mariadb-server`,
+    )
+  const unbuilt = BUILT.filter((f) => !exists(f))
+  if (unbuilt.length > 0)
+    throw new Error(
+      `the resilience suite drives the built service; missing ${unbuilt.join(', ')}: run \`npm run build\` first (and not again while the suite runs: the build empties dist/)`,
     )
   const run = randomUUID()
   const dir = mkdtempSync(join(tmpdir(), 'hotpath-resilience-'))
