@@ -18,8 +18,9 @@ commands:
        [--cache both|on|off] [--out DIR]
                              load test with a realistic mix; without --url it starts the server itself
 
-environment: DATABASE_URL (mysql://, postgres://, sqlite:), REDIS_URL, ADMIN_TOKEN, PORT, CURSOR_SECRET,
-             LOG_LEVEL, STORE_API_CACHE=on|off, STORE_API_SEED=auto|off, HOTPATH_HOME (default ./.hotpath)`
+environment: DATABASE_URL (mysql://, postgres://, sqlite:), REDIS_URL or REDIS_CLUSTER_NODES (host:port,…),
+             ADMIN_TOKEN, PORT, CURSOR_SECRET, LOG_LEVEL, STORE_API_CACHE=on|off, STORE_API_SEED=auto|off,
+             HOTPATH_HOME (default ./.hotpath)`
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback
