@@ -7,7 +7,7 @@ import { CacheError } from './errors.js'
 import { CacheEmitter } from './events.js'
 import { globToRegExp } from './glob.js'
 import { L1Tier } from './l1.js'
-import { FAILED, L2Tier, SLOW } from './l2.js'
+import { FAILED, L2Tier, type RemoteRead, SLOW } from './l2.js'
 import {
   type CacheManagerOptions,
   type Consistency,
@@ -98,6 +98,25 @@ export class CacheManager extends CacheEmitter {
     const r = await this.fromL2(key, failOpen)
     return r && r !== FAILED && 'envelope' in r
       ? this.hit('l2', key, r.value as T, r.envelope, Date.now())
+      : undefined
+  }
+
+  /**
+   * `getEntry` answered at once where no I/O is needed: an L1 entry, or an in-process store's
+   * entry decoded before. `null` when only `getEntry` can tell (a remote store, an entry's first
+   * read, `consistency: 'strict'`). Counts hits and misses as `getEntry` does.
+   */
+  peekEntry<T>(key: string): CacheEntry<T> | undefined | null {
+    if (this.o.strict) return null
+    const now = Date.now()
+    const near = this.l1?.get(key, now)
+    if (near) return this.hit('l1', key, near.value as T, near, now)
+    const r = this.l2.canPeek ? this.l2.peek(key) : SLOW
+    if (r === SLOW) return null
+    if (this.l1) this.l1Stats.misses++
+    const got = this.landL2(key, r)
+    return got && got !== FAILED && 'envelope' in got
+      ? this.hit('l2', key, got.value as T, got.envelope, now)
       : undefined
   }
 
@@ -252,7 +271,11 @@ export class CacheManager extends CacheEmitter {
    */
   private async fromL2(key: string, failOpen: boolean, lease?: LeaseRequest) {
     const near = this.l2.canPeek ? this.l2.peek(key) : SLOW
-    const r = near === SLOW ? await this.l2.read(key, failOpen, lease) : near
+    return this.landL2(key, near === SLOW ? await this.l2.read(key, failOpen, lease) : near, lease)
+  }
+
+  /** Counts a store miss, or fills L1 with a store hit (the caller counts the hit). */
+  private landL2(key: string, r: RemoteRead, lease?: LeaseRequest) {
     if (!r || r === FAILED || 'leased' in r) {
       this.l2.stats.misses++
       this.c.misses++

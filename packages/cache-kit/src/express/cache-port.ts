@@ -2,11 +2,11 @@ import type { CacheManager } from '../index.js'
 
 /**
  * The part of a `CacheManager` the HTTP layer uses (`getEntry`, `set`, `snapshotTags`,
- * `invalidateTags`, `invalidatePattern`, `on`, `codec`, and `consistency` when present): a
+ * `invalidateTags`, `invalidatePattern`, `on`, `codec`, and `consistency`, `peekEntry` when present): a
  * `CacheManager` from `@hotpath/cache-kit` is one.
  */
 export type ResponseCache = Pick<
   CacheManager,
   'getEntry' | 'set' | 'snapshotTags' | 'invalidateTags' | 'invalidatePattern' | 'on' | 'codec'
 > &
-  Partial<Pick<CacheManager, 'consistency'>>
+  Partial<Pick<CacheManager, 'consistency' | 'peekEntry'>>

@@ -44,7 +44,12 @@ export function wrapMethod(original: Handler, runner: InvocationRunner): Handler
       if (!isRequest(req) || !isResponse(res)) return original.apply(this, args)
     }
     const fn = typeof next === 'function' ? (next as NextFunction) : undefined
-    return runner({ req, res, next: fn, run: original, thisArg: this, args })
+    // A decorated method returns a promise whatever path the request took (a hit answers synchronously).
+    try {
+      return Promise.resolve(runner({ req, res, next: fn, run: original, thisArg: this, args }))
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 }
 

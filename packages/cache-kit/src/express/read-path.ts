@@ -1,4 +1,4 @@
-import type { TagSnapshot } from '../index.js'
+import type { CacheEntry, TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
 import { Capture, type CaptureContext } from './capture.js'
 import { CacheResponseError } from './errors.js'
@@ -23,11 +23,7 @@ type Keyed = CaptureContext
  * The one request path shared by the middleware and both decorator forms. Never rejects
  * because of the cache: a store failure answers `X-Cache: BYPASS`.
  */
-export async function handleRequest(
-  cache: ResponseCache,
-  policy: ResponsePolicy,
-  call: Invocation,
-): Promise<unknown> {
+export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call: Invocation): unknown {
   const { req } = call
   const method = req.method
   if (method !== 'GET' && method !== 'HEAD') {
@@ -64,24 +60,40 @@ export async function handleRequest(
     return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'BYPASS', undefined)
   }
   // Strict: a flight may be joined only once this request knows the tag versions (after the read).
-  let flight = strict ? undefined : flights.joinable(k.key)
+  const flight = strict ? undefined : flights.joinable(k.key)
   if (flight) return follow(ctx, call, flight)
+  // An L1 or in-process hit is answered without a promise (apicache-like cost); the rest reads.
+  const near = strict || cache.peekEntry === undefined ? null : cache.peekEntry<Uint8Array>(k.key)
+  if (near === null) return readThenAnswer(ctx, call, strict)
+  return answer(ctx, call, strict, sharedOf(near))
+}
+
+async function readThenAnswer(ctx: Keyed, call: Invocation, strict: boolean): Promise<unknown> {
   let found: SharedResponse | undefined
   try {
-    const entry = await cache.getEntry<Uint8Array>(k.key, FAIL_CLOSED)
-    const record = entry && recordOf(entry.value)
-    if (entry && record) found = { record, storedAt: entry.storedAt, stale: entry.stale }
+    found = sharedOf(await ctx.cache.getEntry<Uint8Array>(ctx.key, FAIL_CLOSED))
   } catch (err) {
-    policy.onError(err)
-    return bypass(policy, call)
+    ctx.policy.onError(err)
+    return bypass(ctx.policy, call)
   }
+  return answer(ctx, call, strict, found)
+}
+
+function sharedOf(entry: CacheEntry<Uint8Array> | undefined): SharedResponse | undefined {
+  const record = entry && recordOf(entry.value)
+  return entry && record ? { record, storedAt: entry.storedAt, stale: entry.stale } : undefined
+}
+
+/** What a read found decides the answer: a fresh hit, a stale one, a flight to follow, or a miss. */
+function answer(ctx: Keyed, call: Invocation, strict: boolean, found: SharedResponse | undefined): unknown {
   if (found && !found.stale) return serve(ctx, call, found, 'HIT')
   if (strict) return strictMiss(ctx, call, 'MISS', found)
   // A leader may have started while this request waited on the store.
-  flight = flights.joinable(k.key)
+  const flight = ctx.flights.joinable(ctx.key)
   if (flight) return found ? serve(ctx, call, found, 'STALE') : follow(ctx, call, flight)
   // HEAD carries no body to store: it reads GET's entry but never leads.
-  return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'MISS', found)
+  const lead = call.req.method === 'GET' ? ctx.flights.lead(ctx.key) : undefined
+  return miss(ctx, call, lead, 'MISS', found)
 }
 
 function bypass(policy: ResponsePolicy, call: Invocation): unknown {
@@ -90,33 +102,24 @@ function bypass(policy: ResponsePolicy, call: Invocation): unknown {
   return runHandler(call)
 }
 
-async function serve(
-  ctx: Keyed,
-  call: Invocation,
-  shared: SharedResponse,
-  status: CacheStatus,
-): Promise<unknown> {
+/** Sends a stored response; synchronous unless the body must be inflated first. */
+function serve(ctx: Keyed, call: Invocation, shared: SharedResponse, status: CacheStatus): unknown {
   try {
-    const { record, storedAt } = shared
     const { cache, policy, flights, ifNoneMatch } = ctx
-    await sendRecord(
-      cache,
-      policy,
-      call.req,
-      call.res,
-      record,
-      status,
-      storedAt,
-      ifNoneMatch,
-      flights.inflated,
-    )
-    return undefined
+    const { req, res } = call
+    const { record, storedAt } = shared
+    const p = sendRecord(cache, policy, req, res, record, status, storedAt, ifNoneMatch, flights.inflated)
+    return p === undefined ? undefined : p.then(undefined, (err: unknown) => unservable(ctx, call, err))
   } catch (err) {
-    // An entry that cannot be inflated (corrupt, over its own length): answer from the handler.
-    ctx.policy.onError(err)
-    if (call.res.headersSent) return undefined
-    return bypass(ctx.policy, call)
+    return unservable(ctx, call, err)
   }
+}
+
+/** An entry that cannot be sent (corrupt, not inflating to its own length): answer from the handler. */
+function unservable(ctx: Keyed, call: Invocation, err: unknown): unknown {
+  ctx.policy.onError(err)
+  if (call.res.headersSent) return undefined
+  return bypass(ctx.policy, call)
 }
 
 async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unknown> {

@@ -63,7 +63,7 @@ function baseHeaders(record: ResponseRecord, policy: ResponsePolicy, gzip: boole
 }
 
 /**
- * Writes a stored response directly: one `writeHead` with the stored status and headers (an
+ * Writes a stored response directly (synchronously, unless the body must be inflated first): one `writeHead` with the stored status and headers (an
  * object built once per record and representation, copied per hit), then `end` with the stored
  * bytes, gzip as stored for a client that accepts it, else inflated. Never `res.send` (which
  * would hash an ETag again on every hit). `If-None-Match` matching the ETag of the representation
@@ -71,7 +71,7 @@ function baseHeaders(record: ResponseRecord, policy: ResponsePolicy, gzip: boole
  * removes it from the request before the handler runs; `identity` (on a miss) spares inflating
  * what was just deflated.
  */
-export async function sendRecord(
+export function sendRecord(
   cache: ResponseCache,
   policy: ResponsePolicy,
   req: Request,
@@ -82,7 +82,7 @@ export async function sendRecord(
   ifNoneMatch: string | undefined,
   inflated: InflatedBodies,
   identity?: Uint8Array,
-): Promise<void> {
+): Promise<void> | undefined {
   // The representation is chosen first: its own ETag is sent and compared (RFC 9110 §13.1.2).
   const gzip = record.gzip && acceptsGzip(req.headers['accept-encoding'])
   const base = baseHeaders(record, policy, gzip)
@@ -99,14 +99,25 @@ export async function sendRecord(
     for (const name of REPRESENTATION) delete headers[name]
     res.writeHead(304, headers)
     res.end()
-    return
+    return undefined
   }
-  const body = gzip || !record.gzip ? record.body : (identity ?? (await inflate(cache, inflated, record)))
-  // An object, not a flat array: with headers already set (Express' X-Powered-By), Node merges an
-  // array with a remove and an append per header, an object with one set per header.
-  res.writeHead(record.status, headers)
+  const body = gzip || !record.gzip ? record.body : (identity ?? inflated.get(record.etag, record.body))
+  if (body !== undefined) return write(req, res, record.status, headers, body)
+  // Synchronous unless a body must be inflated first (an identity client, the first time).
+  return inflate(cache, inflated, record).then((b) => write(req, res, record.status, headers, b))
+}
+
+function write(
+  req: Request,
+  res: Response,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: Uint8Array,
+): undefined {
+  res.writeHead(status, headers)
   if (req.method === 'HEAD') res.end()
   else res.end(body)
+  return undefined
 }
 
 async function inflate(
@@ -114,8 +125,6 @@ async function inflate(
   inflated: InflatedBodies,
   record: ResponseRecord,
 ): Promise<Uint8Array> {
-  const known = inflated.get(record.etag, record.body)
-  if (known) return known
   const body = await cache.codec.gunzip(record.body, record.identityLength)
   // A record whose gzip does not inflate to its own length is corrupt: refuse it.
   if (body.byteLength !== record.identityLength) throw new Error('stored body does not match its length')
