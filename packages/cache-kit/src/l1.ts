@@ -1,3 +1,4 @@
+import type { TagStamp } from './envelope.js'
 import { Lru } from './lru.js'
 
 /** A decoded entry kept in process. Values are shared by reference: treat cached values as immutable. */
@@ -24,6 +25,22 @@ export class L1Tier {
 
   get(key: string, now: number): L1Entry | undefined {
     return this.lru.get(key, now)
+  }
+
+  /** Keeps an entry just read from the store (its envelope's tags and versions, and its value). */
+  fill(
+    key: string,
+    env: { storedAt: number; expiresAt: number; graceUntil: number; tags: readonly TagStamp[] },
+    value: unknown,
+    now: number,
+  ): void {
+    const tags = env.tags.map((t) => t.name)
+    const versions = env.tags.map((t) => t.version)
+    this.set(
+      key,
+      { storedAt: env.storedAt, expiresAt: env.expiresAt, graceUntil: env.graceUntil, value, tags, versions },
+      now,
+    )
   }
 
   set(key: string, entry: L1Entry, now: number): void {

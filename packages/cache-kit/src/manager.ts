@@ -15,10 +15,13 @@ import {
   resolveOptions,
 } from './options.js'
 import { SingleFlight } from './single-flight.js'
-import { type CacheStats, type TierStats, tierStats } from './stats.js'
+import { type CacheStats, cacheStats, type TierStats, tierStats } from './stats.js'
 import type { LeaseRequest } from './stores/store.js'
 
 export type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
+
+/** When an entry was written and when its ttl ends (epoch ms). */
+type Times = { readonly storedAt: number; readonly expiresAt: number }
 
 /**
  * The object cache: a store (memory, Redis, Keyv), an optional in-process L1 in front of it, tags,
@@ -102,9 +105,8 @@ export class CacheManager extends CacheEmitter {
   }
 
   /**
-   * `getEntry` answered at once where no I/O is needed: an L1 entry, or an in-process store's
-   * entry decoded before. `null` when only `getEntry` can tell (a remote store, an entry's first
-   * read, `consistency: 'strict'`). Counts hits and misses as `getEntry` does.
+   * `getEntry` without waiting, where no I/O is needed (L1, an in-process store's decoded entry);
+   * `null` when only `getEntry` can tell (remote store, first read, strict). Counts like `getEntry`.
    */
   peekEntry<T>(key: string): CacheEntry<T> | undefined | null {
     if (this.o.strict) return null
@@ -193,21 +195,7 @@ export class CacheManager extends CacheEmitter {
 
   /** Counters since creation: totals, then per tier. */
   stats(): CacheStats {
-    const { hits, misses } = this.c
-    const l2 = this.l2.stats
-    const out: CacheStats = {
-      ...this.c,
-      hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
-      sets: l2.sets,
-      deletes: l2.deletes,
-      errors: l2.errors,
-      timeouts: l2.timeouts,
-      circuitRejections: this.l2.guard.rejections,
-      circuit: this.l2.guard.breaker?.state ?? 'closed',
-      l2: { ...l2 },
-    }
-    if (this.l1) out.l1 = { ...this.l1Stats }
-    return out
+    return cacheStats(this.c, this.l2.stats, this.l2.guard, this.l1 && this.l1Stats)
   }
 
   /** Stops the bus and waits for background refreshes. Never closes the client you passed in. */
@@ -219,13 +207,8 @@ export class CacheManager extends CacheEmitter {
     await this.o.store.close?.()
   }
 
-  private hit<T>(
-    tier: 'l1' | 'l2',
-    key: string,
-    value: T,
-    { storedAt, expiresAt }: { storedAt: number; expiresAt: number },
-    now: number,
-  ): CacheEntry<T> {
+  private hit<T>(tier: 'l1' | 'l2', key: string, value: T, times: Times, now: number): CacheEntry<T> {
+    const { storedAt, expiresAt } = times
     const stale = now >= expiresAt
     const t: TierStats = tier === 'l1' ? this.l1Stats : this.l2.stats
     t.hits++
@@ -282,12 +265,7 @@ export class CacheManager extends CacheEmitter {
       if (this.wants('miss')) this.emit('miss', { key })
       return lease || r === FAILED ? r : undefined
     }
-    if (this.l1) {
-      const env = r.envelope
-      const tags = env.tags.map((t) => t.name)
-      const versions = env.tags.map((t) => t.version)
-      this.l1.set(key, { ...env, value: r.value, tags, versions }, Date.now())
-    }
+    this.l1?.fill(key, r.envelope, r.value, Date.now())
     return r
   }
 

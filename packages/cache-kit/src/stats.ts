@@ -44,3 +44,29 @@ export interface CacheStats {
 export function tierStats(): TierStats {
   return { hits: 0, misses: 0, stale: 0, sets: 0, deletes: 0, errors: 0, timeouts: 0 }
 }
+
+/** Assembles `stats()` from a manager's counters, its store tier and, when configured, its L1. */
+export function cacheStats(
+  c: Pick<CacheStats, 'hits' | 'misses' | 'stale' | 'coalesced' | 'loads' | 'oversized' | 'corrupt'>,
+  l2: TierStats,
+  guard: {
+    readonly rejections: number
+    readonly breaker?: { readonly state: CacheStats['circuit'] } | undefined
+  },
+  l1: TierStats | undefined,
+): CacheStats {
+  const { hits, misses } = c
+  const out: CacheStats = {
+    ...c,
+    hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+    sets: l2.sets,
+    deletes: l2.deletes,
+    errors: l2.errors,
+    timeouts: l2.timeouts,
+    circuitRejections: guard.rejections,
+    circuit: guard.breaker?.state ?? 'closed',
+    l2: { ...l2 },
+  }
+  if (l1) out.l1 = { ...l1 }
+  return out
+}

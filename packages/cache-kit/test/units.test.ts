@@ -153,4 +153,16 @@ describe('CacheManager on the memory store (entries decoded once)', () => {
     expect(await cache.get('j')).toBeUndefined()
     expect(await cache.get('b')).toBeUndefined()
   })
+  it('peekEntry answers without waiting once an entry was decoded, null when it cannot tell', async () => {
+    const cache = new CacheManager({ prefix: 'peek' })
+    expect(cache.peekEntry('absent')).toBeUndefined()
+    await cache.set('k', Buffer.from('v'), { tags: ['t'] })
+    expect(cache.peekEntry('k')).toBeNull() // not decoded yet: getEntry reads it
+    const read = await cache.getEntry<Buffer>('k')
+    expect(cache.peekEntry<Buffer>('k')?.value).toBe(read?.value)
+    await cache.invalidateTags(['t'])
+    expect(cache.peekEntry('k')).toBeUndefined()
+    expect(cache.stats()).toMatchObject({ hits: 2, misses: 2 })
+    expect(new CacheManager({ prefix: 'peek', consistency: 'strict' }).peekEntry('k')).toBeNull()
+  })
 })
