@@ -62,9 +62,9 @@ export async function seedStore(knex: Knex, options: SeedOptions = {}): Promise<
   })
   let defer = indexes === 'defer'
   if (migrate) {
-    const [, pending] = (await knex.migrate.list(config())) as [unknown[], unknown[]]
-    // A fresh schema: the tables have no rows yet, so deferring is always safe.
-    if (indexes === 'auto' && pending.length === 2) defer = true
+    const [, pending] = (await knex.migrate.list(config())) as [unknown[], StoreMigrationName[]]
+    // The tables are not there yet, so they cannot hold rows: deferring is always safe.
+    if (indexes === 'auto' && pending.includes(TABLES)) defer = true
     const [, ran] = (await knex.migrate.latest(config(defer ? TABLES : undefined))) as [number, string[]]
     onPhase?.({ phase: 'migrated', names: ran })
   }
