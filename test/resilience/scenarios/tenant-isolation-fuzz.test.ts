@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { mulberry32 } from '../support/catalog-workload.js'
 import { LOAD } from '../support/durations.js'
 import { bodyOf, type HttpResponse } from '../support/http-client.js'
-import { type LoadOp, runSuiteLoad, serverErrors } from '../support/load.js'
+import { type LoadOp, noResponseNotes, runSuiteLoad, serverErrors } from '../support/load.js'
 import { recordResult } from '../support/results.js'
 import { useStack } from '../support/stack.js'
 import type { Tenant } from '../support/tenant.js'
@@ -133,6 +133,7 @@ it(`tenant isolation fuzz: ${TENANTS} companies, random interleaved reads and wr
     notes: [
       `statuses ${JSON.stringify(load.byStatus)}; X-Cache ${JSON.stringify(load.byXCache)}; ${created} products created`,
       ...load.violations.slice(0, 5),
+      ...noResponseNotes(load.records),
     ],
   })
   expect(actual, [...leaks, ...load.violations].join('\n')).toEqual(expected)

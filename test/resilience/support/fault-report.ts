@@ -1,6 +1,6 @@
 import { CACHE_TIMEOUT_MS } from './durations.js'
 import type { FaultRun } from './fault-run.js'
-import { type RequestRecord, serverErrors } from './load.js'
+import { noResponseNotes, type RequestRecord, serverErrors } from './load.js'
 import { recordResult } from './results.js'
 
 /**
@@ -84,6 +84,7 @@ export function reportFault(o: FaultReport): FaultVerdict {
       `wrong responses before / during / after the fault: ${phases(o.run)}`,
       ...(o.notes ?? []),
       ...o.run.load.violations.slice(0, 5),
+      ...noResponseNotes(unexpected),
       ...o.lost.details.slice(0, 5),
     ],
   })

@@ -41,8 +41,25 @@ export function closeHttpAgents(): void {
   agents.clear()
 }
 
-/** Sends `req` to `origin` (`http://127.0.0.1:PORT`) with node:http and keep-alive; never throws. */
-export function send(origin: string, req: HttpRequest): Promise<HttpResponse> {
+/**
+ * Sends `req` to `origin` (`http://127.0.0.1:PORT`) with node:http and keep-alive; never throws.
+ * A request that fails with ECONNRESET/EPIPE on a reused keep-alive socket before any response is
+ * sent once more on a new socket (the server closed that idle socket as the request went out: it
+ * never read it; the retry Node's documentation of `request.reusedSocket` prescribes). Any other
+ * failure is reported as status 0.
+ */
+export async function send(origin: string, req: HttpRequest): Promise<HttpResponse> {
+  const started = performance.now()
+  const first = await attempt(origin, req, started)
+  if (!first.staleSocket) return first.res
+  return (await attempt(origin, req, started)).res
+}
+
+function attempt(
+  origin: string,
+  req: HttpRequest,
+  started: number,
+): Promise<{ res: HttpResponse; staleSocket: boolean }> {
   const url = new URL(origin)
   const headers: Record<string, string> = { ...req.headers }
   let body: string | Buffer | undefined = req.body
@@ -51,10 +68,13 @@ export function send(origin: string, req: HttpRequest): Promise<HttpResponse> {
     headers['content-type'] ??= 'application/json'
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-  const started = performance.now()
   return new Promise((resolve) => {
-    const fail = (error: Error) =>
-      resolve({ status: 0, headers: {}, text: '', ms: performance.now() - started, error: error.message })
+    let responded = false
+    const fail = (error: NodeJS.ErrnoException) =>
+      resolve({
+        res: { status: 0, headers: {}, text: '', ms: performance.now() - started, error: error.message },
+        staleSocket: !responded && r.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE'),
+      })
     const r = httpRequest(
       {
         host: url.hostname,
@@ -66,15 +86,19 @@ export function send(origin: string, req: HttpRequest): Promise<HttpResponse> {
         timeout: req.timeoutMs ?? 10_000,
       },
       (res) => {
+        responded = true
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', fail)
         res.on('end', () =>
           resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-            ms: performance.now() - started,
+            res: {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+              ms: performance.now() - started,
+            },
+            staleSocket: false,
           }),
         )
       },

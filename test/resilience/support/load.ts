@@ -23,6 +23,8 @@ export interface RequestRecord {
   readonly end: number
   readonly status: number
   readonly xCache: string
+  /** Why there was no response (status 0): refused, reset, timeout. */
+  readonly error?: string
 }
 
 /** Bounds of a load run: it stops at whichever of `durationMs` and `maxRequests` comes first. */
@@ -80,7 +82,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const start = performance.now() - o.t0
       const res = await send(op.origin ?? o.origin, op.req)
       const end = performance.now() - o.t0
-      records.push({ kind: op.kind, path: op.req.path, start, end, status: res.status, xCache: xCache(res) })
+      records.push({
+        kind: op.kind,
+        path: op.req.path,
+        start,
+        end,
+        status: res.status,
+        xCache: xCache(res),
+        ...(res.error ? { error: res.error } : {}),
+      })
       const problem = op.check ? await op.check(res) : undefined
       if (problem !== undefined) {
         wrongAt.push(start)
@@ -132,4 +142,15 @@ export function runSuiteLoad(
     maxRequests: Math.ceil((LOAD.rate * o.durationMs) / 1000),
     t0: o.t0 ?? performance.now(),
   })
+}
+
+/** The first few requests that got no response (status 0), with why: for the report's notes. */
+export function noResponseNotes(records: readonly RequestRecord[], max = 3): string[] {
+  return records
+    .filter((r) => r.status === 0)
+    .slice(0, max)
+    .map(
+      (r) =>
+        `no response: ${r.kind} ${r.path} @${Math.round(r.start)}+${Math.round(r.end - r.start)}ms: ${r.error ?? '?'}`,
+    )
 }
