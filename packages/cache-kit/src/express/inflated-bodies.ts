@@ -17,8 +17,10 @@ export class InflatedBodies {
   /** The inflated body of `gzip`, if it is here. */
   get(etag: string, gzip: Uint8Array): Uint8Array | undefined {
     const e = this.byEtag.get(etag)
-    if (e === undefined || !Buffer.from(e.gzip.buffer, e.gzip.byteOffset, e.gzip.byteLength).equals(gzip))
-      return undefined
+    if (e === undefined) return undefined
+    // The same bytes object (an L1 or memory-store hit of a record parsed once): nothing to compare.
+    if (e.gzip === gzip) return e.body
+    if (!Buffer.from(e.gzip.buffer, e.gzip.byteOffset, e.gzip.byteLength).equals(gzip)) return undefined
     return e.body
   }
 
