@@ -43,6 +43,7 @@ export class Capture {
   private readonly origEnd: End
   private readonly priorVary: string | undefined
   private readonly epoch: number
+  private readonly keyEpoch: number
 
   private readonly cache: ResponseCache
   private readonly policy: ResponsePolicy
@@ -77,6 +78,7 @@ export class Capture {
     const v = res.getHeader('vary')
     this.priorVary = v === undefined ? undefined : String(v)
     this.epoch = keyed.flights.epoch
+    this.keyEpoch = keyed.flights.keyEpoch
     const r = res as Captured
     r[CAPTURE] = this
     r.writeHead = captureWriteHead as WriteHead
@@ -176,8 +178,15 @@ export class Capture {
     // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
     this.flight?.resolve({ record, storedAt, stale: false })
     try {
-      // A write invalidated since this handler started: its response may predate it, keep it out.
-      if (this.flights.epoch === this.epoch && this.snapshot !== false) await this.store(record)
+      // An invalidation since this handler started: its response may predate it, keep it out.
+      // Under strict consistency a response with a tag snapshot is kept when only tags were
+      // invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
+      // checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
+      const current =
+        this.snapshot && this.cache.consistency === 'strict'
+          ? this.flights.keyEpoch === this.keyEpoch
+          : this.flights.epoch === this.epoch
+      if (current && this.snapshot !== false) await this.store(record)
     } finally {
       this.flights.finish(this.flight, undefined)
     }

@@ -50,6 +50,12 @@ export class Flight {
  */
 export class ResponseFlights {
   epoch = 0
+  /**
+   * Moved on only by invalidations a tag snapshot cannot see (keys, patterns). Under strict
+   * consistency a response stamped with its tags' versions before its handler ran is made invalid
+   * by a tag invalidation already, so only this epoch keeps it from being stored.
+   */
+  keyEpoch = 0
   readonly byKey = new Map<string, Flight>()
   /** Bodies recently inflated for clients without gzip. */
   readonly inflated = new InflatedBodies()
@@ -86,8 +92,9 @@ export function flightsOf(cache: ResponseCache): ResponseFlights {
   let s = states.get(cache)
   if (s === undefined) {
     const flights = new ResponseFlights()
-    cache.on('invalidate', () => {
+    cache.on('invalidate', (e) => {
       flights.epoch++
+      if (e.kind !== 'tags') flights.keyEpoch++
     })
     states.set(cache, flights)
     s = flights

@@ -65,12 +65,15 @@ class InvalidationHold {
   }
 
   private async invalidate(): Promise<void> {
-    // Responses computed before this write must not be shared or stored any more.
-    flightsOf(this.cache).epoch++
+    // Responses computed before this write must not be shared or stored any more (a tag
+    // snapshot covers tags; patterns it cannot see).
+    const flights = flightsOf(this.cache)
+    flights.epoch++
     const targets: InvalidationTargets =
       typeof this.spec === 'function' ? await this.spec(this.req) : this.spec
     const tags = isTagList(targets) ? targets : (targets.tags ?? [])
     const patterns = isTagList(targets) ? [] : (targets.patterns ?? [])
+    if (patterns.length > 0) flights.keyEpoch++
     const work: Promise<unknown>[] = []
     if (tags.length > 0) work.push(this.cache.invalidateTags([...tags]))
     for (const p of patterns) work.push(this.cache.invalidatePattern(p))

@@ -75,7 +75,7 @@ async function twoInstances(consistency: Consistency) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
     await Promise.all(caches.map((c) => c.close()))
   }
-  return { a, b, db, close }
+  return { a, b, db, caches, close }
 }
 
 const version = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { version: number }).version
@@ -111,6 +111,31 @@ describe('cacheResponse, consistency strict, two instances on one Redis', () => 
     const next = await b.get('/products')
     expect(version(next)).toBe(1)
     expect(version(await a.get('/products'))).toBe(1)
+    await close()
+  })
+
+  it('a response in flight is still stored after an unrelated tag invalidation, not after a pattern one', async () => {
+    const { b, db, caches, close } = await twoInstances('strict')
+    const cacheB = caches[1] as CacheManager
+    let gate = new Gate()
+    db.hold = gate
+    const early = b.get('/products')
+    await gate.waiting
+    await cacheB.invalidateTags(['unrelated'])
+    gate.release()
+    expect((await early).header('x-cache')).toBe('MISS')
+    const hit = await b.get('/products')
+    expect([hit.header('x-cache'), version(hit)]).toEqual(['HIT', 0])
+    // A pattern invalidation is not covered by the tag snapshot: the response in flight is dropped.
+    await cacheB.invalidateTags(['products'])
+    gate = new Gate()
+    db.hold = gate
+    const second = b.get('/products')
+    await gate.waiting
+    await cacheB.invalidatePattern('res:*')
+    gate.release()
+    expect((await second).header('x-cache')).toBe('MISS')
+    expect((await b.get('/products')).header('x-cache')).toBe('MISS')
     await close()
   })
 
