@@ -15,6 +15,11 @@ export interface L1Entry {
 /** The optional in-process tier in front of a remote store. Keys are the caller's (unprefixed) keys. */
 export class L1Tier {
   private readonly lru: Lru<L1Entry>
+  /**
+   * Moves on with every eviction (invalidations here or heard on the bus). A value read or loaded
+   * across one may predate it: `set` with the generation taken before the read leaves it out.
+   */
+  generation = 0
 
   constructor(
     maxEntries: number,
@@ -33,7 +38,9 @@ export class L1Tier {
     env: { storedAt: number; expiresAt: number; graceUntil: number; tags: readonly TagStamp[] },
     value: unknown,
     now: number,
+    since?: number,
   ): void {
+    if (since !== undefined && since !== this.generation) return
     const tags = env.tags.map((t) => t.name)
     const versions = env.tags.map((t) => t.version)
     this.set(
@@ -43,11 +50,13 @@ export class L1Tier {
     )
   }
 
-  set(key: string, entry: L1Entry, now: number): void {
+  set(key: string, entry: L1Entry, now: number, since?: number): void {
+    if (since !== undefined && since !== this.generation) return
     this.lru.set(key, entry, Math.min(entry.graceUntil, now + this.ttlMs))
   }
 
   delete(keys: readonly string[]): number {
+    this.generation++
     let n = 0
     for (const k of keys) if (this.lru.delete(k)) n++
     return n
@@ -62,6 +71,7 @@ export class L1Tier {
   }
 
   clear(): void {
+    this.generation++
     this.lru.clear()
   }
 

@@ -69,6 +69,7 @@ export class CacheManager extends CacheEmitter {
       l2: this.l2,
       counters: this.c,
       isClosed: () => this.closed,
+      l1Generation: () => this.l1?.generation,
       hit: this.hit.bind(this),
       fromL1: this.fromL1.bind(this),
       fromL1Checked: this.fromL1Checked.bind(this),
@@ -254,25 +255,27 @@ export class CacheManager extends CacheEmitter {
    */
   private async fromL2(key: string, failOpen: boolean, lease?: LeaseRequest) {
     const near = this.l2.canPeek ? this.l2.peek(key) : SLOW
-    return this.landL2(key, near === SLOW ? await this.l2.read(key, failOpen, lease) : near, lease)
+    if (near !== SLOW) return this.landL2(key, near, lease)
+    const since = this.l1?.generation
+    return this.landL2(key, await this.l2.read(key, failOpen, lease), lease, since)
   }
 
   /** Counts a store miss, or fills L1 with a store hit (the caller counts the hit). */
-  private landL2(key: string, r: RemoteRead, lease?: LeaseRequest) {
+  private landL2(key: string, r: RemoteRead, lease?: LeaseRequest, since?: number) {
     if (!r || r === FAILED || 'leased' in r) {
       this.l2.stats.misses++
       this.c.misses++
       if (this.wants('miss')) this.emit('miss', { key })
       return lease || r === FAILED ? r : undefined
     }
-    this.l1?.fill(key, r.envelope, r.value, Date.now())
+    this.l1?.fill(key, r.envelope, r.value, Date.now(), since)
     return r
   }
 
   private async write(
     key: string,
     value: unknown,
-    options: SetOptions,
+    options: SetOptions & { l1Since?: number | undefined },
     tags: readonly string[],
     versions: readonly string[],
     failOpen: boolean,
@@ -281,18 +284,14 @@ export class CacheManager extends CacheEmitter {
     if (ttl <= 0) return undefined
     const grace = parseDuration(options.grace ?? this.o.grace)
     const now = Date.now()
-    const meta = {
-      storedAt: now,
-      expiresAt: now + ttl,
-      graceUntil: now + ttl + grace,
-      tags: tags.map((name, i) => ({ name, version: versions[i] ?? '' })),
-    }
+    const stamps = tags.map((name, i) => ({ name, version: versions[i] ?? '' }))
+    const meta = { storedAt: now, expiresAt: now + ttl, graceUntil: now + ttl + grace, tags: stamps }
     const enc = await encodeEntry(value, meta, options.compress, this.o)
     if (!enc) {
       this.c.oversized++
       return undefined
     }
-    this.l1?.set(key, { ...meta, value, tags, versions }, now)
+    this.l1?.set(key, { ...meta, value, tags, versions }, now, options.l1Since)
     await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen)
     this.bus.publish({ k: [key] })
     return enc

@@ -27,6 +27,8 @@ export interface FlightHost {
   readonly l2: L2Tier
   readonly counters: { coalesced: number; loads: number }
   isClosed(): boolean
+  /** L1's eviction generation (`undefined` without L1), taken before a load. */
+  l1Generation(): number | undefined
   hit<T>(
     tier: 'l1' | 'l2',
     key: string,
@@ -44,7 +46,7 @@ export interface FlightHost {
   write(
     key: string,
     value: unknown,
-    options: SetOptions,
+    options: SetOptions & { l1Since?: number | undefined },
     tags: readonly string[],
     versions: readonly string[],
     failOpen: boolean,
@@ -189,12 +191,14 @@ export class SingleFlight {
       const tags = options.tags ?? []
       // Versions are read before the loader runs: an invalidation during the load then makes the
       // stored entry invalid instead of letting it carry data older than the invalidation.
+      // An invalidation heard while loading keeps the value out of L1 (it may predate it).
+      const l1Since = this.h.l1Generation()
       const versions = options.versions ?? (await this.h.l2.stampTags(tags, failOpen))
       this.h.counters.loads++
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
       if (!share || value === undefined || !versions) return { value, share }
-      const enc = await this.h.write(key, value, options, tags, versions, failOpen)
+      const enc = await this.h.write(key, value, { ...options, l1Since }, tags, versions, failOpen)
       return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
     } finally {
       // The entry is written; callers need not wait for the lease to go.

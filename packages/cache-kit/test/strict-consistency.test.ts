@@ -144,6 +144,19 @@ describe.each([
     await close()
   })
 
+  it('eventual: a load that an invalidation in its own process overtook does not land in L1', async () => {
+    const { b, close } = await pair('eventual')
+    const slow = gate<string>()
+    const load = b.getOrSet('e', () => slow.wait(), { tags: ['t'] })
+    await slow.waiting
+    await b.invalidateTags(['t'])
+    slow.open('old')
+    expect(await load).toBe('old')
+    expect(await b.get('e')).toBeUndefined()
+    expect(b.stats().l1?.hits).toBe(0)
+    await close()
+  })
+
   it('eventual (the default) serves what strict refuses in the same interleavings', async () => {
     const { a, b, close } = await pair('eventual')
     expect(a.consistency).toBe('eventual')
