@@ -151,13 +151,20 @@ export class L2Tier {
     let bytes: Uint8Array | undefined
     let versions: readonly string[] | undefined
     if (store.getWithTagVersions) {
+      const gaveUp = { value: false }
       const r = await this.guard.call(
         'get',
         key,
-        () => store.getWithTagVersions!(full, this.tagPrefix, lease),
+        () => {
+          const reply = store.getWithTagVersions!(full, this.tagPrefix, lease)
+          if (lease)
+            this.releaseIfLate(reply, gaveUp, key, lease.token, (x) => !!x && 'leased' in x && x.leased)
+          return reply
+        },
         failOpen,
         FAILED,
       )
+      gaveUp.value = r === FAILED
       if (r === FAILED) return FAILED
       if (r && 'leased' in r) return r
       bytes = r?.bytes
@@ -346,13 +353,40 @@ export class L2Tier {
   }
 
   /** Takes the lease; `undefined` when the store failed. */
-  acquire(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
-    return this.guard.call(
+  async acquire(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
+    const gaveUp = { value: false }
+    const got = await this.guard.call(
       'lock',
       key,
-      () => this.store.acquire!(this.lockKey(key), token, ttlMs),
+      () => {
+        const reply = this.store.acquire!(this.lockKey(key), token, ttlMs)
+        this.releaseIfLate(reply, gaveUp, key, token, (x) => x)
+        return reply
+      },
       true,
       undefined,
+    )
+    gaveUp.value = got === undefined
+    return got
+  }
+
+  /**
+   * A lease request that timed out may still run when a paused store resumes; nobody would then
+   * release it and every reader of the key would wait `lock.wait` for it. When its late reply says
+   * the lease was taken, let it go at once (past the breaker: the store has just answered).
+   */
+  private releaseIfLate<R>(
+    reply: Promise<R>,
+    gaveUp: { value: boolean },
+    key: string,
+    token: string,
+    leased: (r: R) => boolean,
+  ): void {
+    reply.then(
+      (r) => {
+        if (gaveUp.value && leased(r)) this.store.release?.(this.lockKey(key), token).catch(() => undefined)
+      },
+      () => undefined,
     )
   }
 

@@ -146,6 +146,38 @@ describe('fail-open against a broken Redis', () => {
     expect(await a.get('p')).toBeUndefined()
   })
 
+  it('a lease whose request timed out while Redis was paused is let go when Redis answers it', async () => {
+    const client = connect(server.url)
+    const other = connect(server.url)
+    await Promise.all([ready(client), ready(other)])
+    const lock = { ttl: '30s', wait: '2s' } as const
+    const a = new CacheManager({ store: redisStore({ client }), prefix: 'orphan', timeout: TIMEOUT, lock })
+    let lockKeys: string[] = []
+    server.pause()
+    try {
+      // The read and its lease request reach the paused server; the call gives up after the timeout.
+      expect(await a.getOrSet('k', () => 'loaded')).toBe('loaded')
+    } finally {
+      server.resume()
+    }
+    // Replies come in order on one connection: once this PING is answered, the late lease reply was
+    // read; after the pending callbacks ran (setImmediate), its release was sent before the KEYS below.
+    await client.ping()
+    await new Promise((r) => setImmediate(r))
+    lockKeys = await client.keys('orphan#l:*')
+    expect(lockKeys).toEqual([])
+    // A second process is not held up by a lease nobody owns: it takes its own and stores the value.
+    const b = new CacheManager({
+      store: redisStore({ client: other }),
+      prefix: 'orphan',
+      timeout: '2s',
+      lock,
+    })
+    let loads = 0
+    expect(await b.getOrSet('k', () => ++loads)).toBe(1)
+    expect(await a.get('k')).toBe(1)
+  })
+
   it('strict consistency, Redis paused: an L1 copy is not trusted, reads miss, loaders run, nothing rejects', async () => {
     const client = connect(server.url)
     await ready(client)
