@@ -2,6 +2,7 @@ import { CacheManager, type CacheStore, type Consistency, redisStore } from '@ho
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import type { Cluster, Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'
+import { withHeldPublish } from './support/held-bus.js'
 
 const single = useRedis()
 const cluster = useRedisCluster()
@@ -44,15 +45,7 @@ describe.each([
       const client = connect()
       await client.ping()
       const base = redisStore({ client })
-      const store: CacheStore = hold
-        ? {
-            ...base,
-            publish: async (channel, message) => {
-              await held.wait()
-              return base.publish!(channel, message)
-            },
-          }
-        : base
+      const store: CacheStore = hold ? withHeldPublish(base, held.wait) : base
       return new CacheManager({ store, prefix: p, timeout: '2s', l1: {}, consistency })
     }
     const [a, b] = [await make(true), await make(false)]

@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis'
 import { expect, it } from 'vitest'
 import { CatalogWorkload } from '../support/catalog-workload.js'
 import { describeSlow, reportFault, SLOW_BOUND_MS, slowInWindow } from '../support/fault-report.js'
 import { runWithFault, timeUntil } from '../support/fault-run.js'
+import { redisKeyCount } from '../support/observe.js'
 import { useStack } from '../support/stack.js'
 
 // The service itself on a Redis Cluster (REDIS_CLUSTER_NODES), under the standard catalogue load;
@@ -11,22 +11,7 @@ import { useStack } from '../support/stack.js'
 const stack = useStack({ cluster: { nodeTimeoutMs: 1000 }, tenants: 1, products: 60 })
 
 /** Keys on the cluster node at `port`; -1 when it does not answer. */
-async function keysOn(port: number): Promise<number> {
-  const client = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 300,
-  })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    return await client.dbsize()
-  } catch {
-    return -1
-  } finally {
-    client.disconnect()
-  }
-}
+const keysOn = (port: number) => redisKeyCount(`redis://127.0.0.1:${port}`)
 
 it('Redis Cluster, one master killed under load: no 5xx, every response correct, the cache works again after failover', async () => {
   const cluster = stack.cluster

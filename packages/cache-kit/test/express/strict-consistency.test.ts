@@ -4,6 +4,7 @@ import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import { useRedis } from '@hotpath/test-services'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
+import { withHeldPublish } from '../support/held-bus.js'
 import { Gate } from './app.js'
 import { HttpClient } from './http-client.js'
 
@@ -32,15 +33,7 @@ async function twoInstances(consistency: Consistency) {
     const client = redis.connect()
     await client.ping()
     const base = redisStore({ client })
-    const store: CacheStore = holdBus
-      ? {
-          ...base,
-          publish: async (channel, message) => {
-            await held.wait()
-            return base.publish!(channel, message)
-          },
-        }
-      : base
+    const store: CacheStore = holdBus ? withHeldPublish(base, () => held.wait()) : base
     const cache = new CacheManager({ store, prefix, timeout: '2s', l1: {}, consistency })
     await cache.ready()
     const app = express()
