@@ -1,7 +1,8 @@
 import { type DecodedEntry, decodeEntry } from './entry-codec.js'
 import { CacheError } from './errors.js'
 import { escapeGlob } from './glob.js'
-import { Lru } from './lru.js'
+import { KnownVersions } from './known-versions.js'
+import { type GaveUp, Leases } from './leases.js'
 import type { ResolvedOptions } from './options.js'
 import { deserialize } from './payload.js'
 import { PendingInvalidations } from './pending-invalidations.js'
@@ -49,17 +50,11 @@ export class L2Tier {
   readonly guard: RemoteGuard
   readonly store: CacheStore
   readonly channel: string
+  readonly leases: Leases
   private readonly keyPrefix: string
   private readonly tagPrefix: string
-  /**
-   * Where the store cannot read tag versions with the entry (Cluster, Keyv) and a bus tells this
-   * process about other processes' invalidations, known versions are kept here so a tagged hit
-   * still costs one round trip. Bounded like L1; dropped per tag by the bus, whole on a resync.
-   */
-  private readonly versions: Lru<string> | undefined
-  private readonly versionTtl: number
-  /** Bumped by every forget: a version fetched across a forget is not cached (it may predate it). */
-  private epoch = 0
+  /** Tag versions kept in process (Cluster or Keyv with L1 and a bus); see {@link KnownVersions}. */
+  private readonly known: KnownVersions | undefined
   private readonly pending = new PendingInvalidations()
   /**
    * An in-process store (not `shared`) returns the same bytes object for an entry on every read:
@@ -77,40 +72,23 @@ export class L2Tier {
     this.tagPrefix = `${o.prefix}#t:`
     this.channel = `${o.prefix}#bus`
     this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, hooks.report, () => this.replay())
+    this.leases = new Leases(o.store, this.guard, o.prefix)
     this.decoded = o.store.capabilities.shared ? undefined : new WeakMap()
-    const cacheVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
-    this.versions = cacheVersions ? new Lru(Math.max(1000, o.l1!.maxEntries)) : undefined
-    // Belt and braces against a lost bus message: no cached version outlives a minute.
-    this.versionTtl = Math.min(o.l1?.ttl ?? 0, 60_000)
+    const keepVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
+    // No kept version outlives a minute (or L1's ttl), in case a bus message was lost.
+    this.known = keepVersions
+      ? new KnownVersions(Math.max(1000, o.l1!.maxEntries), Math.min(o.l1?.ttl ?? 0, 60_000))
+      : undefined
   }
 
   /** Forgets cached versions of `tags` (they were just invalidated). */
   forgetTags(tags: readonly string[]): void {
-    this.epoch++
-    if (this.versions) for (const t of tags) this.versions.delete(t)
+    this.known?.forget(tags)
   }
 
   /** Forgets every cached version (the bus may have missed invalidations). */
   forgetAllTags(): void {
-    this.epoch++
-    this.versions?.clear()
-  }
-
-  private knownVersions(tags: readonly string[]): string[] | undefined {
-    const cache = this.versions
-    if (!cache) return undefined
-    const now = Date.now()
-    const out: string[] = []
-    for (const t of tags) {
-      const v = cache.get(t, now)
-      if (v === undefined) return undefined
-      out.push(v)
-    }
-    return out
-  }
-
-  lockKey(key: string): string {
-    return `${this.o.prefix}#l:${key}`
+    this.known?.forget()
   }
 
   private counterKeys(tags: readonly string[]): string[] {
@@ -151,14 +129,20 @@ export class L2Tier {
     let bytes: Uint8Array | undefined
     let versions: readonly string[] | undefined
     if (store.getWithTagVersions) {
-      const gaveUp = { value: false }
+      const gaveUp: GaveUp = { value: false }
       const r = await this.guard.call(
         'get',
         key,
         () => {
           const reply = store.getWithTagVersions!(full, this.tagPrefix, lease)
           if (lease)
-            this.releaseIfLate(reply, gaveUp, key, lease.token, (x) => !!x && 'leased' in x && x.leased)
+            this.leases.releaseIfLate(
+              reply,
+              gaveUp,
+              key,
+              lease.token,
+              (x) => !!x && 'leased' in x && x.leased,
+            )
           return reply
         },
         failOpen,
@@ -198,7 +182,7 @@ export class L2Tier {
         const names = env.tags.map((t) => t.name)
         // A known version that does not match may just be older than the entry: ask the store.
         // Strict reads never trust versions kept in process: a bus message may still be on its way.
-        const known = this.o.strict ? undefined : this.knownVersions(names)
+        const known = this.o.strict ? undefined : this.known?.lookup(names)
         if (known && stampedWith(env.tags, known)) versions = known
         else versions = await this.tagVersions(names, failOpen)
       }
@@ -225,15 +209,10 @@ export class L2Tier {
     failOpen: boolean,
   ): Promise<readonly string[] | undefined> {
     if (tags.length === 0) return []
-    const epoch = this.epoch
+    const epoch = this.known?.epoch ?? 0
     const keys = tags.map((t) => this.tagPrefix + t)
     const v = await this.guard.call(op, undefined, () => this.store[op](keys), failOpen, undefined)
-    if (v && this.versions && epoch === this.epoch) {
-      const until = Date.now() + this.versionTtl
-      // A missing version is not remembered: the next writer creates one.
-      for (let i = 0; i < tags.length; i++)
-        if (v[i]) this.versions.set(tags[i] as string, v[i] as string, until)
-    }
+    if (v) this.known?.remember(epoch, tags, v)
     return v
   }
 
@@ -350,48 +329,6 @@ export class L2Tier {
     }
     this.stats.deletes += n
     return n
-  }
-
-  /** Takes the lease; `undefined` when the store failed. */
-  async acquire(key: string, token: string, ttlMs: number): Promise<boolean | undefined> {
-    const gaveUp = { value: false }
-    const got = await this.guard.call(
-      'lock',
-      key,
-      () => {
-        const reply = this.store.acquire!(this.lockKey(key), token, ttlMs)
-        this.releaseIfLate(reply, gaveUp, key, token, (x) => x)
-        return reply
-      },
-      true,
-      undefined,
-    )
-    gaveUp.value = got === undefined
-    return got
-  }
-
-  /**
-   * A lease request that timed out may still run when a paused store resumes; nobody would then
-   * release it and every reader of the key would wait `lock.wait` for it. When its late reply says
-   * the lease was taken, let it go at once (past the breaker: the store has just answered).
-   */
-  private releaseIfLate<R>(
-    reply: Promise<R>,
-    gaveUp: { value: boolean },
-    key: string,
-    token: string,
-    leased: (r: R) => boolean,
-  ): void {
-    reply.then(
-      (r) => {
-        if (gaveUp.value && leased(r)) this.store.release?.(this.lockKey(key), token).catch(() => undefined)
-      },
-      () => undefined,
-    )
-  }
-
-  release(key: string, token: string): Promise<unknown> {
-    return this.guard.call('release', key, () => this.store.release!(this.lockKey(key), token), true, 0)
   }
 
   publish(text: string): void {

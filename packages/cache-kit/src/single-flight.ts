@@ -112,14 +112,14 @@ export class SingleFlight {
     const leased = lease && r?.leased ? lease.token : undefined
     const versions = await this.h.l2.stampTags(options.tags ?? [], failOpen)
     if (!versions) {
-      if (leased) this.track(this.h.l2.release(key, leased))
+      if (leased) this.track(this.h.l2.leases.release(key, leased))
       return (await this.lead(key, loader, { ...options, degraded: true })).value as T
     }
     // A flight that stamped other versions began before an invalidation: never join it.
     const slot = `${key}\u0000${versions.join('\u0000')}`
     const running = this.flights.get(slot)
     if (running) {
-      if (leased) this.track(this.h.l2.release(key, leased))
+      if (leased) this.track(this.h.l2.leases.release(key, leased))
       return this.follow(running, key, loader, options) as Promise<T>
     }
     const lead: LeadOptions = { ...options, versions }
@@ -151,7 +151,7 @@ export class SingleFlight {
   private leaseFor(key: string, options: GetOrSetOptions<never>): LeaseRequest | undefined {
     const lock = this.h.o.lock
     return lock && options.lock !== false && this.h.o.store.capabilities.leaseOnMiss
-      ? { key: this.h.l2.lockKey(key), token: randomUUID(), ttlMs: lock.ttl }
+      ? { key: this.h.l2.leases.key(key), token: randomUUID(), ttlMs: lock.ttl }
       : undefined
   }
 
@@ -202,7 +202,7 @@ export class SingleFlight {
       return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
     } finally {
       // The entry is written; callers need not wait for the lease to go.
-      if (token) this.track(this.h.l2.release(key, token))
+      if (token) this.track(this.h.l2.leases.release(key, token))
     }
   }
 
@@ -223,14 +223,14 @@ export class SingleFlight {
     let pause = 5
     for (let first = true; ; first = false) {
       if (!(first && busy)) {
-        const got = await this.h.l2.acquire(key, token, lock.ttl)
+        const got = await this.h.l2.leases.acquire(key, token, lock.ttl)
         if (got === undefined) return {}
         if (got) {
           // The previous holder may have written the entry and let go between our read and this
           // acquire: look once more before loading a second time.
           const entry = await this.h.l2.read(key, true)
           if (entry && entry !== FAILED && 'envelope' in entry && !entry.stale) {
-            this.track(this.h.l2.release(key, token))
+            this.track(this.h.l2.leases.release(key, token))
             return { entry }
           }
           return { token }
