@@ -44,21 +44,23 @@ export function closeHttpAgents(): void {
 /**
  * Sends `req` to `origin` (`http://127.0.0.1:PORT`) with node:http and keep-alive; never throws.
  * A request that fails with ECONNRESET/EPIPE on a reused keep-alive socket before any response is
- * sent once more on a new socket (the server closed that idle socket as the request went out: it
- * never read it; the retry Node's documentation of `request.reusedSocket` prescribes). Any other
+ * sent once more on a new connection (the server closed that idle socket as the request went out:
+ * it never read it; the retry Node's documentation of `request.reusedSocket` prescribes). Any other
  * failure is reported as status 0.
  */
 export async function send(origin: string, req: HttpRequest): Promise<HttpResponse> {
   const started = performance.now()
-  const first = await attempt(origin, req, started)
+  const first = await attempt(origin, req, started, false)
   if (!first.staleSocket) return first.res
-  return (await attempt(origin, req, started)).res
+  // On a new connection: other pooled sockets may have gone idle at the same moment as this one.
+  return (await attempt(origin, req, started, true)).res
 }
 
 function attempt(
   origin: string,
   req: HttpRequest,
   started: number,
+  newConnection: boolean,
 ): Promise<{ res: HttpResponse; staleSocket: boolean }> {
   const url = new URL(origin)
   const headers: Record<string, string> = { ...req.headers }
@@ -82,7 +84,7 @@ function attempt(
         method: req.method ?? 'GET',
         path: req.path,
         headers,
-        agent: agentFor(origin),
+        agent: newConnection ? false : agentFor(origin),
         timeout: req.timeoutMs ?? 10_000,
       },
       (res) => {
