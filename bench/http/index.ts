@@ -1,7 +1,8 @@
 // `npm run bench -- http`: Express 5 response caching, hits on a ~15 KB page of 50 products.
 // The server runs in its own process (server.ts); autocannon runs here, 100 connections, and the
 // variants are alternated round by round so drift hits every variant alike.
-// Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3).
+// Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_SECONDS (default 5), BENCH_ROUNDS (default 3),
+// BENCH_VARIANTS (comma-separated parts of variant names to run, e.g. `ceiling,memory,apicache`; default all).
 import { spawn } from 'node:child_process'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -80,7 +81,10 @@ const median = (xs: number[]) => {
 }
 
 async function scenario(title: string, headers: Record<string, string>) {
-  const names = Object.keys(ports).filter((n) => n !== '_control')
+  const wanted = process.env.BENCH_VARIANTS?.split(',').filter(Boolean)
+  const names = Object.keys(ports).filter(
+    (n) => n !== '_control' && (!wanted || n === CEILING || wanted.some((w) => n.includes(w))),
+  )
   const samples = new Map<string, Sample[]>(names.map((n) => [n, []]))
   // Warm-up: fills every cache and lets the JIT settle.
   for (const n of names) await load(ports[n] as number, headers, 1)

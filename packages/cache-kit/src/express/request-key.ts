@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import type { ResponsePolicy } from './options.js'
-import { normaliseQuery } from './query-key.js'
+import { urlPart } from './query-memo.js'
 
 /** Namespace of every response key: `res:<METHOD>:<scope>:<host>…`, so `res:GET:42:*` is one tenant. */
 export const KEY_NAMESPACE = 'res:'
@@ -22,13 +22,6 @@ function header(req: Request, name: string): string {
   return encodeURIComponent(Array.isArray(v) ? v.join(', ') : v)
 }
 
-function pathOf(req: Request): string {
-  if (typeof req.path === 'string') return (req.baseUrl ?? '') + req.path
-  const url = req.url ?? '/'
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
-}
-
 /**
  * The cache key of a GET/HEAD request: method (HEAD reads GET's entry), scope, the host as the
  * client and any proxy named it (`Host`, `X-Forwarded-Host`, `X-Forwarded-Proto`: a handler that
@@ -43,9 +36,9 @@ export function requestKey(policy: ResponsePolicy, req: Request): RequestKey {
     if (s === undefined || s === null || s === '') return BYPASS
     scope = encodeURIComponent(String(s))
   }
-  const q = normaliseQuery(req.query, policy.allow)
+  const q = urlPart(policy, req, policy.allow)
   if (q.dropped && policy.reject) return { kind: 'reject', param: q.dropped[0] as string }
-  let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${pathOf(req)}?${q.key}|`
+  let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${q.text}|`
   const vary = policy.varyKeyed
   for (let i = 0; i < vary.length; i++) key += `${i === 0 ? '' : '&'}${header(req, vary[i] as string)}`
   return { kind: 'key', key, dropped: q.dropped }
