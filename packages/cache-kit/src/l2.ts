@@ -5,13 +5,12 @@ import { KnownVersions } from './known-versions.js'
 import { type GaveUp, Leases } from './leases.js'
 import type { ResolvedOptions } from './options.js'
 import { deserialize } from './payload.js'
-import { PendingInvalidations } from './pending-invalidations.js'
+import { FAILED, PendingInvalidations } from './pending-invalidations.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
 import { tierStats } from './stats.js'
 import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags } from './stores/store.js'
 
-/** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
-export const FAILED: unique symbol = Symbol('failed')
+export { FAILED }
 /** `peek` could not answer synchronously: use `read`. */
 export const SLOW: unique symbol = Symbol('slow')
 
@@ -61,7 +60,6 @@ export class L2Tier {
    * each is decoded once. JSON values are still parsed per read (callers get their own copy).
    */
   private readonly decoded: WeakMap<Uint8Array, DecodedEntry> | undefined
-  private replaying = false
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -230,7 +228,7 @@ export class L2Tier {
 
   async delete(keys: readonly string[], failOpen: boolean): Promise<number> {
     const full = keys.map((k) => this.keyPrefix + k)
-    const n = await this.remembering('keys', keys, () =>
+    const n = await this.pending.remembering('keys', keys, this.hooks.report, () =>
       this.guard.call('delete', keys[0], () => this.store.delete(full), failOpen, FAILED),
     )
     if (n === FAILED) return 0
@@ -238,50 +236,16 @@ export class L2Tier {
     return n
   }
 
-  /** Runs an invalidation; when it fails (fail-open or not), remembers it for the replay. */
-  private async remembering(
-    kind: 'tags' | 'keys',
-    items: readonly string[],
-    run: () => Promise<number | typeof FAILED>,
-  ): Promise<number | typeof FAILED> {
-    let r: number | typeof FAILED = FAILED
-    try {
-      r = await run()
-      return r
-    } finally {
-      if (r === FAILED && !this.pending.add(kind, items))
-        this.hooks.report(
-          new CacheError(
-            'store_error',
-            'too many invalidations pending while the store fails; some were dropped',
-          ),
-          'invalidate',
-          undefined,
-        )
-    }
-  }
-
-  /** Replays failed invalidations after a store call succeeded; one replay at a time. */
+  /** Replays failed invalidations after a store call succeeded (see {@link PendingInvalidations.replay}). */
   private replay(): void {
-    if (this.replaying || this.pending.size === 0) return
-    this.replaying = true
-    const tags = [...this.pending.tags]
-    const keys = [...this.pending.keys]
-    const run = async () => {
-      const doneTags =
-        tags.length > 0 &&
-        (await this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), true, FAILED)) !==
-          FAILED
-      if (doneTags) for (const t of tags) this.pending.tags.delete(t)
-      const full = keys.map((k) => this.keyPrefix + k)
-      const doneKeys =
-        keys.length > 0 &&
-        (await this.guard.call('delete', undefined, () => this.store.delete(full), true, FAILED)) !== FAILED
-      if (doneKeys) for (const k of keys) this.pending.keys.delete(k)
-      if (doneTags || doneKeys) this.hooks.replayed(doneTags ? tags : [], doneKeys ? keys : [])
-    }
-    run().finally(() => {
-      this.replaying = false
+    this.pending.replay({
+      invalidateTags: (tags) =>
+        this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), true, FAILED),
+      deleteKeys: (keys) => {
+        const full = keys.map((k) => this.keyPrefix + k)
+        return this.guard.call('delete', undefined, () => this.store.delete(full), true, FAILED)
+      },
+      replayed: this.hooks.replayed,
     })
   }
 
@@ -298,7 +262,7 @@ export class L2Tier {
     const versions = tags.map((t) => this.tagPrefix + t)
     const counters = this.counterKeys(tags)
     try {
-      const n = await this.remembering('tags', tags, () =>
+      const n = await this.pending.remembering('tags', tags, this.hooks.report, () =>
         this.guard.call(
           'invalidateTags',
           undefined,

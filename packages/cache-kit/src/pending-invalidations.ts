@@ -1,3 +1,17 @@
+import { CacheError } from './errors.js'
+import type { FailureReport } from './remote.js'
+
+/** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
+export const FAILED: unique symbol = Symbol('failed')
+
+/** How a replay reaches the store: each call guarded, resolving `FAILED` when it fails. */
+export interface ReplayTarget {
+  invalidateTags(tags: readonly string[]): Promise<number | typeof FAILED>
+  deleteKeys(keys: readonly string[]): Promise<number | typeof FAILED>
+  /** Invalidations that went through. */
+  replayed(tags: readonly string[], keys: readonly string[]): void
+}
+
 /** Most invalidations remembered while the store is failing; past it, the oldest stay and new ones are reported. */
 export const MAX_PENDING = 10_000
 
@@ -10,6 +24,7 @@ export const MAX_PENDING = 10_000
 export class PendingInvalidations {
   readonly tags = new Set<string>()
   readonly keys = new Set<string>()
+  private replaying = false
 
   get size(): number {
     return this.tags.size + this.keys.size
@@ -31,5 +46,47 @@ export class PendingInvalidations {
     if (this.keys.has(key)) return true
     for (const t of tags) if (this.tags.has(t.name)) return true
     return false
+  }
+
+  /** Runs an invalidation; when it fails (fail-open or not), remembers it for the replay. */
+  async remembering(
+    kind: 'tags' | 'keys',
+    items: readonly string[],
+    report: FailureReport,
+    run: () => Promise<number | typeof FAILED>,
+  ): Promise<number | typeof FAILED> {
+    let r: number | typeof FAILED = FAILED
+    try {
+      r = await run()
+      return r
+    } finally {
+      if (r === FAILED && !this.add(kind, items))
+        report(
+          new CacheError(
+            'store_error',
+            'too many invalidations pending while the store fails; some were dropped',
+          ),
+          'invalidate',
+          undefined,
+        )
+    }
+  }
+
+  /** Replays what is pending on `target` (after a store call succeeded); one replay at a time. */
+  replay(target: ReplayTarget): void {
+    if (this.replaying || this.size === 0) return
+    this.replaying = true
+    const tags = [...this.tags]
+    const keys = [...this.keys]
+    const run = async () => {
+      const doneTags = tags.length > 0 && (await target.invalidateTags(tags)) !== FAILED
+      if (doneTags) for (const t of tags) this.tags.delete(t)
+      const doneKeys = keys.length > 0 && (await target.deleteKeys(keys)) !== FAILED
+      if (doneKeys) for (const k of keys) this.keys.delete(k)
+      if (doneTags || doneKeys) target.replayed(doneTags ? tags : [], doneKeys ? keys : [])
+    }
+    run().finally(() => {
+      this.replaying = false
+    })
   }
 }
