@@ -16,6 +16,8 @@ const prefix = `hpbench-http:${process.pid}`
 const page = productsPage()
 const buffer = Buffer.from(JSON.stringify(page))
 const redis = new Redis(url, { maxRetriesPerRequest: 1 })
+// The same Redis through a client with ioredis' auto-pipelining (commands of one tick in one write).
+const pipelined = new Redis(url, { maxRetriesPerRequest: 1, enableAutoPipelining: true })
 
 // The uncached route: the same page read from MySQL on every request (a table of 100 products).
 const db = knex({
@@ -58,6 +60,11 @@ const onRedis = new CacheManager({
   prefix: `${prefix}:r`,
   timeout: '1s',
 })
+const onRedisPipelined = new CacheManager({
+  store: redisStore({ client: pipelined }),
+  prefix: `${prefix}:rp`,
+  timeout: '1s',
+})
 const onRedisL1 = new CacheManager({
   store: redisStore({ client: redis }),
   prefix: `${prefix}:l1`,
@@ -82,6 +89,7 @@ const variants: Record<string, express.Express> = {
     res.json({ ...page, results: rows })
   }),
   'hotpath redis': app(cacheResponse(onRedis, policy), handler),
+  'hotpath redis, auto-pipelining': app(cacheResponse(onRedisPipelined, policy), handler),
   'hotpath redis+l1': app(cacheResponse(onRedisL1, policy), handler),
   'hotpath memory': app(cacheResponse(onMemory, policy), handler),
   'apicache memory': app(api.middleware('5 minutes'), handler),
@@ -109,10 +117,11 @@ for (const [name, a] of Object.entries(variants)) {
 process.stdout.write(`${JSON.stringify(ports)}\n`)
 
 async function cleanup() {
-  for (const c of [onRedis, onRedisL1]) await c.invalidatePattern('*').catch(() => {})
+  for (const c of [onRedis, onRedisPipelined, onRedisL1]) await c.invalidatePattern('*').catch(() => {})
   await db.schema.dropTableIfExists(table).catch(() => {})
   await db.destroy()
   redis.disconnect()
+  pipelined.disconnect()
   process.exit(0)
 }
 process.on('SIGTERM', cleanup)

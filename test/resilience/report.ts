@@ -47,6 +47,8 @@ const dates = results.map((r) => r.at).sort()
 const failing = results.filter((r) => !r.passed)
 const loads = results.map((r) => r.load1).filter((l) => typeof l === 'number')
 const loadRange = loads.length ? `${Math.min(...loads)}–${Math.max(...loads)}` : 'not recorded'
+/** More runnable work than CPUs at some point: other work than the suite's own was running. */
+const busy = loads.some((l) => l > cpus().length + 1)
 const doc = `# Reliability
 
 What the store API (MariaDB + Redis) does when things break and when clients are hostile, measured by
@@ -68,9 +70,8 @@ npx tsx test/resilience/report.ts  # writes this page
 \`\`\`
 
 Run \`${run}\`, ${dates[0]} to ${dates.at(-1)}, on ${cpus().length} CPU(s) (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}.
-Machine load (1-minute load average as each scenario finished): ${loadRange} on ${cpus().length} CPUs —
-other engineers' builds and tests ran on the same machine, so latencies and request counts are those
-of a loaded machine (the driver's rate is a ceiling, not what was reached).
+Machine load (1-minute load average as each scenario finished): ${loadRange} on ${cpus().length} CPUs.
+${busy ? 'Other work ran on the same machine, so latencies and request counts are those of a loaded machine' : 'The service, its servers and the driver share the machine'} (the driver's rate is a ceiling, not what was reached).
 ${failing.length === 0 ? 'Every scenario passed.' : `**${failing.length} of ${results.length} scenarios failed** — see "What failed" below.`}
 
 ## Summary

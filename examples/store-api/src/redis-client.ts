@@ -5,7 +5,13 @@ import type { RedisTarget } from './config.js'
 export type RedisClient = Redis | Cluster
 
 // No offline queue and one retry: while Redis is down, commands fail fast and the cache fails open.
-const clientOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 } as const
+// Auto-pipelining: the commands of one tick go out in one write (fewer syscalls under load).
+const clientOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  enableAutoPipelining: true,
+} as const
 
 /**
  * Connects to `target` and waits up to 2 s for it to be ready. A server that is not up yet is not
@@ -19,7 +25,7 @@ export async function connectRedis(target: RedisTarget): Promise<RedisClient> {
       ? new Redis(target.url, clientOptions)
       : new Cluster(
           target.nodes.map((n) => ({ host: n.host, port: n.port })),
-          { enableOfflineQueue: false, redisOptions: clientOptions },
+          { enableOfflineQueue: false, enableAutoPipelining: true, redisOptions: clientOptions },
         )
   client.on('error', () => {}) // reported through the cache's 'error' event
   await new Promise<void>((resolve) => {

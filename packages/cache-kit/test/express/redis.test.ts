@@ -1,5 +1,7 @@
 import { CacheManager, redisStore } from '@hotpath/cache-kit'
 import { useRedis } from '@hotpath/test-services'
+import type { Redis } from 'ioredis'
+import { beforeAll } from 'vitest'
 import { describeResponseCache } from './suite.js'
 
 const redis = useRedis()
@@ -11,3 +13,18 @@ const make = () =>
   })
 
 describeResponseCache('Redis', make, make)
+
+// The same on a client with ioredis' auto-pipelining, the setting recommended under load.
+let pipelined: Redis
+beforeAll(async () => {
+  pipelined = redis.connect({ enableAutoPipelining: true })
+  await pipelined.ping()
+})
+const makePipelined = () =>
+  new CacheManager({
+    store: redisStore({ client: pipelined }),
+    prefix: `${redis.prefix}http-ap`,
+    timeout: '2s',
+  })
+
+describeResponseCache('Redis, auto-pipelining', makePipelined, makePipelined)
