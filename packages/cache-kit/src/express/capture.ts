@@ -6,7 +6,7 @@ import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord } from './record.js'
-import { type CacheStatus, sendRecord } from './send-record.js'
+import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { notStorable } from './storable.js'
 
 const CAPTURE = Symbol('hotpath.capture')
@@ -116,7 +116,10 @@ export class Capture {
   stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
     this.restore()
     this.flights.finish(this.flight, undefined)
-    if (!this.res.headersSent) this.res.setHeader('x-cache', this.status)
+    if (!this.res.headersSent) {
+      this.res.setHeader('x-cache', this.status)
+      this.res.setHeader('vary', varyValue(this.policy, this.res))
+    }
     if (this.size > 0) this.res.write(Buffer.concat(this.chunks))
     return (this.res.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, cb)
   }
@@ -169,7 +172,10 @@ export class Capture {
         return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
       }
       this.flights.finish(this.flight, undefined)
-      if (!res.headersSent) res.setHeader('x-cache', this.status)
+      if (!res.headersSent) {
+        res.setHeader('x-cache', this.status)
+        res.setHeader('vary', varyValue(policy, res))
+      }
       res.end(body, cb)
       return
     }

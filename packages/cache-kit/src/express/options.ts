@@ -36,7 +36,7 @@ export interface CacheResponseOptions {
   grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
   vary?: readonly string[]
-  /** Response headers stored besides Content-Type, Content-Language, Link, Location, ETag. */
+  /** Response headers stored besides Content-Type, Content-Language, Link, Location, Last-Modified (and Cache-Control, ETag). */
   headers?: readonly string[]
   /** Non-2xx statuses that may be stored too, e.g. `[301, 404]`. Default none. */
   statuses?: readonly number[]
@@ -65,9 +65,15 @@ export interface ResponsePolicy {
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
   readonly varyKeyed: readonly string[]
-  /** Value of the `Vary` header sent. */
+  /** Names in the `Vary` header sent: Accept-Encoding, Authorization when scoped, the `vary` option's. */
+  readonly varyNames: readonly string[]
+  /** Value of the `Vary` header sent (`varyNames` joined). */
   readonly varyHeader: string
-  /** Lower-case names of the `Vary` tokens this policy accounts for. */
+  /**
+   * Lower-case names of the `Vary` tokens a handler may set and still be stored: the ones the key
+   * holds (Accept-Encoding, handled natively, and the `vary` option's). Not Authorization unless
+   * listed: a scope is not a user, so a response that varies per credential is not stored.
+   */
   readonly varyKnown: ReadonlySet<string>
   readonly storedHeaders: readonly string[]
   readonly statuses: ReadonlySet<number>
@@ -112,8 +118,9 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
     varyKeyed: vary,
+    varyNames,
     varyHeader: varyNames.join(', '),
-    varyKnown: new Set(varyNames.map((h) => h.toLowerCase())),
+    varyKnown: new Set(['accept-encoding', ...vary]),
     storedHeaders: [...BASE_HEADERS, ...(options.headers ?? []).map((h) => h.toLowerCase())],
     statuses,
     maxBodyBytes,

@@ -31,7 +31,7 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
     return handleWrite(cache, policy.invalidates, policy.onError, call)
   }
   if (requestBypasses(req.headers)) return bypass(policy, call)
-  const k = requestKey(policy, req)
+  const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)
   if (k.kind === 'reject') {
     const err = new CacheResponseError(

@@ -1,4 +1,4 @@
-import type { Request } from 'express'
+import type { Request, Response } from 'express'
 import type { ResponsePolicy } from './options.js'
 import { urlPart } from './query-memo.js'
 
@@ -22,14 +22,40 @@ function header(req: Request, name: string): string {
   return encodeURIComponent(Array.isArray(v) ? v.join(', ') : v)
 }
 
+/** Lower-case tokens of `Vary` values seen (a middleware sets the same few on every request). */
+const varyTokens = new Map<string, readonly string[]>()
+
+function tokensOf(vary: string): readonly string[] {
+  let t = varyTokens.get(vary)
+  if (t === undefined) {
+    t = vary
+      .toLowerCase()
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '')
+    if (varyTokens.size >= 256) varyTokens.clear()
+    varyTokens.set(vary, t)
+  }
+  return t
+}
+
+/** `Vary` already on the response before the handler runs (e.g. `Origin` from a CORS middleware). */
+export function priorVaryOf(res: Response): string | undefined {
+  const v = res.getHeader('vary')
+  if (v === undefined || v === '') return undefined
+  return Array.isArray(v) ? v.join(', ') : String(v)
+}
+
 /**
  * The cache key of a GET/HEAD request: method (HEAD reads GET's entry), scope, the host as the
  * client and any proxy named it (`Host`, `X-Forwarded-Host`, `X-Forwarded-Proto`: a handler that
  * builds absolute links from them can never poison another host's entry), the path, the
- * normalised allowed query and the values of the `vary` headers. Never the raw URL. Every
- * user-controlled part is percent-encoded, so the separators cannot be forged.
+ * normalised allowed query, the values of the `vary` headers, and the values of the headers a
+ * `Vary` set before the handler names (a middleware's `Vary: Origin` is honoured, not trusted:
+ * `Vary: *` there bypasses). Never the raw URL. Every user-controlled part is percent-encoded, so
+ * the separators cannot be forged.
  */
-export function requestKey(policy: ResponsePolicy, req: Request): RequestKey {
+export function requestKey(policy: ResponsePolicy, req: Request, res: Response): RequestKey {
   let scope = ''
   if (policy.scope) {
     const s = policy.scope(req)
@@ -41,5 +67,14 @@ export function requestKey(policy: ResponsePolicy, req: Request): RequestKey {
   let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${q.text}|`
   const vary = policy.varyKeyed
   for (let i = 0; i < vary.length; i++) key += `${i === 0 ? '' : '&'}${header(req, vary[i] as string)}`
+  const prior = priorVaryOf(res)
+  if (prior !== undefined) {
+    key += '|'
+    for (const name of tokensOf(prior)) {
+      if (name === '*') return BYPASS
+      if (name === 'accept-encoding' || vary.includes(name)) continue
+      key += `${encodeURIComponent(name)}=${header(req, name)}&`
+    }
+  }
   return { kind: 'key', key, dropped: q.dropped }
 }

@@ -13,11 +13,17 @@ type Method = (this: Response, ...args: unknown[]) => unknown
  * goes out, so the client that wrote reads its write. Anything else goes out at once and
  * invalidates nothing (a failed write changed nothing). A cache failure is reported through
  * `onError` and the response still goes out: the write itself succeeded.
+ *
+ * When the handler returned a promise (a decorated method), the invalidation also waits for it:
+ * a handler that answers inside its transaction invalidates only once the transaction committed,
+ * and one that rejects after answering (rolled back) invalidates nothing.
  */
 class InvalidationHold {
   private readonly origWrite: Method
   private readonly origEnd: Method
   private queue: [Method, unknown[]][] | undefined
+  /** The handler's own promise, when it returned one. */
+  handler: PromiseLike<unknown> | undefined
 
   constructor(
     private readonly cache: ResponseCache,
@@ -47,7 +53,9 @@ class InvalidationHold {
       return
     }
     this.queue = [[method, args]]
-    this.invalidate()
+    // A microtask later: a handler answering synchronously has returned its promise by then.
+    Promise.resolve()
+      .then(() => this.afterHandler())
       .catch(this.onError)
       .finally(() => this.release())
   }
@@ -62,6 +70,17 @@ class InvalidationHold {
   private release(): void {
     this.restore()
     for (const [method, args] of this.queue ?? []) method.apply(this.res, args)
+  }
+
+  private async afterHandler(): Promise<void> {
+    if (this.handler) {
+      try {
+        await this.handler
+      } catch {
+        return
+      }
+    }
+    await this.invalidate()
   }
 
   private async invalidate(): Promise<void> {
@@ -95,13 +114,22 @@ function holdEnd(this: Held, ...args: unknown[]): Response {
   return this
 }
 
-/** Runs a write handler with its response held until the invalidation it implies is done. */
+/**
+ * Runs a write handler with its response held until the invalidation it implies is done (and,
+ * for a handler that returns a promise, until that promise settled).
+ */
 export function handleWrite(
   cache: ResponseCache,
   spec: InvalidationSpec,
   onError: (err: unknown) => void,
   call: Invocation,
 ): unknown {
-  new InvalidationHold(cache, spec, onError, call.req, call.res)
-  return runHandler(call)
+  const hold = new InvalidationHold(cache, spec, onError, call.req, call.res)
+  const out = runHandler(call)
+  if (isThenable(out)) hold.handler = out
+  return out
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function'
 }

@@ -204,6 +204,41 @@ export function buildApp(cache: CacheManager): TestApp {
     count('opt-lang')
     res.set('Vary', 'Accept-Language').json({ lang: req.headers['accept-language'] ?? 'en' })
   })
+  // A middleware that sets Vary before the cache (as CORS sets Origin): honoured, so keyed.
+  app.get(
+    '/vary/prior',
+    (_req, res, next) => {
+      res.vary('Accept-Language')
+      next()
+    },
+    cacheResponse(cache, { ttl: '5m', public: true }),
+    (req, res) => {
+      count('vary-prior')
+      res.json({ lang: req.headers['accept-language'] ?? 'en' })
+    },
+  )
+  // Scoped per company, but the body is per credential: `Vary: Authorization` is not keyed, so not stored.
+  app.get(
+    '/vary/credential',
+    cacheResponse(cache, { ttl: '5m', scope: (req) => req.headers['x-company'] as string | undefined }),
+    (req, res) => {
+      count('vary-credential')
+      res.vary('Authorization').json({ user: req.headers.authorization })
+    },
+  )
+  // A write whose invalidation takes a while (its targets come from a gate the test opens).
+  app.post(
+    '/api/products/slow-invalidation',
+    invalidates(cache, async (req) => {
+      await gates.get('invalidation')?.wait()
+      return [`products:${tenantOf(req)}`]
+    }),
+    (req, res) => {
+      const tenant = tenantOf(req) ?? 'none'
+      versions.set(tenant, (versions.get(tenant) ?? 0) + 1)
+      res.status(201).json({ ok: true })
+    },
+  )
   let flaky = 0
   app.get('/grace', cacheResponse(cache, { ttl: '1s', grace: '1h', public: true }), (_req, res) => {
     count('grace')

@@ -238,6 +238,51 @@ export function describeResponseCache(
       expect(t.calls[route]).toBe(2)
     })
 
+    it("keys the headers a Vary set before the handler names (a middleware's Vary is honoured)", async () => {
+      const fr = await http.get('/vary/prior', { 'accept-language': 'fr' })
+      const en = await http.get('/vary/prior', { 'accept-language': 'en' })
+      const fr2 = await http.get('/vary/prior', { 'accept-language': 'fr' })
+      expect(JSON.parse(String(fr.body))).toEqual({ lang: 'fr' })
+      expect(JSON.parse(String(en.body))).toEqual({ lang: 'en' })
+      expect(en.header('x-cache')).toBe('MISS')
+      expect(fr2.header('x-cache')).toBe('HIT')
+      expect(JSON.parse(String(fr2.body))).toEqual({ lang: 'fr' })
+      expect(fr2.header('vary')).toBe('Accept-Language, Accept-Encoding')
+      expect(t.calls['vary-prior']).toBe(2)
+    })
+
+    it('never stores a response that varies on the credential when the scope is wider', async () => {
+      const company = { 'x-company': 'acme' }
+      const alice = await http.get('/vary/credential', { ...company, authorization: 'alice' })
+      const bob = await http.get('/vary/credential', { ...company, authorization: 'bob' })
+      expect(JSON.parse(String(bob.body))).toEqual({ user: 'bob' })
+      expect(alice.header('x-cache')).toBe('MISS')
+      expect(bob.header('x-cache')).toBe('MISS')
+      // Not stored, yet sent with the policy's Vary too.
+      expect(bob.header('vary')).toBe('Authorization, Accept-Encoding')
+      expect(t.calls['vary-credential']).toBe(2)
+    })
+
+    it('bypasses when the scope resolves to nothing: no shared entry for anonymous requests', async () => {
+      const one = await http.get('/api/products')
+      const two = await http.get('/api/products')
+      expect(one.header('x-cache')).toBe('BYPASS')
+      expect(two.header('x-cache')).toBe('BYPASS')
+      expect(t.calls['products:none']).toBe(2)
+    })
+
+    it('a HEAD that comes first stores nothing: the GET after it gets the full body', async () => {
+      const head = await http.send('HEAD', '/api/products', A)
+      expect(head.status).toBe(200)
+      expect(head.body.byteLength).toBe(0)
+      const get = await http.get('/api/products', A)
+      expect(get.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(get.body)).tenant).toBe('acme')
+      const hit = await http.get('/api/products', A)
+      expect(hit.header('x-cache')).toBe('HIT')
+      expect(hit.body.equals(get.body)).toBe(true)
+    })
+
     it('sends a streaming response through untouched', async () => {
       const r = await http.get('/never/streaming')
       expect(String(r.body)).toBe('part one, part two')
@@ -368,6 +413,26 @@ export function describeResponseCache(
       expect(JSON.parse(String(after.body)).version).toBe(t.versions.get('acme'))
       // The other tenant's entry is untouched.
       expect((await http.get('/api/products', B)).header('x-cache')).toBe('HIT')
+    })
+
+    it('sends a write response only after its invalidation finished', async () => {
+      await http.get('/api/products', A)
+      const gate = new Gate()
+      t.gates.set('invalidation', gate)
+      let answered = false
+      const post = http.send('POST', '/api/products/slow-invalidation', A).then((r) => {
+        answered = true
+        return r
+      })
+      await gate.waiting
+      // The invalidation is under way: the old entry still answers, and the write has no response yet.
+      expect((await http.get('/api/products', A)).header('x-cache')).toBe('HIT')
+      expect(answered).toBe(false)
+      gate.release()
+      expect((await post).status).toBe(201)
+      const after = await http.get('/api/products', A)
+      expect(after.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(after.body)).version).toBe(t.versions.get('acme'))
     })
 
     it('invalidates through the `invalidates` option of a cacheResponse policy', async () => {
