@@ -51,6 +51,7 @@ describe.each(['legacy', 'standard'] as const)('decorators, %s mode', (mode) => 
     server.get('/products', (req, res, next) => ctrl.list(req, res, next))
     server.get('/products/:id', (req, res) => ctrl.detail(String(req.params.id), req, res))
     server.post('/products', (req, res) => ctrl.create(req, res))
+    server.post('/products/update', (req, res) => ctrl.update(req, res))
     await new Promise<void>((r) => {
       listening = server.listen(0, '127.0.0.1', () => r())
     })
@@ -98,5 +99,26 @@ describe.each(['legacy', 'standard'] as const)('decorators, %s mode', (mode) => 
     expect(after.header('x-cache')).toBe('MISS')
     expect(JSON.parse(String(after.body)).version).toBe(1)
     expect((await http.get('/products', { authorization: 'Bearer globex' })).header('x-cache')).toBe('HIT')
+  })
+
+  it('invalidates through the `invalidates` option of a decorated cacheResponse, on a 2xx only', async () => {
+    const acme = { authorization: 'Bearer acme' }
+    await http.get('/products', acme)
+    expect((await http.get('/products', acme)).header('x-cache')).toBe('HIT')
+    // A failed write (4xx, 5xx) invalidates nothing: the entry is still a hit.
+    for (const status of ['422', '500']) {
+      const w = await http.send('POST', '/products/update', { ...acme, 'x-status': status })
+      expect(w.status).toBe(Number(status))
+      expect([status, (await http.get('/products', acme)).header('x-cache')]).toEqual([status, 'HIT'])
+    }
+    const version = controller.version
+    const ok = await http.send('POST', '/products/update', acme)
+    expect(ok.status).toBe(200)
+    expect(JSON.parse(String(ok.body))).toEqual({ version: version + 1 })
+    // The write's response went out after the invalidation: the next read is fresh.
+    const after = await http.get('/products', acme)
+    expect(after.header('x-cache')).toBe('MISS')
+    expect(JSON.parse(String(after.body)).version).toBe(version + 1)
+    expect((await http.get('/products', acme)).header('x-cache')).toBe('HIT')
   })
 })

@@ -42,6 +42,19 @@ export function makeController({ cacheResponse, invalidates, cache }: Controller
       this.version++
       res.status(201).json({ version: this.version })
     }
+
+    // A write through a cacheResponse policy: its `invalidates` option runs on a 2xx only. The
+    // status comes from `X-Status` so a test can fail the write (4xx, 5xx).
+    @cacheResponse(cache, {
+      ttl: '5m',
+      scope: tenantOf,
+      invalidates: (req) => [`products:${tenantOf(req)}`],
+    })
+    update(req: Request, res: Response) {
+      const status = Number(req.headers['x-status'] ?? 200)
+      if (status < 300) this.version++
+      res.status(status).json({ version: this.version })
+    }
   }
   return ProductController
 }
