@@ -7,8 +7,8 @@ import { type InvocationRunner, middlewareCall } from './handler.js'
  * method decorator, as a TC39 standard decorator or under TypeScript's `experimentalDecorators`.
  */
 export interface MiddlewareDecorator {
-  /** Express middleware. */
-  (req: Request, res: Response, next: NextFunction): Promise<void>
+  /** Express middleware: returns nothing when it answered synchronously (an in-process hit), else a promise. */
+  (req: Request, res: Response, next: NextFunction): void | Promise<void>
   /** TC39 standard method decorator. */
   <This, Args extends unknown[], Ret>(
     method: (this: This, ...args: Args) => Ret,

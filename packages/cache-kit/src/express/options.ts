@@ -36,7 +36,10 @@ export interface CacheResponseOptions {
   grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
   vary?: readonly string[]
-  /** Response headers stored besides Content-Type, Content-Language, Link, Location, Last-Modified (and Cache-Control, ETag). */
+  /**
+   * Response headers stored besides Content-Type, Content-Language, Link, Location, Last-Modified
+   * and Cache-Control (the ETag is kept apart, see the record).
+   */
   headers?: readonly string[]
   /** Non-2xx statuses that may be stored too, e.g. `[301, 404]`. Default none. */
   statuses?: readonly number[]
