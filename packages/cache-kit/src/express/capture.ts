@@ -6,6 +6,7 @@ import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord } from './record.js'
+import { type Seal, seal, unseal } from './sealed.js'
 import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { notStorable } from './storable.js'
 
@@ -38,6 +39,10 @@ export class Capture {
   private readonly chunks: Buffer[] = []
   private size = 0
   private ended = false
+  /** Between the handler's `end` and our send, the response counts as sent (see {@link seal}). */
+  private sealed: Seal | undefined
+  /** `flushHeaders()` sent the head before `end`: nothing can be changed, so nothing is stored. */
+  private flushed = false
   private readonly origWriteHead: WriteHead
   private readonly origWrite: Write
   private readonly origEnd: End
@@ -112,8 +117,17 @@ export class Capture {
     }
   }
 
+  /** Hands the response back: its own methods and `headersSent` again. */
+  private open(): void {
+    if (this.sealed) unseal(this.res, this.sealed)
+    this.sealed = undefined
+    this.restore()
+  }
+
   /** @internal A write before end: hand the stream back untouched. */
   stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
+    // After `end` nothing more is written (Node refuses it too).
+    if (this.ended) return false
     this.restore()
     this.flights.finish(this.flight, undefined)
     if (!this.res.headersSent) {
@@ -132,8 +146,13 @@ export class Capture {
       this.chunks.push(b)
       this.size += b.byteLength
     }
-    this.restore()
-    this.finish(cb).catch(this.policy.onError)
+    // The capture's methods stay in place (a second end or write is ignored) until we send.
+    this.flushed = this.res.headersSent
+    this.sealed = seal(this.res)
+    this.finish(cb).catch((err: unknown) => {
+      this.policy.onError(err)
+      this.open()
+    })
   }
 
   /** @internal The client went away before the handler answered. */
@@ -155,7 +174,7 @@ export class Capture {
     const code = res.statusCode
     // flushHeaders() sent the head already: nothing can be changed any more, so nothing is stored.
     const reason =
-      this.req.method === 'HEAD' || res.headersSent
+      this.req.method === 'HEAD' || this.flushed
         ? 'not-a-full-response'
         : notStorable(policy, res, code, body.byteLength, this.priorVary)
     let record: ResponseRecord | undefined
@@ -167,6 +186,7 @@ export class Capture {
       }
     }
     if (record === undefined) {
+      this.open()
       if (code >= 500 && this.stale) {
         this.flights.finish(this.flight, this.stale)
         return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
@@ -196,6 +216,7 @@ export class Capture {
     } finally {
       this.flights.finish(this.flight, undefined)
     }
+    this.open()
     await this.send(record, this.status, undefined, body, cb)
   }
 

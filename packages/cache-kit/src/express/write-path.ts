@@ -3,6 +3,15 @@ import type { ResponseCache } from './cache-port.js'
 import { flightsOf } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
+import { type Seal, seal, unseal, writable } from './sealed.js'
+
+/** The methods that change data: only they invalidate (OPTIONS, TRACE and the like pass through). */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/**
+ * Longest wait for a decorated method's promise once it answered: long enough for a commit, and
+ * a bound for a method that waits on its own response (`await once(res, 'finish')`).
+ */
+const HANDLER_WAIT_MS = 1000
 
 const HOLD = Symbol('hotpath.invalidation-hold')
 type Held = Response & { [HOLD]?: InvalidationHold | undefined }
@@ -22,6 +31,11 @@ class InvalidationHold {
   private readonly origWrite: Method
   private readonly origEnd: Method
   private queue: [Method, unknown[]][] | undefined
+  /** The held response is complete: later writes are refused, as Node refuses them after `end`. */
+  private ended = false
+  /** The handler wrote before it ended: it is streaming, and still writing when we are called. */
+  private streamed = false
+  private sealed: Seal | undefined
   /** The handler's own promise, when it returned one. */
   handler: PromiseLike<unknown> | undefined
 
@@ -43,7 +57,9 @@ class InvalidationHold {
   /** @internal */ intercept(isEnd: boolean, args: unknown[]): void {
     const method = isEnd ? this.origEnd : this.origWrite
     if (this.queue) {
+      if (this.ended) return
       this.queue.push([method, args])
+      this.ended = isEnd
       return
     }
     const status = this.res.statusCode
@@ -53,6 +69,10 @@ class InvalidationHold {
       return
     }
     this.queue = [[method, args]]
+    this.ended = isEnd
+    this.streamed = !isEnd
+    // Held, the response counts as sent: a second answer gets Node's ERR_HTTP_HEADERS_SENT.
+    this.sealed = seal(this.res)
     // A microtask later: a handler answering synchronously has returned its promise by then.
     Promise.resolve()
       .then(() => this.afterHandler())
@@ -68,18 +88,28 @@ class InvalidationHold {
   }
 
   private release(): void {
+    if (this.sealed) unseal(this.res, this.sealed)
     this.restore()
-    for (const [method, args] of this.queue ?? []) method.apply(this.res, args)
-  }
-
-  private async afterHandler(): Promise<void> {
-    if (this.handler) {
+    // The socket may be gone (the client left, or an error handler destroyed it): nothing to send.
+    for (const [method, args] of this.queue ?? []) {
+      if (!writable(this.res)) break
       try {
-        await this.handler
-      } catch {
-        return
+        method.apply(this.res, args)
+      } catch (err) {
+        this.onError(err)
+        break
       }
     }
+  }
+
+  /**
+   * Invalidates once the handler's promise resolved (its transaction committed), bounded by
+   * `HANDLER_WAIT_MS`; nothing when it rejected (rolled back). A streamed response (a `write`
+   * before `end`) does not wait: its handler is still writing it.
+   */
+  private async afterHandler(): Promise<void> {
+    if (this.handler && !this.streamed && (await settledWithin(this.handler, HANDLER_WAIT_MS)) === 'rejected')
+      return
     await this.invalidate()
   }
 
@@ -124,6 +154,7 @@ export function handleWrite(
   onError: (err: unknown) => void,
   call: Invocation,
 ): unknown {
+  if (!WRITES.has(call.req.method)) return runHandler(call)
   const hold = new InvalidationHold(cache, spec, onError, call.req, call.res)
   const out = runHandler(call)
   if (isThenable(out)) hold.handler = out
@@ -132,4 +163,22 @@ export function handleWrite(
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function'
+}
+
+/** How `p` settled within `ms`: `'timeout'` when it had not. */
+function settledWithin(p: PromiseLike<unknown>, ms: number): Promise<'resolved' | 'rejected' | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), ms)
+    timer.unref?.()
+    p.then(
+      () => {
+        clearTimeout(timer)
+        resolve('resolved')
+      },
+      () => {
+        clearTimeout(timer)
+        resolve('rejected')
+      },
+    )
+  })
 }

@@ -1,0 +1,197 @@
+// Handlers that answer twice, throw after answering, or wait on their own response, while the
+// layer holds that response (a miss being stored, a write being invalidated). Nothing may crash
+// the process (vitest fails the run on an uncaught error), hang, or send a body that does not match
+// its Content-Length; a second answer gets Node's own ERR_HTTP_HEADERS_SENT.
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import express, { type Request, type Response } from 'express'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { HttpClient } from './http-client.js'
+
+type Method = (req: Request, res: Response) => Promise<void>
+
+/** Applies `cacheResponse` / `invalidates` as a TC39 method decorator. */
+function decorate(policy: ReturnType<typeof cacheResponse>, method: Method): Method {
+  const context = { kind: 'method', name: 'm', static: false, private: false } as ClassMethodDecoratorContext
+  return (policy as unknown as (m: Method, c: ClassMethodDecoratorContext) => Method)(method, context)
+}
+
+/** One raw HTTP/1.1 exchange on its own connection (`Connection: close`): every byte until the server closes. */
+function raw(server: Server, method: string, path: string): Promise<string> {
+  const { port } = server.address() as AddressInfo
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let out = ''
+    socket.on('data', (d: Buffer) => {
+      out += d.toString('latin1')
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => resolve(out))
+    socket.write(`${method} ${path} HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+  })
+}
+
+/** A raw response's body, checked against its Content-Length when it has one. */
+function bodyOf(response: string): string {
+  const [head = '', body = ''] = response.split('\r\n\r\n', 2)
+  const length = /content-length: (\d+)/i.exec(head)?.[1]
+  if (length !== undefined) expect(Buffer.byteLength(body, 'latin1')).toBe(Number(length))
+  return body
+}
+
+describe('handlers that misbehave while the layer holds their response', () => {
+  let cache: CacheManager
+  let server: Server
+  let http: HttpClient
+  const invalidations: string[] = []
+  const secondAnswers: unknown[] = []
+
+  beforeAll(async () => {
+    cache = new CacheManager({ store: memoryStore(), prefix: 'http-misbehaving' })
+    cache.on('invalidate', (e) => invalidations.push(e.kind))
+    const app = express()
+    const writes = invalidates(cache, ['items'])
+    const read = cacheResponse(cache, { ttl: '1m', public: true, tags: ['items'] })
+    const policy = () =>
+      cacheResponse(cache, { ttl: '1m', public: true, tags: ['items'], invalidates: ['items'] })
+
+    app.post('/write/throws', writes, async (_req, res) => {
+      res.status(201).json({ ok: true })
+      throw new Error('after the answer')
+    })
+    app.post('/write/twice', writes, (_req, res) => {
+      res.status(201).json({ ok: true })
+      try {
+        res.json({ second: 'a much longer body than the first one' })
+      } catch (err) {
+        secondAnswers.push(err)
+      }
+    })
+    // A decorated method used directly as the Express handler, rejecting after it answered.
+    app.post(
+      '/write/rejects',
+      decorate(policy(), async (_req, res) => {
+        res.status(201).json({ ok: true })
+        throw new Error('rolled back')
+      }),
+    )
+    app.post(
+      '/write/waits-for-finish',
+      decorate(policy(), async (_req, res) => {
+        res.status(201).json({ ok: true })
+        await once(res, 'finish')
+      }),
+    )
+    app.post(
+      '/write/streams',
+      decorate(policy(), async (_req, res) => {
+        res.status(201).type('text/csv')
+        await pipeline(Readable.from(['a,b\n', 'c,d\n']), res)
+      }),
+    )
+    app.use('/all', policy(), (req, res) => {
+      res.json({ method: req.method })
+    })
+
+    app.get('/read/throws', read, async (_req, res) => {
+      res.json({ ok: 1 })
+      throw new Error('after the answer')
+    })
+    app.get('/read/end-twice', read, (_req, res) => {
+      res.send('hello world')
+      res.end()
+    })
+    app.get('/read/send-twice', read, (_req, res) => {
+      res.send('first')
+      try {
+        res.send('second, longer')
+      } catch (err) {
+        secondAnswers.push(err)
+      }
+    })
+    app.get('/alive', (_req, res) => {
+      res.send('yes')
+    })
+    server = createServer(app)
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    http = new HttpClient(server)
+  })
+  beforeEach(async () => {
+    await cache.invalidatePattern('*')
+    invalidations.length = 0
+    secondAnswers.length = 0
+  })
+  afterAll(async () => {
+    http.close()
+    await new Promise((r) => server.close(r))
+    await cache.close()
+  })
+
+  it('a write that throws after answering: no crash, no mismatched body', async () => {
+    const out = await raw(server, 'POST', '/write/throws')
+    if (out !== '') expect(JSON.parse(bodyOf(out))).toEqual({ ok: true })
+    expect(await (await http.get('/alive')).body.toString()).toBe('yes')
+  })
+
+  it('a write that answers twice: the first answer goes out, the second gets ERR_HTTP_HEADERS_SENT', async () => {
+    const out = await raw(server, 'POST', '/write/twice')
+    expect(JSON.parse(bodyOf(out))).toEqual({ ok: true })
+    expect(secondAnswers).toHaveLength(1)
+    expect((secondAnswers[0] as { code?: string }).code).toBe('ERR_HTTP_HEADERS_SENT')
+    expect(invalidations).toEqual(['tags'])
+  })
+
+  it('a decorated write that rejects after answering: no crash, nothing invalidated', async () => {
+    await raw(server, 'POST', '/write/rejects')
+    expect(invalidations).toEqual([])
+    expect(await (await http.get('/alive')).body.toString()).toBe('yes')
+  })
+
+  it('a decorated write that waits for its own response to finish is answered and invalidates', async () => {
+    const r = await http.send('POST', '/write/waits-for-finish')
+    expect(r.status).toBe(201)
+    expect(invalidations).toEqual(['tags'])
+  })
+
+  it('a decorated write that streams its response is answered and invalidates', async () => {
+    const r = await http.send('POST', '/write/streams')
+    expect(r.status).toBe(201)
+    expect(r.body.toString()).toBe('a,b\nc,d\n')
+    expect(invalidations).toEqual(['tags'])
+  })
+
+  it('OPTIONS (and other non-writes) through a policy with invalidates invalidate nothing', async () => {
+    expect((await http.send('OPTIONS', '/all')).status).toBe(200)
+    expect(invalidations).toEqual([])
+    expect((await http.send('DELETE', '/all')).status).toBe(200)
+    expect(invalidations).toEqual(['tags'])
+  })
+
+  it('a read that throws after answering: no crash, no mismatched body', async () => {
+    const out = await raw(server, 'GET', '/read/throws')
+    if (out !== '') expect(JSON.parse(bodyOf(out))).toEqual({ ok: 1 })
+    expect(await (await http.get('/alive')).body.toString()).toBe('yes')
+  })
+
+  it('a read that ends twice: the body goes out whole, miss and hit', async () => {
+    const miss = await http.get('/read/end-twice')
+    expect(miss.body.toString()).toBe('hello world')
+    const hit = await http.get('/read/end-twice')
+    expect(hit.header('x-cache')).toBe('HIT')
+    expect(hit.body.toString()).toBe('hello world')
+  })
+
+  it('a read that sends twice: the first answer is sent and stored, the second gets ERR_HTTP_HEADERS_SENT', async () => {
+    const miss = await http.get('/read/send-twice')
+    expect(miss.body.toString()).toBe('first')
+    expect((secondAnswers[0] as { code?: string }).code).toBe('ERR_HTTP_HEADERS_SENT')
+    const hit = await http.get('/read/send-twice')
+    expect(hit.header('x-cache')).toBe('HIT')
+    expect(hit.body.toString()).toBe('first')
+  })
+})
