@@ -2,20 +2,14 @@ import type { OutgoingHttpHeaders } from 'node:http'
 import type { Request, Response } from 'express'
 import type { TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
+import { type Callback, type End, type Write, type WriteHead, wrappers } from './capture-methods.js'
 import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord } from './record.js'
-import { type Seal, seal, unseal } from './sealed.js'
+import { ignoreLate, type Seal, seal, unseal } from './sealed.js'
 import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { notStorable } from './storable.js'
-
-const CAPTURE = Symbol('hotpath.capture')
-type Captured = Response & { [CAPTURE]?: Capture | undefined }
-type WriteHead = Response['writeHead']
-type Write = Response['write']
-type End = Response['end']
-type Callback = (err?: Error | null) => void
 
 const EMPTY = Buffer.alloc(0)
 
@@ -46,6 +40,9 @@ export class Capture {
   private readonly origWriteHead: WriteHead
   private readonly origWrite: Write
   private readonly origEnd: End
+  /** Our wrappers; once done (see {@link restore}) they pass calls straight to the originals. */
+  private readonly own: { writeHead: WriteHead; write: Write; end: End }
+  private done = false
   private readonly priorVary: string | undefined
   private readonly epoch: number
   private readonly keyEpoch: number
@@ -84,21 +81,28 @@ export class Capture {
     this.priorVary = v === undefined ? undefined : String(v)
     this.epoch = keyed.flights.epoch
     this.keyEpoch = keyed.flights.keyEpoch
-    const r = res as Captured
-    r[CAPTURE] = this
-    r.writeHead = captureWriteHead as WriteHead
-    r.write = captureWrite as Write
-    r.end = captureEnd as End
-    res.once('close', onClose)
+    this.own = wrappers(this)
+    res.writeHead = this.own.writeHead
+    res.write = this.own.write
+    res.end = this.own.end
+    res.once('close', () => this.abort())
   }
 
-  /** Puts the response's own methods back. */
+  /** @internal The originals, for our wrappers once done. */
+  get originals(): { writeHead: WriteHead; write: Write; end: End } | undefined {
+    return this.done ? { writeHead: this.origWriteHead, write: this.origWrite, end: this.origEnd } : undefined
+  }
+
+  /**
+   * Puts the response's methods back where ours are still in place; where another middleware
+   * wrapped ours meanwhile (e.g. a response-time header), its wrapper stays, and ours pass through.
+   */
   private restore(): void {
-    const r = this.res as Captured
-    r.writeHead = this.origWriteHead
-    r.write = this.origWrite
-    r.end = this.origEnd
-    r[CAPTURE] = undefined
+    this.done = true
+    const r = this.res
+    if (r.writeHead === this.own.writeHead) r.writeHead = this.origWriteHead
+    if (r.write === this.own.write) r.write = this.origWrite
+    if (r.end === this.own.end) r.end = this.origEnd
   }
 
   /** @internal */ head(args: unknown[]): void {
@@ -119,15 +123,18 @@ export class Capture {
 
   /** Hands the response back: its own methods and `headersSent` again. */
   private open(): void {
-    if (this.sealed) unseal(this.res, this.sealed)
+    if (this.sealed) unseal(this.sealed)
     this.sealed = undefined
     this.restore()
   }
 
   /** @internal A write before end: hand the stream back untouched. */
   stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
-    // After `end` nothing more is written (Node refuses it too).
-    if (this.ended) return false
+    // After `end` nothing more is written (Node refuses it too); a callback still runs at finish.
+    if (this.ended) {
+      ignoreLate(this.res, [cb])
+      return false
+    }
     this.restore()
     this.flights.finish(this.flight, undefined)
     if (!this.res.headersSent) {
@@ -139,7 +146,10 @@ export class Capture {
   }
 
   /** @internal */ end(chunk: unknown, encoding: unknown, cb: Callback | undefined): void {
-    if (this.ended) return
+    if (this.ended) {
+      ignoreLate(this.res, [cb])
+      return
+    }
     this.ended = true
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
       const b = typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : (chunk as Buffer)
@@ -285,31 +295,4 @@ function addHeader(out: string[], name: string, value: unknown): void {
   if (value === undefined) return
   if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
   else out.push(name, String(value))
-}
-
-function captureWriteHead(this: Captured, ...args: unknown[]): Response {
-  this[CAPTURE]?.head(args)
-  return this
-}
-
-function captureWrite(this: Captured, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-  const c = this[CAPTURE]
-  if (c === undefined) return false
-  return c.stream(
-    chunk,
-    typeof encoding === 'function' ? undefined : encoding,
-    typeof encoding === 'function' ? encoding : cb,
-  )
-}
-
-function captureEnd(this: Captured, chunk?: unknown, encoding?: unknown, cb?: unknown): Response {
-  const c = this[CAPTURE]
-  if (typeof chunk === 'function') c?.end(undefined, undefined, chunk as Callback)
-  else if (typeof encoding === 'function') c?.end(chunk, undefined, encoding as Callback)
-  else c?.end(chunk, encoding, cb as Callback | undefined)
-  return this
-}
-
-function onClose(this: Captured): void {
-  this[CAPTURE]?.abort()
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import type { Response } from 'express'
 
 /** The error Node throws for a header change after the head went out. */
@@ -11,36 +12,94 @@ function refuse(): never {
   throw headersSent()
 }
 
-const SEALED = ['headersSent', 'setHeader', 'appendHeader', 'removeHeader', 'writeHead'] as const
+const SEALED = [
+  'headersSent',
+  'statusCode',
+  'setHeader',
+  'appendHeader',
+  'removeHeader',
+  'writeHead',
+] as const
 
-/** What {@link seal} replaced: the response's own properties of those names (wrappers other middleware set). */
-export type Seal = readonly (PropertyDescriptor | undefined)[]
+/** What {@link seal} replaced, to put back. */
+export interface Seal {
+  readonly res: Response
+  /** The response's own properties of the sealed names (its status, wrappers other middleware set). */
+  readonly own: readonly (PropertyDescriptor | undefined)[]
+  readonly socket: Socket | null
+  readonly socketDestroy: PropertyDescriptor | undefined
+  /** A `socket.destroy(...)` made while sealed (Express' error handler after a sent head). */
+  destroyed: unknown[] | undefined
+}
 
 /**
  * Makes a response the layer holds (a miss being stored, a write being invalidated) look sent to
- * everyone else until {@link unseal}: `headersSent` reads true and header changes throw
- * `ERR_HTTP_HEADERS_SENT`, as they would once Node had sent the head. So a handler that answers
- * twice gets Node's own error instead of changing a response already decided, and Express' error
- * handler does not try to answer a second time.
+ * everyone else until {@link unseal}: `headersSent` reads true, the status cannot change, header
+ * changes throw `ERR_HTTP_HEADERS_SENT` (as they would once Node had sent the head), and a
+ * `socket.destroy()` (Express' error handler does that when a handler fails after answering) waits
+ * until the held response went out. So a handler that answers twice gets Node's own error, and
+ * the first answer is the one the client receives.
  */
 export function seal(res: Response): Seal {
-  const before = SEALED.map((name) => Object.getOwnPropertyDescriptor(res, name))
+  const own = SEALED.map((name) => Object.getOwnPropertyDescriptor(res, name))
+  const status = res.statusCode
   Object.defineProperty(res, 'headersSent', { configurable: true, get: () => true })
-  for (const name of SEALED.slice(1))
+  Object.defineProperty(res, 'statusCode', { configurable: true, get: () => status, set: () => {} })
+  for (const name of SEALED.slice(2))
     Object.defineProperty(res, name, { configurable: true, writable: true, value: refuse })
-  return before
+  const socket = res.socket
+  const s: Seal = {
+    res,
+    own,
+    socket,
+    socketDestroy: socket ? Object.getOwnPropertyDescriptor(socket, 'destroy') : undefined,
+    destroyed: undefined,
+  }
+  if (socket)
+    Object.defineProperty(socket, 'destroy', {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        s.destroyed = args
+        return socket
+      },
+    })
+  return s
 }
 
-/** Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place). */
-export function unseal(res: Response, before: Seal): void {
+/**
+ * Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place).
+ * Call it right before sending; a deferred `socket.destroy()` runs once the response finished.
+ */
+export function unseal(s: Seal): void {
+  const { res, socket } = s
   SEALED.forEach((name, i) => {
-    const d = before[i]
+    const d = s.own[i]
     if (d) Object.defineProperty(res, name, d)
     else delete (res as unknown as Record<string, unknown>)[name]
   })
+  if (socket) {
+    if (s.socketDestroy) Object.defineProperty(socket, 'destroy', s.socketDestroy)
+    else delete (socket as unknown as Record<string, unknown>).destroy
+  }
+  const args = s.destroyed
+  if (socket && args) {
+    const destroy = () => socket.destroy(...(args as [Error?]))
+    if (res.writableFinished || res.destroyed) destroy()
+    else res.once('finish', destroy).once('close', destroy)
+  }
 }
 
-/** Whether the response can still be written to (the client may have gone, or Express destroyed the socket). */
+/** Whether the response can still be written to (the client may have gone). */
 export function writable(res: Response): boolean {
   return !res.destroyed && !res.writableEnded
+}
+
+/**
+ * A `write` or `end` the layer ignores because the held response already ended (Node refuses it
+ * too): its callback still runs once the response finished, as Node would run it.
+ */
+export function ignoreLate(res: Response, args: readonly unknown[]): void {
+  const cb = args.find((a) => typeof a === 'function') as (() => void) | undefined
+  if (cb) res.once('finish', () => cb())
 }

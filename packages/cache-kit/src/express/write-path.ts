@@ -3,7 +3,7 @@ import type { ResponseCache } from './cache-port.js'
 import { flightsOf } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
-import { type Seal, seal, unseal, writable } from './sealed.js'
+import { ignoreLate, type Seal, seal, unseal, writable } from './sealed.js'
 
 /** The methods that change data: only they invalidate (OPTIONS, TRACE and the like pass through). */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -13,8 +13,6 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  */
 const HANDLER_WAIT_MS = 1000
 
-const HOLD = Symbol('hotpath.invalidation-hold')
-type Held = Response & { [HOLD]?: InvalidationHold | undefined }
 type Method = (this: Response, ...args: unknown[]) => unknown
 
 /**
@@ -24,18 +22,27 @@ type Method = (this: Response, ...args: unknown[]) => unknown
  * `onError` and the response still goes out: the write itself succeeded.
  *
  * When the handler returned a promise (a decorated method), the invalidation also waits for it:
- * a handler that answers inside its transaction invalidates only once the transaction committed,
- * and one that rejects after answering (rolled back) invalidates nothing.
+ * a handler that answers inside its transaction invalidates once the transaction committed, and
+ * one that rejects after answering (rolled back) invalidates nothing. The wait is bounded; past it
+ * (or for a streamed response, whose handler is still writing) the response goes out after a
+ * first invalidation, and a second one follows once the handler's promise resolved.
+ *
+ * Each hold wraps `write`/`end` with its own functions, so two `invalidates` on one request
+ * (app-wide and on the route) nest: the inner one releases into the outer one.
  */
 class InvalidationHold {
   private readonly origWrite: Method
   private readonly origEnd: Method
+  private readonly ownWrite: Method
+  private readonly ownEnd: Method
   private queue: [Method, unknown[]][] | undefined
   /** The held response is complete: later writes are refused, as Node refuses them after `end`. */
   private ended = false
   /** The handler wrote before it ended: it is streaming, and still writing when we are called. */
   private streamed = false
   private sealed: Seal | undefined
+  /** Done holding: calls that still come through our wrappers (another wrapper kept them) go straight on. */
+  private passThrough = false
   /** The handler's own promise, when it returned one. */
   handler: PromiseLike<unknown> | undefined
 
@@ -48,16 +55,28 @@ class InvalidationHold {
   ) {
     this.origWrite = res.write as unknown as Method
     this.origEnd = res.end as unknown as Method
-    const r = res as Held
-    r[HOLD] = this
-    r.write = holdWrite as unknown as Response['write']
-    r.end = holdEnd as unknown as Response['end']
+    const hold = this
+    this.ownWrite = function holdWrite(this: Response, ...args: unknown[]) {
+      if (hold.passThrough) return hold.origWrite.apply(this, args)
+      hold.intercept(false, args)
+      return true
+    }
+    this.ownEnd = function holdEnd(this: Response, ...args: unknown[]) {
+      if (hold.passThrough) return hold.origEnd.apply(this, args)
+      hold.intercept(true, args)
+      return this
+    }
+    res.write = this.ownWrite as unknown as Response['write']
+    res.end = this.ownEnd as unknown as Response['end']
   }
 
-  /** @internal */ intercept(isEnd: boolean, args: unknown[]): void {
+  private intercept(isEnd: boolean, args: unknown[]): void {
     const method = isEnd ? this.origEnd : this.origWrite
     if (this.queue) {
-      if (this.ended) return
+      if (this.ended) {
+        ignoreLate(this.res, args)
+        return
+      }
       this.queue.push([method, args])
       this.ended = isEnd
       return
@@ -65,6 +84,7 @@ class InvalidationHold {
     const status = this.res.statusCode
     if (status < 200 || status >= 300) {
       this.restore()
+      this.passThrough = true
       method.apply(this.res, args)
       return
     }
@@ -80,36 +100,51 @@ class InvalidationHold {
       .finally(() => this.release())
   }
 
+  /** Puts `write`/`end` back, unless a later wrapper sits on ours (ours then pass straight on). */
   private restore(): void {
-    const r = this.res as Held
-    r.write = this.origWrite as unknown as Response['write']
-    r.end = this.origEnd as unknown as Response['end']
-    r[HOLD] = undefined
+    const r = this.res as unknown as Record<string, unknown>
+    if (r.write === this.ownWrite) r.write = this.origWrite
+    if (r.end === this.ownEnd) r.end = this.origEnd
   }
 
   private release(): void {
-    if (this.sealed) unseal(this.res, this.sealed)
+    if (this.sealed) unseal(this.sealed)
+    this.sealed = undefined
     this.restore()
-    // The socket may be gone (the client left, or an error handler destroyed it): nothing to send.
-    for (const [method, args] of this.queue ?? []) {
+    const queue = this.queue ?? []
+    this.queue = undefined
+    this.passThrough = true
+    // The client may have gone: nothing to send. A replay that throws ends the response (the
+    // client would otherwise wait for an end that never comes).
+    for (const [method, args] of queue) {
       if (!writable(this.res)) break
       try {
         method.apply(this.res, args)
       } catch (err) {
         this.onError(err)
+        this.res.destroy(err as Error)
         break
       }
     }
   }
 
   /**
-   * Invalidates once the handler's promise resolved (its transaction committed), bounded by
+   * Invalidates once the handler's promise resolved (its transaction committed), waiting at most
    * `HANDLER_WAIT_MS`; nothing when it rejected (rolled back). A streamed response (a `write`
-   * before `end`) does not wait: its handler is still writing it.
+   * before `end`) does not wait: its handler is still writing it. Past the wait, or streamed, the
+   * invalidation runs now and again once the promise resolves, so a commit that came late still
+   * leaves no entry older than it.
    */
   private async afterHandler(): Promise<void> {
-    if (this.handler && !this.streamed && (await settledWithin(this.handler, HANDLER_WAIT_MS)) === 'rejected')
-      return
+    const handler = this.handler
+    if (!handler) return this.invalidate()
+    const settled = this.streamed ? 'timeout' : await settledWithin(handler, HANDLER_WAIT_MS)
+    if (settled === 'rejected') return
+    if (settled === 'timeout')
+      handler.then(
+        () => this.invalidate().catch(this.onError),
+        () => {},
+      )
     await this.invalidate()
   }
 
@@ -134,19 +169,9 @@ function isTagList(t: InvalidationTargets): t is readonly string[] {
   return Array.isArray(t)
 }
 
-function holdWrite(this: Held, ...args: unknown[]): boolean {
-  this[HOLD]?.intercept(false, args)
-  return true
-}
-
-function holdEnd(this: Held, ...args: unknown[]): Response {
-  this[HOLD]?.intercept(true, args)
-  return this
-}
-
 /**
  * Runs a write handler with its response held until the invalidation it implies is done (and,
- * for a handler that returns a promise, until that promise settled).
+ * for a handler that returns a promise, until that promise settled, see {@link InvalidationHold}).
  */
 export function handleWrite(
   cache: ResponseCache,
