@@ -102,8 +102,12 @@ export function sendRecord(
     headers.age = String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000)))
   const ok = record.status >= 200 && record.status < 300
   if (ok && matchesIfNoneMatch(ifNoneMatch, gzip ? record.gzipEtag : record.etag)) {
-    // A 304 carries the validators and caching headers only (RFC 9110 §15.4.5).
-    for (const name of REPRESENTATION) delete headers[name]
+    // A 304 carries the validators and caching headers only (RFC 9110 §15.4.5); on a miss the
+    // handler's own are still on `res`, where a wrapper (compression) would act on them.
+    for (const name of REPRESENTATION) {
+      delete headers[name]
+      if (res.hasHeader(name)) res.removeHeader(name)
+    }
     res.writeHead(304, headers)
     res.end()
     return undefined

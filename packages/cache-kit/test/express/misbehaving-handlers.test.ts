@@ -146,6 +146,22 @@ describe('handlers that misbehave while the layer holds their response', () => {
         res.json({ timed: true })
       },
     )
+    // A compression-like wrapper before the cache: encodes whatever has a Content-Type at writeHead.
+    app.get(
+      '/encoded',
+      (_req, res, next) => {
+        const writeHead = res.writeHead
+        res.writeHead = function (this: Response, ...args: unknown[]) {
+          if (this.getHeader('content-type') !== undefined) this.setHeader('content-encoding', 'x-wrapped')
+          return (writeHead as (...a: unknown[]) => Response).apply(this, args)
+        } as Response['writeHead']
+        next()
+      },
+      read,
+      (_req, res) => {
+        res.json({ encoded: false })
+      },
+    )
     app.get('/read/end-callback', read, (_req, res) => {
       res.send('hello')
       res.end(() => {
@@ -262,6 +278,17 @@ describe('handlers that misbehave while the layer holds their response', () => {
     expect(r.status).toBe(201)
     expect(JSON.parse(String(r.body))).toEqual({ ok: true })
     expect(invalidations).toEqual(['tags', 'tags'])
+  })
+
+  it('a 304 from a miss carries no representation headers a wrapper before the cache could act on', async () => {
+    const first = await http.get('/encoded', { 'accept-encoding': 'identity' })
+    const etag = first.header('etag') as string
+    await cache.invalidatePattern('*')
+    const revalidated = await http.get('/encoded', { 'accept-encoding': 'identity', 'if-none-match': etag })
+    expect(revalidated.header('x-cache')).toBe('MISS')
+    expect(revalidated.status).toBe(304)
+    expect(revalidated.header('content-type')).toBeUndefined()
+    expect(revalidated.header('content-encoding')).toBeUndefined()
   })
 
   it('keeps a writeHead wrapper a later middleware installed over the capture', async () => {
