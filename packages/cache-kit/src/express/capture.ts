@@ -7,7 +7,7 @@ import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord } from './record.js'
-import { ignoreLate, type Seal, seal, unseal } from './sealed.js'
+import { ignoreLate, type Seal, seal, settleDestroy, unseal } from './sealed.js'
 import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
 import { notStorable } from './storable.js'
 
@@ -158,11 +158,16 @@ export class Capture {
     }
     // The capture's methods stay in place (a second end or write is ignored) until we send.
     this.flushed = this.res.headersSent
-    this.sealed = seal(this.res)
-    this.finish(cb).catch((err: unknown) => {
-      this.policy.onError(err)
-      this.open()
-    })
+    const sealed = seal(this.res)
+    this.sealed = sealed
+    this.finish(cb)
+      .catch((err: unknown) => {
+        // Whatever failed, the client must not wait for an end that never comes.
+        this.policy.onError(err)
+        this.open()
+        if (!this.res.writableEnded) this.res.destroy()
+      })
+      .finally(() => settleDestroy(sealed))
   }
 
   /** @internal The client went away before the handler answered. */

@@ -13,6 +13,9 @@ import { requestBypasses, requestRevalidates } from './storable.js'
 import { handleWrite } from './write-path.js'
 
 const FAIL_CLOSED = { failOpen: false }
+/** Requests a response cache already handles: a second one on the same request (app-wide and on the route) passes through. */
+const HANDLED: unique symbol = Symbol('hotpath.response-cache')
+type Marked = Invocation['req'] & { [HANDLED]?: true }
 /** `miss` takes the snapshot itself. */
 const NOT_TAKEN: unique symbol = Symbol('not-taken')
 
@@ -30,6 +33,9 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
     if (policy.invalidates === undefined) return runHandler(call)
     return handleWrite(cache, policy.invalidates, policy.onError, call)
   }
+  // The outer cache decides; an inner one would follow the outer's flight for the same key and wait on itself.
+  if ((req as Marked)[HANDLED]) return runHandler(call)
+  ;(req as Marked)[HANDLED] = true
   if (requestBypasses(req.headers)) return bypass(policy, call)
   const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)

@@ -21,6 +21,9 @@ const SEALED = [
   'writeHead',
 ] as const
 
+/** Longest a `socket.destroy()` waits for a held response (a hold that never ends must not pin its socket). */
+const DESTROY_WAIT_MS = 5000
+
 /** What {@link seal} replaced, to put back. */
 export interface Seal {
   readonly res: Response
@@ -30,6 +33,7 @@ export interface Seal {
   readonly socketDestroy: PropertyDescriptor | undefined
   /** A `socket.destroy(...)` made while sealed (Express' error handler after a sent head). */
   destroyed: unknown[] | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
 }
 
 /**
@@ -37,8 +41,9 @@ export interface Seal {
  * everyone else until {@link unseal}: `headersSent` reads true, the status cannot change, header
  * changes throw `ERR_HTTP_HEADERS_SENT` (as they would once Node had sent the head), and a
  * `socket.destroy()` (Express' error handler does that when a handler fails after answering) waits
- * until the held response went out. So a handler that answers twice gets Node's own error, and
- * the first answer is the one the client receives.
+ * until the held response went out: see {@link settleDestroy}. A second `destroy()`, or 5 s of
+ * waiting, destroys at once. So a handler that answers twice gets Node's own error, and the first
+ * answer is the one the client receives.
  */
 export function seal(res: Response): Seal {
   const own = SEALED.map((name) => Object.getOwnPropertyDescriptor(res, name))
@@ -54,22 +59,33 @@ export function seal(res: Response): Seal {
     socket,
     socketDestroy: socket ? Object.getOwnPropertyDescriptor(socket, 'destroy') : undefined,
     destroyed: undefined,
+    timer: undefined,
   }
-  if (socket)
+  if (socket) {
+    const destroy = socket.destroy
+    const now = (args: unknown[]) => {
+      if (s.timer) clearTimeout(s.timer)
+      s.destroyed = undefined
+      return destroy.apply(socket, args as [Error?])
+    }
     Object.defineProperty(socket, 'destroy', {
       configurable: true,
       writable: true,
       value: (...args: unknown[]) => {
+        if (s.destroyed) return now(args)
         s.destroyed = args
+        s.timer = setTimeout(() => now(args), DESTROY_WAIT_MS)
+        s.timer.unref?.()
         return socket
       },
     })
+  }
   return s
 }
 
 /**
  * Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place).
- * Call it right before sending; a deferred `socket.destroy()` runs once the response finished.
+ * Call it right before sending, then {@link settleDestroy} once the response was handed on.
  */
 export function unseal(s: Seal): void {
   const { res, socket } = s
@@ -82,12 +98,24 @@ export function unseal(s: Seal): void {
     if (s.socketDestroy) Object.defineProperty(socket, 'destroy', s.socketDestroy)
     else delete (socket as unknown as Record<string, unknown>).destroy
   }
+  if (s.timer) clearTimeout(s.timer)
+}
+
+/**
+ * Runs a `socket.destroy()` deferred while sealed: once the response finished, or at once when it
+ * cannot finish any more (it was not ended: a stream that failed midway; the client has gone).
+ */
+export function settleDestroy(s: Seal): void {
+  const { res, socket } = s
   const args = s.destroyed
-  if (socket && args) {
-    const destroy = () => socket.destroy(...(args as [Error?]))
-    if (res.writableFinished || res.destroyed) destroy()
-    else res.once('finish', destroy).once('close', destroy)
-  }
+  s.destroyed = undefined
+  if (!socket || !args) return
+  const destroy = () => socket.destroy(...(args as [Error?]))
+  if (res.writableFinished || res.destroyed || !socket.writable) destroy()
+  // Not ended (a stream that failed midway): what was written goes out first (Node uncorks on
+  // the next tick), then the connection closes, as it would have without the hold.
+  else if (!res.writableEnded) setImmediate(destroy)
+  else res.once('finish', destroy).once('close', destroy)
 }
 
 /** Whether the response can still be written to (the client may have gone). */

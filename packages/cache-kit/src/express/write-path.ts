@@ -3,7 +3,7 @@ import type { ResponseCache } from './cache-port.js'
 import { flightsOf } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
-import { ignoreLate, type Seal, seal, unseal, writable } from './sealed.js'
+import { ignoreLate, type Seal, seal, settleDestroy, unseal, writable } from './sealed.js'
 
 /** The methods that change data: only they invalidate (OPTIONS, TRACE and the like pass through). */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -108,8 +108,17 @@ class InvalidationHold {
   }
 
   private release(): void {
-    if (this.sealed) unseal(this.sealed)
+    const sealed = this.sealed
+    if (sealed) unseal(sealed)
     this.sealed = undefined
+    try {
+      this.replay()
+    } finally {
+      if (sealed) settleDestroy(sealed)
+    }
+  }
+
+  private replay(): void {
     this.restore()
     const queue = this.queue ?? []
     this.queue = undefined

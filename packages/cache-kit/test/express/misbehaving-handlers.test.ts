@@ -162,6 +162,11 @@ describe('handlers that misbehave while the layer holds their response', () => {
         res.json({ encoded: false })
       },
     )
+    // cacheResponse twice on one request: app-wide for /twice-cached, and on the route.
+    app.use('/twice-cached', read)
+    app.get('/twice-cached/x', read, (_req, res) => {
+      res.json({ twice: true })
+    })
     app.get('/read/end-callback', read, (_req, res) => {
       res.send('hello')
       res.end(() => {
@@ -289,6 +294,15 @@ describe('handlers that misbehave while the layer holds their response', () => {
     expect(revalidated.status).toBe(304)
     expect(revalidated.header('content-type')).toBeUndefined()
     expect(revalidated.header('content-encoding')).toBeUndefined()
+  })
+
+  it('cacheResponse twice on one request: the outer one caches, the inner passes through', async () => {
+    const miss = await http.get('/twice-cached/x')
+    expect(miss.header('x-cache')).toBe('MISS')
+    expect(JSON.parse(String(miss.body))).toEqual({ twice: true })
+    const hit = await http.get('/twice-cached/x')
+    expect(hit.header('x-cache')).toBe('HIT')
+    expect(hit.body.equals(miss.body)).toBe(true)
   })
 
   it('keeps a writeHead wrapper a later middleware installed over the capture', async () => {
