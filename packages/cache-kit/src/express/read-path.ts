@@ -13,7 +13,10 @@ import { requestBypasses, requestRevalidates } from './storable.js'
 import { handleWrite } from './write-path.js'
 
 const FAIL_CLOSED = { failOpen: false }
-/** Requests a response cache already handles: a second one on the same request (app-wide and on the route) passes through. */
+/**
+ * Requests whose handler runs under a response cache (a miss): a second cache on the same request
+ * (app-wide and on the route) passes through.
+ */
 const HANDLED: unique symbol = Symbol('hotpath.response-cache')
 type Marked = Invocation['req'] & { [HANDLED]?: true }
 /** `miss` takes the snapshot itself. */
@@ -34,8 +37,7 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
     return handleWrite(cache, policy.invalidates, policy.onError, call)
   }
   // The outer cache decides; an inner one would follow the outer's flight for the same key and wait on itself.
-  if ((req as Marked)[HANDLED]) return runHandler(call)
-  ;(req as Marked)[HANDLED] = true
+  if ((req as Marked)[HANDLED] === true) return runHandler(call)
   if (requestBypasses(req.headers)) return bypass(policy, call)
   const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)
@@ -174,6 +176,8 @@ async function miss(
   // conditional is answered here, against the strong ETag, once the response is known.
   delete req.headers['if-none-match']
   delete req.headers['if-modified-since']
+  // Marked only here, where the handler runs under this cache (a hit leaves the request as it is).
+  ;(req as Marked)[HANDLED] = true
   new Capture(ctx, req, call.res, flight, status, stale, snapshot)
   return runHandler(call)
 }
