@@ -1,13 +1,19 @@
 // `npm run bench -- cache-core`: hotpath vs bentocache vs cacheable, side by side in one run, on
-// the same local Redis. Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_ENTRIES (default 100000),
-// BENCH_ONLY=consistency (only the strict vs eventual table).
+// the same local Redis. hotpath runs twice: `hotpath` on an ioredis client created with no options
+// (`new Redis(url)`, as most users create it), `hotpath-ap` on the client docs/cache-kit.md
+// recommends (auto-pipelining on). Env: REDIS_URL (default redis://127.0.0.1:6379), BENCH_ENTRIES
+// (default 100000), BENCH_ROUNDS (default 3), BENCH_ONLY=consistency (only the strict vs eventual
+// table) or BENCH_ONLY=l2 (only the L2 hit and getOrSet miss rows).
+
+// The built package, as users run it (`npm run build` first): tsx-transformed sources wrap every
+// closure in esbuild's keepNames helper, a cost dist/ does not have.
+import { CacheManager, redisStore } from '@hotpath/cache-kit'
 import { createKeyv } from '@keyv/redis'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { Cacheable } from 'cacheable'
 import { Redis } from 'ioredis'
-import { CacheManager, redisStore } from '../../packages/cache-kit/src/index.ts'
 import { libraryVersions, printTable, type Row, run } from './measure.ts'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -29,8 +35,15 @@ const product = {
 
 const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
 const redisFor: Redis[] = [client]
-const newRedis = () => {
-  const r = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+/** The client options docs/cache-kit.md recommends. */
+const RECOMMENDED = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 1000,
+  enableAutoPipelining: true,
+}
+const newRedis = (options: 'none' | 'recommended' = 'recommended') => {
+  const r = options === 'none' ? new Redis(url) : new Redis(url, RECOMMENDED)
   redisFor.push(r)
   return r
 }
@@ -47,10 +60,14 @@ type Lib = {
   close(): Promise<unknown>
 }
 
-function hotpath(l1: boolean, consistency: 'eventual' | 'strict' = 'eventual'): Lib {
+function hotpath(
+  l1: boolean,
+  consistency: 'eventual' | 'strict' = 'eventual',
+  options: 'none' | 'recommended' = 'recommended',
+): Lib {
   const cache = new CacheManager({
-    store: redisStore({ client: newRedis() }),
-    prefix: `${ns}:hp${l1 ? 1 : 2}${consistency}`,
+    store: redisStore({ client: newRedis(options) }),
+    prefix: `${ns}:hp${l1 ? 1 : 2}${consistency}${options}`,
     ttl: '10m',
     timeout: '1s',
     l1: l1 && { maxEntries: 10_000 },
@@ -97,8 +114,10 @@ function cacheable(l1: boolean): Lib {
   }
 }
 
+const HOTPATH = ['hotpath', 'hotpath-ap']
 const libs = (l1: boolean): Array<[string, Lib]> => [
-  ['hotpath', hotpath(l1)],
+  ['hotpath', hotpath(l1, 'eventual', 'none')],
+  ['hotpath-ap', hotpath(l1, 'eventual', 'recommended')],
   ['bentocache', bento(l1)],
   ['cacheable', cacheable(l1)],
 ]
@@ -147,11 +166,12 @@ async function main(): Promise<void> {
   await client.ping()
   if (process.env.BENCH_ONLY === 'consistency') return consistencyTable()
   const rows: Row[] = []
+  const only = process.env.BENCH_ONLY
 
   // Rounds interleave the libraries and keep each one's best, so a burst of load elsewhere on the
   // machine does not decide a comparison.
   // 1. L1 hit: every library with an in-process tier in front of Redis; the key is warm.
-  const withL1 = libs(true)
+  const withL1 = only === 'l2' ? [] : libs(true)
   await connected()
   const r1: Row = { scenario: 'L1 hit (get, warm key)', unit: 'ops/s', values: {} }
   for (const [name, lib] of withL1) {
@@ -161,7 +181,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++)
     for (const [name, lib] of withL1)
       keepBest(r1, name, await run(() => lib.get('warm'), { ops: 100_000, concurrency: 1 }))
-  rows.push(r1)
+  if (withL1.length) rows.push(r1)
 
   // 2. L2 hit: no in-process tier, so each read is a Redis round trip (hotpath: tags included).
   const noL1 = libs(false)
@@ -210,7 +230,7 @@ async function main(): Promise<void> {
     unit: 'ops/s',
     values: {},
   }
-  for (const [name, lib] of noL1) {
+  for (const [name, lib] of only === 'l2' ? [] : noL1) {
     if (!lib.invalidateTag) continue
     await fill(lib, ENTRIES, TAGGED)
     if (!same(await lib.get('p:1'), { ...product, id: 1 })) throw new Error(`${name}: fill failed`)
@@ -224,12 +244,12 @@ async function main(): Promise<void> {
     )
     if ((await lib.get(`p:${TAGGED + 1}`)) === undefined) throw new Error(`${name}: untagged entry lost`)
   }
-  rows.push(r4)
+  if (only !== 'l2') rows.push(r4)
 
-  printTable(rows, ['hotpath', 'bentocache', 'cacheable'])
+  printTable(rows, [...HOTPATH, 'bentocache', 'cacheable'], HOTPATH)
   console.log(`\n${libraryVersions(['bentocache', 'cacheable', 'ioredis', 'keyv', '@keyv/redis'])}`)
   for (const [, lib] of [...withL1, ...noL1]) await lib.close()
-  await consistencyTable()
+  if (only !== 'l2') await consistencyTable()
 }
 
 main()

@@ -28,10 +28,14 @@ export async function run(
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1))
 
-/** Prints the table with hotpath's ratio to each other library. */
-export function printTable(rows: Row[], libs: string[]): void {
-  const [base, ...others] = libs as [string, ...string[]]
-  const head = ['scenario', 'unit', ...libs, ...others.map((o) => `${base}/${o}`)]
+/**
+ * Prints the table with each base library's ratio to each other library (`bases` defaults to the
+ * first library alone).
+ */
+export function printTable(rows: Row[], libs: string[], bases: string[] = libs.slice(0, 1)): void {
+  const others = libs.filter((l) => !bases.includes(l))
+  const pairs = bases.flatMap((b) => others.map((o) => [b, o] as const))
+  const head = ['scenario', 'unit', ...libs, ...pairs.map(([b, o]) => `${b}/${o}`)]
   const body = rows.map((r) => [
     r.scenario,
     r.unit,
@@ -40,7 +44,7 @@ export function printTable(rows: Row[], libs: string[]): void {
       const note = r.notes?.[l]
       return v === undefined ? 'n/a' : `${fmt(v)}${note ? ` (${note})` : ''}`
     }),
-    ...others.map((o) => {
+    ...pairs.map(([base, o]) => {
       const a = r.values[base]
       const b = r.values[o]
       return a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}×`

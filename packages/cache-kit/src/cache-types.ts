@@ -1,4 +1,5 @@
 import type { Duration } from './duration.js'
+import type { CacheError } from './errors.js'
 
 /** An entry as `getEntry` returns it. */
 export interface CacheEntry<T> {
@@ -48,3 +49,9 @@ export interface GetOrSetOptions<T> extends SetOptions {
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = () => T | Promise<T>
+
+/**
+ * What `CacheManager.ready()` resolves with: `ok` once the store is usable, or the
+ * `store_unavailable` error saying why not once the store's first-connection wait ran out.
+ */
+export type CacheReadiness = { readonly ok: true } | { readonly ok: false; readonly error: CacheError }

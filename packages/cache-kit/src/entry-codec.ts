@@ -38,9 +38,18 @@ export interface DecodedEntry {
   readonly plain: Uint8Array
 }
 
-/** Reads envelope bytes back; throws `CacheError` (`corrupt_entry`, `decompressed_too_large`) on bad input. */
-export async function decodeEntry(raw: Uint8Array, s: EntryCodecSettings): Promise<DecodedEntry> {
+/**
+ * Reads envelope bytes back; throws (or rejects with) `CacheError` (`corrupt_entry`,
+ * `decompressed_too_large`) on bad input. Synchronous unless the payload is gzipped, so a small
+ * entry's hit waits for no extra promise.
+ */
+export function decodeEntry(raw: Uint8Array, s: EntryCodecSettings): DecodedEntry | Promise<DecodedEntry> {
   const envelope = readEnvelope(raw)
-  const plain = await inflate(envelope.payload, envelope.gzip, s.codec, s.maxDecompressedBytes)
-  return { envelope, value: deserialize(envelope.kind, plain), plain }
+  if (!envelope.gzip)
+    return { envelope, value: deserialize(envelope.kind, envelope.payload), plain: envelope.payload }
+  return inflate(envelope.payload, true, s.codec, s.maxDecompressedBytes).then((plain) => ({
+    envelope,
+    value: deserialize(envelope.kind, plain),
+    plain,
+  }))
 }

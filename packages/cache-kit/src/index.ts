@@ -7,6 +7,7 @@ export type { CacheEventName, CacheEvents, CacheTier } from './events.js'
 export {
   type CacheEntry,
   CacheManager,
+  type CacheReadiness,
   type GetOrSetOptions,
   type Loader,
   type SetOptions,

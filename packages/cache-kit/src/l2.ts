@@ -69,7 +69,15 @@ export class L2Tier {
     this.keyPrefix = `${o.prefix}:`
     this.tagPrefix = `${o.prefix}#t:`
     this.channel = `${o.prefix}#bus`
-    this.guard = new RemoteGuard(o.timeout, o.breaker, this.stats, hooks.report, () => this.replay())
+    const connecting = o.store.connecting?.bind(o.store) ?? (() => undefined)
+    this.guard = new RemoteGuard(
+      o.timeout,
+      o.breaker,
+      this.stats,
+      hooks.report,
+      () => this.replay(),
+      connecting,
+    )
     this.leases = new Leases(o.store, this.guard, o.prefix)
     this.decoded = o.store.capabilities.shared ? undefined : new WeakMap()
     const keepVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
@@ -160,7 +168,8 @@ export class L2Tier {
     let d = this.decoded?.get(bytes)
     if (d === undefined) {
       try {
-        d = await decodeEntry(bytes, this.o)
+        const decoded = decodeEntry(bytes, this.o)
+        d = decoded instanceof Promise ? await decoded : decoded
       } catch (err) {
         this.hooks.corrupt(
           err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)),

@@ -1,5 +1,12 @@
 import { BusLink } from './bus.js'
-import type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
+import type {
+  CacheEntry,
+  CacheReadiness,
+  GetOrSetOptions,
+  Loader,
+  SetOptions,
+  TagSnapshot,
+} from './cache-types.js'
 import type { CacheCodec } from './codec.js'
 import { parseDuration } from './duration.js'
 import { type EncodedEntry, encodeEntry } from './entry-codec.js'
@@ -18,7 +25,14 @@ import { SingleFlight } from './single-flight.js'
 import { type CacheStats, cacheStats, type TierStats, tierStats } from './stats.js'
 import type { LeaseRequest } from './stores/store.js'
 
-export type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } from './cache-types.js'
+export type {
+  CacheEntry,
+  CacheReadiness,
+  GetOrSetOptions,
+  Loader,
+  SetOptions,
+  TagSnapshot,
+} from './cache-types.js'
 
 /** When an entry was written and when its ttl ends (epoch ms). */
 type Times = { readonly storedAt: number; readonly expiresAt: number }
@@ -80,9 +94,15 @@ export class CacheManager extends CacheEmitter {
     this.bus = new BusLink(this.o, this.l2, this.l1, this.emit.bind(this))
   }
 
-  /** Resolves once the invalidation bus (if any) is listening. Never rejects: a failed bus is reported as an `'error'`. */
-  ready(): Promise<void> {
-    return this.bus.ready
+  /**
+   * Resolves once the store is usable (a fresh Redis client has made its first connection) and the
+   * invalidation bus (if any) is listening: `{ ok: true }`, or `{ ok: false, error }` when the
+   * store's first-connection wait (`connectWait`) ran out. Never rejects: a failed bus is reported
+   * as an `'error'`.
+   */
+  async ready(): Promise<CacheReadiness> {
+    const [, error] = await Promise.all([this.bus.ready, this.o.store.connecting?.()])
+    return error ? { ok: false, error } : { ok: true }
   }
 
   /** The value under `key`, or `undefined` on a miss (a stale entry within grace is returned). */

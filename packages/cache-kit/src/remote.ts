@@ -19,6 +19,7 @@ export class RemoteGuard {
     private readonly tier: TierStats,
     private readonly report: FailureReport,
     private readonly onSuccess: () => void = () => {},
+    private readonly connecting: () => Promise<unknown> | undefined = () => undefined,
   ) {
     this.breaker = breaker && new CircuitBreaker(breaker)
   }
@@ -31,6 +32,9 @@ export class RemoteGuard {
     fallback: F,
     timeoutMs = this.timeoutMs,
   ): Promise<T | F> {
+    // A fresh client's first connection is waited for outside the call's timeout (bounded by the store).
+    const pending = this.connecting()
+    if (pending) await pending
     if (this.breaker && !this.breaker.allow()) {
       this.rejections++
       return this.fail(
@@ -68,18 +72,30 @@ export class RemoteGuard {
   }
 }
 
+/**
+ * `promise`, or a `CacheError` `timeout` once `ms` passed without it settling. A timer that fires
+ * fails the call only after the event loop's next I/O poll: when this process was blocked (a
+ * synchronous module load at start, a long GC), the reply that arrived meanwhile is read first, so
+ * a pause of the process does not count as a slow store.
+ */
 function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
   return new Promise((resolve, reject) => {
+    let settled = false
     const timer = setTimeout(
-      () => reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`)),
+      () =>
+        setImmediate(() => {
+          if (!settled) reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`))
+        }),
       ms,
     )
     promise.then(
       (v) => {
+        settled = true
         clearTimeout(timer)
         resolve(v)
       },
       (e: unknown) => {
+        settled = true
         clearTimeout(timer)
         reject(e)
       },

@@ -110,9 +110,18 @@ describe('fail-open against a broken Redis', () => {
     }
   })
 
-  it('a port nobody listens on: misses and no-ops from the first call', async () => {
+  it('a port nobody listens on: ready() says why once connectWait is over; then misses and no-ops at once', async () => {
     const client = connect(`redis://127.0.0.1:${await freePort()}`)
-    const cache = new CacheManager({ store: redisStore({ client }), prefix: 'nobody', timeout: TIMEOUT })
+    const store = redisStore({ client, connectWait: 200 })
+    const cache = new CacheManager({ store, prefix: 'nobody', timeout: TIMEOUT })
+    const t0 = performance.now()
+    const readiness = await cache.ready()
+    expect(performance.now() - t0).toBeLessThan(200 + SLACK)
+    expect(readiness.ok).toBe(false)
+    const error = readiness.ok ? undefined : readiness.error
+    expect(error).toBeInstanceOf(CacheError)
+    expect(error?.code).toBe('store_unavailable')
+    expect(error?.message).toMatch(/did not connect within 200 ms \(last error: .*ECONNREFUSED/)
     const run = await everyOperation(cache)
     for (const ms of run.ms) expect(ms).toBeLessThan(TIMEOUT + SLACK)
     expect(run.results).toEqual([undefined, undefined, undefined, undefined, 'loaded', 'loaded', 0, 0])

@@ -4,37 +4,57 @@
  */
 
 /**
- * GET the entry, then GET the current version of every tag named in its envelope (see
- * `envelope.ts` for the layout): a hit with tags costs one round trip. Returns `{ bytes, v1, v2… }`,
- * or the bytes alone when there is no tag to check.
- * On a miss with KEYS[2] given, also tries to take that lease (SET NX PX): returns 1 when taken,
- * 0 when another process holds it, so a `getOrSet` miss needs no separate lease round trip.
- * KEYS[1] entry key, KEYS[2] optional lease key; ARGV[1] tag key prefix, ARGV[2] token, ARGV[3] lease ms.
+ * Reads a batch of entries (every read the store was asked for in one tick), each with the current
+ * versions of the tags named in its envelope (see `envelope.ts` for the layout), so a tagged hit
+ * costs one round trip and a tick's reads one script call. Per read it answers `{ bytes, v1, v2… }`,
+ * the bytes alone when there is no tag to check, nil on a miss, or on a miss with a lease asked for
+ * 1 (taken: SET NX PX) or 0 (another process holds it). A read that fails answers its own error
+ * (pcall), so it does not fail the others.
+ * KEYS per read: entry key, then its lease key when it asks for one.
+ * ARGV per read, four fields: tag key prefix, `1` when it asks for a lease (else `0`), token, lease ms.
  */
-export const READ_WITH_TAGS = `
-local v = redis.call('GET', KEYS[1])
-if not v then
-  if KEYS[2] then
-    if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
-    return 0
+export const READ_MANY = `
+local function read(key, lease, prefix, token, ms)
+  local v = redis.call('GET', key)
+  if not v then
+    if lease then
+      if redis.call('SET', lease, token, 'NX', 'PX', ms) then return 1 end
+      return 0
+    end
+    return false
   end
-  return nil
+  if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return v end
+  local n = string.byte(v, 4)
+  if n == 0 then return v end
+  local out = { v }
+  local pos = 29
+  for i = 1, n do
+    local hi, lo = string.byte(v, pos, pos + 1)
+    if not lo then return v end
+    local len = hi * 256 + lo
+    local name = string.sub(v, pos + 2, pos + 1 + len)
+    pos = pos + 2 + len
+    local vlen = string.byte(v, pos)
+    if not vlen then return v end
+    pos = pos + 1 + vlen
+    out[#out + 1] = redis.call('GET', prefix .. name) or ''
+  end
+  return out
 end
-if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return v end
-local n = string.byte(v, 4)
-if n == 0 then return v end
-local out = { v }
-local pos = 29
-for i = 1, n do
-  local hi, lo = string.byte(v, pos, pos + 1)
-  if not lo then return v end
-  local len = hi * 256 + lo
-  local name = string.sub(v, pos + 2, pos + 1 + len)
-  pos = pos + 2 + len
-  local vlen = string.byte(v, pos)
-  if not vlen then return v end
-  pos = pos + 1 + vlen
-  out[#out + 1] = redis.call('GET', ARGV[1] .. name) or ''
+local out = {}
+local k = 1
+for i = 1, #ARGV, 4 do
+  local key = KEYS[k]
+  local lease = nil
+  k = k + 1
+  if ARGV[i + 1] == '1' then
+    lease = KEYS[k]
+    k = k + 1
+  end
+  local ok, r = pcall(read, key, lease, ARGV[i], ARGV[i + 2], ARGV[i + 3])
+  if ok then out[#out + 1] = r
+  elseif type(r) == 'table' then out[#out + 1] = r
+  else out[#out + 1] = redis.error_reply(tostring(r)) end
 end
 return out
 `

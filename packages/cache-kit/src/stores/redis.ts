@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
+import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
-import { INVALIDATE_TAGS, READ_WITH_TAGS, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
-import type { CacheStore, LeaseOutcome, ReadWithTags, StoreCapabilities } from './store.js'
+import { FirstConnection } from './first-connection.js'
+import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
+import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags, StoreCapabilities } from './store.js'
+import { TickBatch } from './tick-batch.js'
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -12,7 +15,17 @@ export interface RedisStoreOptions {
    * without bound while Redis is down; the store also refuses to send while the client is not `ready`.
    */
   client: Redis | Cluster
+  /**
+   * How long calls made before the client's first connection wait for it (then they fail fast with
+   * `store_unavailable`, as every call does while a client that was connected reconnects).
+   * Default: the client's `connectTimeout` (ioredis default 10 s); `0` never waits.
+   */
+  connectWait?: Duration
 }
+
+/** Reads sent in one script call at most; a bigger tick goes in several. */
+const READ_BATCH_MAX = 256
+const NO_VERSIONS: readonly string[] = Object.freeze([])
 
 const SUBSCRIBE_TIMEOUT_MS = 5000
 
@@ -31,7 +44,7 @@ function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
 }
 
 type Scripted = {
-  hotpathReadBuffer(...args: (string | number)[]): Promise<Buffer | Buffer[] | number | null>
+  hotpathReadManyBuffer(...args: (string | number)[]): Promise<unknown[]>
   hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
   hotpathInvalidate(...args: (string | number)[]): Promise<number>
   hotpathRelease(key: string, token: string): Promise<number>
@@ -39,18 +52,47 @@ type Scripted = {
 
 function defineScripts(client: Redis | Cluster): void {
   const c = client as Redis & Partial<Scripted>
-  if (typeof c.hotpathReadBuffer === 'function') return
-  c.defineCommand('hotpathRead', { lua: READ_WITH_TAGS })
+  if (typeof c.hotpathReadManyBuffer === 'function') return
+  c.defineCommand('hotpathReadMany', { lua: READ_MANY })
   c.defineCommand('hotpathSet', { lua: SET_COUNTED })
   c.defineCommand('hotpathInvalidate', { lua: INVALIDATE_TAGS })
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
 }
 
+/** One read of a tick's batch: the entry, its tags' key prefix, and the lease to take on a miss. */
+interface BatchedRead {
+  readonly key: string
+  readonly tagPrefix: string
+  readonly lease: LeaseRequest | undefined
+}
+
+/** The client's own connect timeout: the default bound of the first-connection wait. */
+function connectTimeoutOf(client: Redis | Cluster, cluster: boolean): number {
+  const o = cluster ? (client as Cluster).options.redisOptions : (client as Redis).options
+  return o?.connectTimeout ?? 10_000
+}
+
+/** One read's reply from the batch script (see `READ_MANY`) as the store interface has it. */
+function readReply(out: unknown): ReadWithTags | LeaseOutcome | undefined | Error {
+  if (out === null || out === undefined) return undefined
+  if (Buffer.isBuffer(out)) return { bytes: out, versions: NO_VERSIONS }
+  if (typeof out === 'number') return { leased: out === 1 }
+  if (out instanceof Error) return out
+  const parts = out as Buffer[]
+  const bytes = parts[0]
+  if (!bytes) return undefined
+  const versions: string[] = new Array(parts.length - 1)
+  for (let i = 1; i < parts.length; i++) versions[i - 1] = (parts[i] as Buffer).toString('latin1')
+  return { bytes, versions }
+}
+
 /**
- * Store on ioredis, single node or Cluster. Single node: a hit with tags is one `EVALSHA` (value
- * and tag versions together), tag invalidation one script (DEL per tag). Cluster: keys spread
- * over slots, so a tagged hit reads its tag versions in a second round trip (use `l1` to avoid
- * it) and `keys` scans every master.
+ * Store on ioredis, single node or Cluster. Single node: the reads of one tick go in one script
+ * call (each hit with its tags' current versions), so concurrent reads cost one command and one
+ * socket write whatever the client's options; tag invalidation is one script (DEL per tag).
+ * Cluster: keys spread over slots, so a tagged hit reads its tag versions in a second round trip
+ * (use `l1` to avoid it) and `keys` scans every master. Calls made before a fresh client's first
+ * connection wait for it, up to `connectWait`.
  */
 export function redisStore(options: RedisStoreOptions): CacheStore {
   const client = options.client
@@ -68,14 +110,21 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
   // Sending while disconnected would either queue in ioredis (unbounded) or wait for a reconnect;
   // refusing up front makes a dead Redis cost nothing.
+  const unavailable = () => new CacheError('store_unavailable', `redis client is ${client.status}, not ready`)
   const ready = () => {
-    if (client.status !== 'ready')
-      throw new CacheError('store_unavailable', `redis client is ${client.status}, not ready`)
+    if (client.status !== 'ready') throw unavailable()
   }
   const px = (ms: number) => Math.max(1, Math.ceil(ms))
+  const first = new FirstConnection(
+    client,
+    options.connectWait === undefined
+      ? connectTimeoutOf(client, cluster)
+      : parseDuration(options.connectWait),
+  )
   const store: CacheStore = {
     name: cluster ? 'redis-cluster' : 'redis',
     capabilities,
+    connecting: () => first.wait(),
     async get(key) {
       ready()
       return (await client.getBuffer(key)) ?? undefined
@@ -179,21 +228,21 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
   }
   if (!cluster) {
-    store.getWithTagVersions = async (
-      key,
-      tagPrefix,
-      lease,
-    ): Promise<ReadWithTags | LeaseOutcome | undefined> => {
-      ready()
-      const out = lease
-        ? await scripted.hotpathReadBuffer(2, key, lease.key, tagPrefix, lease.token, px(lease.ttlMs))
-        : await scripted.hotpathReadBuffer(1, key, tagPrefix)
-      if (typeof out === 'number') return { leased: out === 1 }
-      if (Buffer.isBuffer(out)) return { bytes: out, versions: [] }
-      const bytes = out?.[0]
-      if (!out || !bytes) return undefined
-      return { bytes, versions: out.slice(1).map((b) => b.toString()) }
-    }
+    const reads = new TickBatch<BatchedRead, ReadWithTags | LeaseOutcome | undefined>(async (batch) => {
+      const keys: string[] = []
+      const args: (string | number)[] = []
+      for (const r of batch) {
+        keys.push(r.key)
+        if (r.lease) {
+          keys.push(r.lease.key)
+          args.push(r.tagPrefix, '1', r.lease.token, px(r.lease.ttlMs))
+        } else args.push(r.tagPrefix, '0', '', 0)
+      }
+      const out = await scripted.hotpathReadManyBuffer(keys.length, ...keys, ...args)
+      return out.map(readReply)
+    }, READ_BATCH_MAX)
+    store.getWithTagVersions = (key, tagPrefix, lease) =>
+      client.status === 'ready' ? reads.add({ key, tagPrefix, lease }) : Promise.reject(unavailable())
   }
   return store
 }

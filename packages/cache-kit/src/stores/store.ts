@@ -1,3 +1,5 @@
+import type { CacheError } from '../errors.js'
+
 /**
  * What a store can do natively. The manager falls back where a flag is false: tag versions read in a
  * second call instead of the same round trip, in-process single-flight only without `locks`, no bus
@@ -97,6 +99,13 @@ export interface CacheStore {
     onMessage: (message: string) => void,
     onResync?: () => void,
   ): Promise<() => Promise<void>>
+  /**
+   * Optional, for a store whose client connects in the background: while its first connection is
+   * pending (a bounded wait), a promise that resolves once the wait is over, with `undefined` when
+   * the store is usable or a `CacheError` saying why not; `undefined` when there is nothing to wait
+   * for. The manager awaits it before a store call (outside the call's timeout) and in `ready()`.
+   */
+  connecting?(): Promise<CacheError | undefined> | undefined
   /** Releases what the store opened itself (never the client the user passed in). */
   close?(): Promise<void>
 }
