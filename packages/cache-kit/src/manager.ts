@@ -170,7 +170,8 @@ export class CacheManager extends CacheEmitter {
    * The cached value, or the loader's (stored, then returned). Concurrent callers for one key share
    * one store read and one loader run per process (and across processes with `lock`); a loader
    * error rejects them all. A stale entry within grace is returned at once while one background
-   * refresh runs. Callers that waited get their own copy, never the leader's object.
+   * refresh runs. Callers that waited share one copy of the value (decoded once), never the
+   * leader's object: treat it as read-only.
    */
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
     return this.loads.run(key, loader, options)

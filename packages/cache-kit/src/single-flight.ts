@@ -8,8 +8,17 @@ import type { ResolvedOptions } from './options.js'
 import { deserialize, serialize } from './payload.js'
 import type { LeaseOutcome, LeaseRequest } from './stores/store.js'
 
-/** What a load hands to the callers that waited on it. */
-export type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
+/**
+ * What a load hands to the callers that waited on it; `copy` is their shared copy of the value,
+ * decoded from `plain` by the first of them.
+ */
+export type Flight = {
+  value: unknown
+  share: boolean
+  kind?: PayloadKind
+  plain?: Uint8Array
+  copy?: { value: unknown }
+}
 
 /**
  * `lease`: already taken by the read (`token`), or held by another process (`'busy'`);
@@ -137,12 +146,17 @@ export class SingleFlight {
     return p
   }
 
-  /** A caller that found a flight running: a copy of its value, or its own load when not shareable. */
+  /** A caller that found a flight running: the followers' copy of its value, or its own load when not shareable. */
   private async follow(running: Promise<Flight>, key: string, loader: Loader<unknown>, options: object) {
     this.h.counters.coalesced++
     const f = await running
-    // Waiting callers get their own copy, never the leader's object or buffer.
-    if (f.share) return f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value
+    // Waiting callers share one copy, decoded once (49 parses of the same bytes were most of what
+    // a coalesced miss cost); never the leader's object or buffer, which the leader may change.
+    if (f.share) {
+      if (!f.kind || !f.plain) return f.value
+      f.copy ??= { value: deserialize(f.kind, f.plain, true) }
+      return f.copy.value
+    }
     // The leader's value must not be shared: this caller loads its own.
     return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value
   }
