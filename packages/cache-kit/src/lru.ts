@@ -5,13 +5,30 @@
  * quarter is still at least three quarters of the capacity away from eviction.
  */
 export class Lru<V> {
-  private readonly map = new Map<string, { value: V; expiresAt: number; tick: number }>()
+  private readonly map = new Map<string, { value: V; expiresAt: number; tick: number; size: number }>()
   /** Insertions so far: an entry's `tick` says how recently it was (re)inserted. */
   private tick = 0
   private readonly fresh: number
+  /** Sum of the entries' sizes (with a byte budget). */
+  private total = 0
 
-  constructor(private readonly maxEntries: number) {
+  /**
+   * `budget`: evict the least recently used entries until the sizes (`sizeOf`) add up to at most
+   * `maxBytes`, too; an entry bigger than the whole budget is not kept.
+   */
+  constructor(
+    private readonly maxEntries: number,
+    private readonly budget?: {
+      readonly maxBytes: number
+      readonly sizeOf: (key: string, value: V) => number
+    },
+  ) {
     this.fresh = maxEntries >> 2
+  }
+
+  /** Sum of the entries' sizes (0 without a byte budget). */
+  get bytes(): number {
+    return this.total
   }
 
   get size(): number {
@@ -24,6 +41,7 @@ export class Lru<V> {
     if (!e) return undefined
     if (e.expiresAt <= now) {
       this.map.delete(key)
+      this.total -= e.size
       return undefined
     }
     // Re-inserting moves the key to the end of Map's insertion order, which is the recency order.
@@ -35,17 +53,28 @@ export class Lru<V> {
     return e.value
   }
 
-  set(key: string, value: V, expiresAt: number): void {
-    this.map.delete(key)
-    this.map.set(key, { value, expiresAt, tick: ++this.tick })
-    if (this.map.size > this.maxEntries) {
+  /** Stores `value`; `false` when it alone is bigger than the byte budget (then the key is absent). */
+  set(key: string, value: V, expiresAt: number): boolean {
+    this.delete(key)
+    const size = this.budget ? this.budget.sizeOf(key, value) : 0
+    if (this.budget && size > this.budget.maxBytes) return false
+    this.map.set(key, { value, expiresAt, tick: ++this.tick, size })
+    this.total += size
+    const maxBytes = this.budget?.maxBytes ?? Number.POSITIVE_INFINITY
+    while (this.map.size > this.maxEntries || this.total > maxBytes) {
       const oldest = this.map.keys().next()
-      if (!oldest.done) this.map.delete(oldest.value)
+      if (oldest.done) break
+      this.delete(oldest.value)
     }
+    return true
   }
 
   delete(key: string): boolean {
-    return this.map.delete(key)
+    const e = this.map.get(key)
+    if (!e) return false
+    this.map.delete(key)
+    this.total -= e.size
+    return true
   }
 
   /** Live keys, oldest first. */
@@ -60,5 +89,6 @@ export class Lru<V> {
 
   clear(): void {
     this.map.clear()
+    this.total = 0
   }
 }

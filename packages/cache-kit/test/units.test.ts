@@ -121,8 +121,32 @@ describe('memoryStore', () => {
     await new Promise((r) => setTimeout(r, 40))
     expect(await s.get('b')).toBeUndefined()
   })
-  it('rejects a bad maxEntries', () => {
+  it('rejects a bad maxEntries or maxBytes', () => {
     expect(() => memoryStore({ maxEntries: 0 })).toThrow(CacheError)
+    expect(() => memoryStore({ maxBytes: 0 })).toThrow(CacheError)
+    expect(() => memoryStore({ maxBytes: 1.5 })).toThrow(CacheError)
+  })
+  it('evicts least recently used entries until the bytes fit maxBytes; never keeps one bigger than it', async () => {
+    // Each entry counts its key length plus its bytes: 1 + 100. (maxEntries 4: a read refreshes recency.)
+    const s = memoryStore({ maxBytes: 350, maxEntries: 4 })
+    for (const k of ['a', 'b', 'c']) await s.set(k, Buffer.alloc(100, k), 60_000, [])
+    await s.get('a')
+    await s.set('d', Buffer.alloc(100, 'd'), 60_000, [])
+    expect(await s.get('b')).toBeUndefined()
+    for (const k of ['a', 'c', 'd']) expect((await s.get(k))?.[0]).toBe(k.charCodeAt(0))
+    await s.set('big', Buffer.alloc(200, 'x'), 60_000, [])
+    expect(await s.get('c')).toBeUndefined()
+    expect(await s.get('a')).toBeUndefined()
+    expect((await s.get('big'))?.byteLength).toBe(200)
+    expect((await s.get('d'))?.byteLength).toBe(100)
+    await s.set('huge', Buffer.alloc(400), 60_000, [])
+    expect(await s.get('huge')).toBeUndefined()
+    expect((await s.get('d'))?.byteLength).toBe(100)
+    // Overwriting and deleting give their bytes back.
+    await s.set('d', Buffer.alloc(10, 'd'), 60_000, [])
+    await s.delete(['big'])
+    for (const k of ['e', 'f', 'g']) await s.set(k, Buffer.alloc(100, k), 60_000, [])
+    for (const k of ['d', 'e', 'f', 'g']) expect(await s.get(k)).toBeDefined()
   })
   it('keeps a hot entry past eviction in a larger map (recency refreshed once it ages)', async () => {
     const s = memoryStore({ maxEntries: 8 })

@@ -8,6 +8,12 @@ import type { CacheStore, ReadWithTags, StoreCapabilities } from './store.js'
 export interface MemoryStoreOptions {
   /** Most entries kept before the least recently used is evicted. Default `10_000`. */
   maxEntries?: number
+  /**
+   * Byte budget: least recently used entries are evicted until the stored entries (envelope bytes
+   * plus key length) add up to at most this; an entry bigger than the budget is not stored.
+   * Default 128 MiB. The decoded copy kept beside each entry is not counted (see docs).
+   */
+  maxBytes?: number
 }
 
 const CAPABILITIES: StoreCapabilities = {
@@ -21,14 +27,18 @@ const CAPABILITIES: StoreCapabilities = {
 }
 
 /**
- * In-process store: a bounded LRU with per-entry TTL (the embedded default). Tag versions and
- * counters live beside it, outside the LRU, so eviction never resets a version.
+ * In-process store: an LRU bounded by entry count and bytes, with per-entry TTL (the embedded
+ * default). Tag versions and counters live beside it, outside the LRU, so eviction never resets a
+ * version.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const max = options.maxEntries ?? 10_000
   if (!Number.isInteger(max) || max < 1)
     throw new CacheError('invalid_option', 'maxEntries must be a positive integer')
-  const lru = new Lru<Uint8Array>(max)
+  const maxBytes = options.maxBytes ?? 128 * 1024 * 1024
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new CacheError('invalid_option', 'maxBytes must be a positive integer')
+  const lru = new Lru<Uint8Array>(max, { maxBytes, sizeOf: (key, bytes) => key.length + bytes.byteLength })
   const versions = new Map<string, string>()
   // Entries are kept as the same bytes objects: the tag names of each are read once, not per hit.
   const names = new WeakMap<Uint8Array, string[]>()
