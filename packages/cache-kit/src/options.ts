@@ -19,7 +19,10 @@ export interface CacheManagerOptions {
   grace?: Duration
   /** In-process tier in front of a remote store. Off by default. */
   l1?: { maxEntries?: number; ttl?: Duration } | false
-  /** Timeout of every store call. Default `'50ms'` (none for `memoryStore`). */
+  /**
+   * Timeout of every store call. Default `'250ms'` (none for `memoryStore`): well above a healthy
+   * Redis's slowest replies on a loaded host, small beside a request's budget (see docs).
+   */
   timeout?: Duration
   /** `false` makes store errors and timeouts reject with `CacheError`. Default `true` (read = miss, write = no-op). */
   failOpen?: boolean
@@ -98,7 +101,7 @@ export function resolveOptions(o: CacheManagerOptions): ResolvedOptions {
     grace: parseDuration(o.grace ?? 0),
     // Without a bus nothing tells this process about other processes' writes: bound L1 staleness.
     l1: l1 && { maxEntries: l1.maxEntries, ttl: l1.ttl || (bus ? Number.POSITIVE_INFINITY : 10_000) },
-    timeout: store.name === 'memory' ? undefined : parseDuration(o.timeout ?? '50ms'),
+    timeout: store.name === 'memory' ? undefined : parseDuration(o.timeout ?? '250ms'),
     failOpen: o.failOpen ?? true,
     compressThreshold:
       o.compressThreshold === false ? Number.POSITIVE_INFINITY : (o.compressThreshold ?? 1024),

@@ -73,21 +73,23 @@ export class RemoteGuard {
 }
 
 /**
- * `promise`, or a `CacheError` `timeout` once `ms` passed without it settling. A timer that fires
- * fails the call only after the event loop's next I/O poll: when this process was blocked (a
- * synchronous module load at start, a long GC), the reply that arrived meanwhile is read first, so
- * a pause of the process does not count as a slow store.
+ * `promise`, or a `CacheError` `timeout` once `ms` passed without it settling. A pause of this
+ * process (a synchronous module load at start, a long GC) is not a slow store: a timer that fires
+ * late by more than half its duration gives the call `ms` more (once), since its command may have
+ * been sent only after the pause; any other timer fails the call only after the event loop's next
+ * I/O poll, so a reply that arrived meanwhile is read first.
  */
 function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
   return new Promise((resolve, reject) => {
     let settled = false
-    const timer = setTimeout(
-      () =>
-        setImmediate(() => {
-          if (!settled) reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`))
-        }),
-      ms,
-    )
+    const due = performance.now() + ms
+    const expire = () => {
+      if (!settled) reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`))
+    }
+    let timer = setTimeout(() => {
+      if (performance.now() - due > ms / 2) timer = setTimeout(() => setImmediate(expire), ms)
+      else setImmediate(expire)
+    }, ms)
     promise.then(
       (v) => {
         settled = true

@@ -128,6 +128,23 @@ describe('fail-open against a broken Redis', () => {
     expect(cache.stats().errors).toBeGreaterThanOrEqual(8)
   })
 
+  it('a pause of this process with calls in flight is not a timeout (healthy Redis)', async () => {
+    const client = connect(server.url)
+    await ready(client)
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: 'blocked', timeout: TIMEOUT })
+    const codes: string[] = []
+    cache.on('error', (e) => codes.push(e.error.code))
+    await cache.set('k', 1)
+    for (const pause of [TIMEOUT / 2, 3 * TIMEOUT]) {
+      const inflight = Promise.all(Array.from({ length: 20 }, () => cache.get('k')))
+      // The event loop is blocked, as by a synchronous module load at start.
+      const end = performance.now() + pause
+      while (performance.now() < end);
+      expect(await inflight).toEqual(Array.from({ length: 20 }, () => 1))
+    }
+    expect(codes).toEqual([])
+  })
+
   it('an invalidation lost to an outage is replayed once Redis answers again', async () => {
     const client = connect(server.url)
     const other = connect(server.url)
