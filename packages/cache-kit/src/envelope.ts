@@ -138,3 +138,39 @@ export function envelopeTagNames(raw: Uint8Array): string[] {
     return []
   }
 }
+
+/**
+ * The tag names of an envelope as views over its bytes (no copy, no decoding); `undefined` when
+ * the bytes are not a readable envelope.
+ */
+export function envelopeTagNameBytes(raw: Uint8Array): Buffer[] | undefined {
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  if (buf.byteLength < HEADER || buf[0] !== MAGIC || buf[1] !== FORMAT_VERSION) return undefined
+  const names: Buffer[] = []
+  let at = HEADER
+  for (let i = 0; i < (buf[3] as number); i++) {
+    if (at + 2 > buf.byteLength) return undefined
+    const len = buf.readUInt16BE(at)
+    if (at + 3 + len > buf.byteLength) return undefined
+    names.push(buf.subarray(at + 2, at + 2 + len))
+    at += 2 + len
+    at += 1 + (buf[at] as number)
+  }
+  return names
+}
+
+/** Whether an envelope's tags are exactly `names` (in order), checked in place. */
+export function envelopeHasTagNames(raw: Buffer, names: readonly Buffer[]): boolean {
+  if (raw.byteLength < HEADER || raw[0] !== MAGIC || raw[1] !== FORMAT_VERSION) return false
+  if (raw[3] !== names.length) return false
+  let at = HEADER
+  for (const name of names) {
+    if (at + 2 > raw.byteLength) return false
+    const len = raw.readUInt16BE(at)
+    if (len !== name.byteLength || at + 3 + len > raw.byteLength) return false
+    if (name.compare(raw, at + 2, at + 2 + len) !== 0) return false
+    at += 2 + len
+    at += 1 + (raw[at] as number)
+  }
+  return true
+}

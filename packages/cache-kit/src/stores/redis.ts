@@ -3,9 +3,9 @@ import type { Cluster, Redis } from 'ioredis'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
 import { FirstConnection } from './first-connection.js'
+import { batchedReads } from './redis-reads.js'
 import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
-import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags, StoreCapabilities } from './store.js'
-import { TickBatch } from './tick-batch.js'
+import type { CacheStore, StoreCapabilities } from './store.js'
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -22,10 +22,6 @@ export interface RedisStoreOptions {
    */
   connectWait?: Duration
 }
-
-/** Reads sent in one script call at most; a bigger tick goes in several. */
-const READ_BATCH_MAX = 256
-const NO_VERSIONS: readonly string[] = Object.freeze([])
 
 const SUBSCRIBE_TIMEOUT_MS = 5000
 
@@ -59,11 +55,29 @@ function defineScripts(client: Redis | Cluster): void {
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
 }
 
-/** One read of a tick's batch: the entry, its tags' key prefix, and the lease to take on a miss. */
-interface BatchedRead {
-  readonly key: string
-  readonly tagPrefix: string
-  readonly lease: LeaseRequest | undefined
+/**
+ * Holds a single-node client's socket writes for the rest of the tick (cork, then uncork after the
+ * tick's batched reads went out), so the commands the store sends in one tick leave in one write,
+ * as ioredis auto-pipelining would send them, whatever the client's options. Returns what to call
+ * before sending.
+ */
+function writesPerTick(client: Redis): () => void {
+  let held: { cork(): void; uncork(): void } | undefined
+  const release = () => {
+    const socket = held
+    held = undefined
+    socket?.uncork()
+  }
+  // Two ticks: the batched reads flush on the next tick, and their write must be held too.
+  const later = () => process.nextTick(release)
+  return () => {
+    if (held) return
+    const socket = (client as { stream?: { cork?(): void; uncork?(): void } }).stream
+    if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return
+    socket.cork()
+    held = socket as { cork(): void; uncork(): void }
+    process.nextTick(later)
+  }
 }
 
 /** The client's own connect timeout: the default bound of the first-connection wait. */
@@ -72,24 +86,10 @@ function connectTimeoutOf(client: Redis | Cluster, cluster: boolean): number {
   return o?.connectTimeout ?? 10_000
 }
 
-/** One read's reply from the batch script (see `READ_MANY`) as the store interface has it. */
-function readReply(out: unknown): ReadWithTags | LeaseOutcome | undefined | Error {
-  if (out === null || out === undefined) return undefined
-  if (Buffer.isBuffer(out)) return { bytes: out, versions: NO_VERSIONS }
-  if (typeof out === 'number') return { leased: out === 1 }
-  if (out instanceof Error) return out
-  const parts = out as Buffer[]
-  const bytes = parts[0]
-  if (!bytes) return undefined
-  const versions: string[] = new Array(parts.length - 1)
-  for (let i = 1; i < parts.length; i++) versions[i - 1] = (parts[i] as Buffer).toString('latin1')
-  return { bytes, versions }
-}
-
 /**
- * Store on ioredis, single node or Cluster. Single node: the reads of one tick go in one script
- * call (each hit with its tags' current versions), so concurrent reads cost one command and one
- * socket write whatever the client's options; tag invalidation is one script (DEL per tag).
+ * Store on ioredis, single node or Cluster. Single node: the reads of one tick go out together
+ * (see `batchedReads`), each hit with its tags' current versions, so concurrent reads cost one or
+ * two commands whatever the client's options; tag invalidation is one script (DEL per tag).
  * Cluster: keys spread over slots, so a tagged hit reads its tag versions in a second round trip
  * (use `l1` to avoid it) and `keys` scans every master. Calls made before a fresh client's first
  * connection wait for it, up to `connectWait`.
@@ -111,8 +111,10 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   // Sending while disconnected would either queue in ioredis (unbounded) or wait for a reconnect;
   // refusing up front makes a dead Redis cost nothing.
   const unavailable = () => new CacheError('store_unavailable', `redis client is ${client.status}, not ready`)
+  const hold = cluster ? () => {} : writesPerTick(client as Redis)
   const ready = () => {
     if (client.status !== 'ready') throw unavailable()
+    hold()
   }
   const px = (ms: number) => Math.max(1, Math.ceil(ms))
   const first = new FirstConnection(
@@ -228,21 +230,9 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
   }
   if (!cluster) {
-    const reads = new TickBatch<BatchedRead, ReadWithTags | LeaseOutcome | undefined>(async (batch) => {
-      const keys: string[] = []
-      const args: (string | number)[] = []
-      for (const r of batch) {
-        keys.push(r.key)
-        if (r.lease) {
-          keys.push(r.lease.key)
-          args.push(r.tagPrefix, '1', r.lease.token, px(r.lease.ttlMs))
-        } else args.push(r.tagPrefix, '0', '', 0)
-      }
-      const out = await scripted.hotpathReadManyBuffer(keys.length, ...keys, ...args)
-      return out.map(readReply)
-    }, READ_BATCH_MAX)
+    const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)
     store.getWithTagVersions = (key, tagPrefix, lease) =>
-      client.status === 'ready' ? reads.add({ key, tagPrefix, lease }) : Promise.reject(unavailable())
+      client.status === 'ready' ? (hold(), read(key, tagPrefix, lease)) : Promise.reject(unavailable())
   }
   return store
 }
