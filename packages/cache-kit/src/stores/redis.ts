@@ -231,8 +231,11 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   }
   if (!cluster) {
     const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)
-    store.getWithTagVersions = (key, tagPrefix, lease) =>
-      client.status === 'ready' ? (hold(), read(key, tagPrefix, lease)) : Promise.reject(unavailable())
+    store.getWithTagVersions = (key, tagPrefix, lease) => {
+      if (client.status !== 'ready') return Promise.reject(unavailable())
+      hold()
+      return read(key, tagPrefix, lease)
+    }
   }
   return store
 }
