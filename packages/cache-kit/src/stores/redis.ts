@@ -12,7 +12,8 @@ export interface RedisStoreOptions {
   /**
    * An ioredis client or `Redis.Cluster`, owned by you (the store never closes it). Recommended:
    * `{ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 }` so nothing queues
-   * without bound while Redis is down; the store also refuses to send while the client is not `ready`.
+   * without bound while Redis is down; once connected, the store also refuses to send while the
+   * client is not `ready`. The store batches its own commands, whatever the client's options.
    */
   client: Redis | Cluster
   /**
