@@ -7,6 +7,8 @@ export interface Row {
   unit: string
   values: Record<string, number>
   notes?: Record<string, string>
+  /** CPU µs of the benchmark process per operation, per library (printed under the table). */
+  cpu?: Record<string, number>
 }
 
 /** Runs `op` `ops` times over `concurrency` workers after a warm-up; returns operations per second. */
@@ -55,6 +57,15 @@ export function printTable(rows: Row[], libs: string[], bases: string[] = libs.s
   console.log(line(head))
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
   for (const b of body) console.log(line(b))
+  const withCpu = rows.filter((r) => r.cpu)
+  if (withCpu.length) {
+    console.log('\nCPU µs per operation in this process (lowest of the rounds; Redis not included):')
+    for (const r of withCpu) {
+      const cpu = r.cpu ?? {}
+      const cells = libs.flatMap((l) => (cpu[l] === undefined ? [] : [`${l} ${cpu[l].toFixed(1)}`]))
+      console.log(`  ${r.scenario}: ${cells.join(', ')}`)
+    }
+  }
   console.log(`\nmachine: ${cpus().length}× ${cpus()[0]?.model ?? '?'}, Node ${process.version}`)
 }
 
