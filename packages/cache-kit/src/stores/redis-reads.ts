@@ -30,6 +30,28 @@ const READ_BATCH_MAX = 256
 const TAG_MEMO_ENTRIES = 10_000
 const NO_VERSIONS: readonly string[] = Object.freeze([])
 
+type CommandClass = new (
+  name: string,
+  args: string[],
+  options: { replyEncoding: null },
+) => { promise: Promise<unknown> }
+
+/**
+ * `MGET` sent as its own command even on a client with `enableAutoPipelining`: the reads of a tick
+ * are one command already, and ioredis's per-tick pipeline around it cost a read at concurrency 1
+ * about a third more CPU. Falls back to `mgetBuffer` on a client without `Redis.Command`.
+ */
+function directMget(client: Redis): (keys: string[]) => Promise<(Buffer | null)[]> {
+  const Command = (client.constructor as { Command?: CommandClass }).Command
+  if (typeof Command !== 'function' || typeof client.sendCommand !== 'function')
+    return (keys) => client.mgetBuffer(...keys)
+  return (keys) => {
+    const command = new Command('mget', keys, { replyEncoding: null })
+    client.sendCommand(command as never)
+    return command.promise as Promise<(Buffer | null)[]>
+  }
+}
+
 /** One read's reply from the batch script as the store interface has it. */
 function scriptReply(out: unknown): ReadResult | Error {
   if (out === null || out === undefined) return undefined
@@ -58,6 +80,7 @@ export function batchedReads(
   px: (ms: number) => number,
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
+  const mget = directMget(client)
 
   const remember = (r: BatchedRead, bytes: Buffer) => {
     const names = envelopeTagNameBytes(bytes)
@@ -98,7 +121,7 @@ export function batchedReads(
       keys.push((batch[which[j] as number] as BatchedRead).key)
       for (const k of (memos[j] as TagMemo).tagKeys) keys.push(k)
     }
-    const replies = await client.mgetBuffer(...keys)
+    const replies = await mget(keys)
     const stale: number[] = []
     let at = 0
     for (let j = 0; j < which.length; j++) {
