@@ -154,7 +154,7 @@ async function fill(lib: Lib, n: number, tagged: number): Promise<void> {
 
 /**
  * hotpath with `consistency: 'strict'` against the default, same Redis, same tagged entry: an L1
- * hit then costs one MGET of the tag versions; an L2 hit is unchanged (one EVALSHA).
+ * hit then costs one MGET of the tag versions; an L2 hit is unchanged (one command).
  */
 async function consistencyTable(): Promise<void> {
   const modes = ['eventual', 'strict'] as const
