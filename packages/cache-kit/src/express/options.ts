@@ -1,6 +1,7 @@
 import type { Request } from 'express'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheResponseError } from './errors.js'
+import type { NotStorableReason } from './storable.js'
 
 /** What a write invalidates: tag names, or tags and key globs. */
 export type InvalidationTargets =
@@ -57,6 +58,11 @@ export interface CacheResponseOptions {
   invalidates?: InvalidationSpec
   /** Called with errors the layer recovers from (store down, gzip failure). Default: ignored. */
   onError?: (err: unknown) => void
+  /**
+   * Called when the response to a miss is sent but not stored, with the reason (see
+   * {@link NotStorableReason}): to log or count why a route keeps missing. Default: ignored.
+   */
+  onNotStored?: (reason: NotStorableReason, req: Request) => void
 }
 
 /** The resolved, immutable form of the options that every request of one policy shares. */
@@ -85,6 +91,7 @@ export interface ResponsePolicy {
   readonly age: boolean
   readonly invalidates: InvalidationSpec | undefined
   readonly onError: (err: unknown) => void
+  readonly onNotStored: ((reason: NotStorableReason, req: Request) => void) | undefined
 }
 
 const BASE_HEADERS = ['content-type', 'content-language', 'link', 'location', 'last-modified']
@@ -134,5 +141,6 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     age: options.age !== false,
     invalidates: options.invalidates,
     onError: options.onError ?? ignore,
+    onNotStored: options.onNotStored,
   }
 }

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { ResponsePolicy } from './options.js'
 import { urlPart } from './query-memo.js'
+import { varyOf, varyTokens } from './vary.js'
 
 /** Namespace of every response key: `res:<METHOD>:<scope>:<host>…`, so `res:GET:42:*` is one tenant. */
 export const KEY_NAMESPACE = 'res:'
@@ -20,30 +21,6 @@ function header(req: Request, name: string): string {
   const v = req.headers[name]
   if (v === undefined) return MISSING
   return encodeURIComponent(Array.isArray(v) ? v.join(', ') : v)
-}
-
-/** Lower-case tokens of `Vary` values seen (a middleware sets the same few on every request). */
-const varyTokens = new Map<string, readonly string[]>()
-
-function tokensOf(vary: string): readonly string[] {
-  let t = varyTokens.get(vary)
-  if (t === undefined) {
-    t = vary
-      .toLowerCase()
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== '')
-    if (varyTokens.size >= 256) varyTokens.clear()
-    varyTokens.set(vary, t)
-  }
-  return t
-}
-
-/** `Vary` already on the response before the handler runs (e.g. `Origin` from a CORS middleware). */
-export function priorVaryOf(res: Response): string | undefined {
-  const v = res.getHeader('vary')
-  if (v === undefined || v === '') return undefined
-  return Array.isArray(v) ? v.join(', ') : String(v)
 }
 
 /**
@@ -67,10 +44,10 @@ export function requestKey(policy: ResponsePolicy, req: Request, res: Response):
   let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${q.text}|`
   const vary = policy.varyKeyed
   for (let i = 0; i < vary.length; i++) key += `${i === 0 ? '' : '&'}${header(req, vary[i] as string)}`
-  const prior = priorVaryOf(res)
+  const prior = varyOf(res)
   if (prior !== undefined) {
     key += '|'
-    for (const name of tokensOf(prior)) {
+    for (const name of varyTokens(prior)) {
       if (name === '*') return BYPASS
       if (name === 'accept-encoding' || vary.includes(name)) continue
       key += `${encodeURIComponent(name)}=${header(req, name)}&`
