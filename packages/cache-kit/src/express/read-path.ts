@@ -43,11 +43,9 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
   const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)
   if (k.kind === 'reject') {
-    const err = new CacheResponseError(
-      'query_not_allowed',
-      `query parameter not allowed: ${k.param}`,
-      k.param,
-    )
+    const err = new CacheResponseError('query_not_allowed', `query parameter not allowed: ${k.param}`, {
+      param: k.param,
+    })
     if (call.next) return call.next(err)
     throw err
   }

@@ -6,8 +6,8 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { type CacheResponseOptions, cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { tenantOf } from './app.js'
-import { HttpClient } from './http-client.js'
+import { tenantOf } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 const A = { authorization: 'Bearer acme' }
 
