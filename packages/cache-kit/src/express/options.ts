@@ -33,6 +33,14 @@ export interface CacheResponseOptions {
   query?: readonly string[]
   /** What to do with a parameter outside `query`. Default `'ignore'`. */
   unknownQuery?: 'ignore' | 'reject'
+  /**
+   * Whether a client's request `Cache-Control` (`no-cache`, `no-store`; `Pragma: no-cache`) may
+   * skip the cached entry and run the handler. Default `false`: ignored, as nginx's proxy cache,
+   * Varnish and CDNs ignore it, so no client can turn every request into an origin hit (and
+   * `fetch`'s conditional requests, which add `no-cache`, still get the cache's 304). `true`:
+   * `no-cache` refreshes the entry (`X-Cache: BYPASS`), `no-store` bypasses it.
+   */
+  honorRequestCacheControl?: boolean
   /** After `ttl`, how long a stale response may still be served (`X-Cache: STALE`). Default none. */
   grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
@@ -73,6 +81,7 @@ export interface ResponsePolicy {
   readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
+  readonly honorRequestCacheControl: boolean
   readonly varyKeyed: readonly string[]
   /** Names in the `Vary` header sent: Accept-Encoding, Authorization when scoped, the `vary` option's. */
   readonly varyNames: readonly string[]
@@ -127,6 +136,7 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     tags: options.tags,
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
+    honorRequestCacheControl: options.honorRequestCacheControl === true,
     varyKeyed: vary,
     varyNames,
     varyHeader: varyNames.join(', '),

@@ -39,7 +39,7 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
   }
   // The outer cache decides; an inner one would follow the outer's flight for the same key and wait on itself.
   if ((req as Marked)[HANDLED] === true) return runHandler(call)
-  if (requestBypasses(req.headers)) return bypass(policy, call)
+  if (requestBypasses(req.headers, policy.honorRequestCacheControl)) return bypass(policy, call)
   const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)
   if (k.kind === 'reject') {
@@ -62,7 +62,7 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
   const ctx: Keyed = { cache, policy, flights, key: k.key, ifNoneMatch: req.headers['if-none-match'] }
   const strict = cache.consistency === 'strict'
   // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
-  if (requestRevalidates(req.headers)) {
+  if (policy.honorRequestCacheControl && requestRevalidates(req.headers)) {
     if (strict) return strictMiss(ctx, call, 'BYPASS', undefined)
     return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'BYPASS', undefined)
   }

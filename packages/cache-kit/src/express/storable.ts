@@ -72,18 +72,22 @@ function varyIsKeyed(policy: ResponsePolicy, vary: string, priorVary: string | u
 
 /**
  * The request side: what makes a GET skip the cache entirely. A body on a GET/HEAD ("fat GET")
- * is unkeyed input a handler might read, a `Range` asks for a part, `Cache-Control: no-store`
- * forbids storing.
+ * is unkeyed input a handler might read, a `Range` asks for a part; with `honorCacheControl`,
+ * `Cache-Control: no-store` forbids storing.
  */
-export function requestBypasses(headers: IncomingHttpHeaders): boolean {
+export function requestBypasses(headers: IncomingHttpHeaders, honorCacheControl: boolean): boolean {
   const len = headers['content-length']
   if ((len !== undefined && len !== '0') || headers['transfer-encoding'] !== undefined) return true
   if (headers.range !== undefined) return true
+  if (!honorCacheControl) return false
   const cc = headers['cache-control']
   return cc?.toLowerCase().includes('no-store') === true
 }
 
-/** Request `Cache-Control: no-cache` (or `Pragma: no-cache` without Cache-Control): skip the read, refresh. */
+/**
+ * Request `Cache-Control: no-cache` (or `Pragma: no-cache` without Cache-Control): skip the read,
+ * refresh. Consulted only under `honorRequestCacheControl`.
+ */
 export function requestRevalidates(headers: IncomingHttpHeaders): boolean {
   const cc = headers['cache-control']
   if (cc !== undefined) return /(?:^|[\s,])no-cache(?:$|[\s,])/i.test(cc)

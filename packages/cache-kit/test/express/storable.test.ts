@@ -28,13 +28,16 @@ describe('never-store rules', () => {
   it('accepts a Vary a middleware set before the handler', () => {
     expect(notStorable(policy, res({ vary: 'Origin' }), 200, 1, 'Origin')).toBeUndefined()
   })
-  it('bypasses fat GETs, ranges and request no-store; revalidates on no-cache', () => {
-    expect(requestBypasses({ 'content-length': '3' })).toBe(true)
-    expect(requestBypasses({ 'transfer-encoding': 'chunked' })).toBe(true)
-    expect(requestBypasses({ 'content-length': '0' })).toBe(false)
-    expect(requestBypasses({ range: 'bytes=0-1' })).toBe(true)
-    expect(requestBypasses({ 'cache-control': 'no-store' })).toBe(true)
-    expect(requestBypasses({})).toBe(false)
+  it('bypasses fat GETs, ranges and request no-store (when honoured); revalidates on no-cache', () => {
+    for (const honor of [false, true]) {
+      expect(requestBypasses({ 'content-length': '3' }, honor)).toBe(true)
+      expect(requestBypasses({ 'transfer-encoding': 'chunked' }, honor)).toBe(true)
+      expect(requestBypasses({ 'content-length': '0' }, honor)).toBe(false)
+      expect(requestBypasses({ range: 'bytes=0-1' }, honor)).toBe(true)
+      expect(requestBypasses({}, honor)).toBe(false)
+    }
+    expect(requestBypasses({ 'cache-control': 'no-store' }, true)).toBe(true)
+    expect(requestBypasses({ 'cache-control': 'no-store' }, false)).toBe(false)
     expect(requestRevalidates({ 'cache-control': 'no-cache' })).toBe(true)
     expect(requestRevalidates({ 'cache-control': 'max-age=0' })).toBe(false)
     expect(requestRevalidates({ pragma: 'no-cache' })).toBe(true)
