@@ -6,6 +6,7 @@ export type SchemaErrorCode =
   | 'audit_failed'
   | 'explain_failed'
   | 'invalid_option'
+  | 'driver_missing'
 
 /** The one error class this package throws; switch on `code`, never on the message. */
 export class SchemaError extends Error {
