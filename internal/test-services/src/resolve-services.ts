@@ -28,9 +28,9 @@ export interface ResolveOptions {
   containers?: boolean
 }
 
-// A local service answers a loopback connect at once; a closed port refuses at once. The bound only
-// matters for a firewalled port, and keeps a machine without the services from waiting.
-const LOCAL_PROBE_TIMEOUT_MS = 500
+// A closed local port refuses at once, so the bound only matters for a port that drops packets; it
+// leaves room for a handshake on a loaded machine, which a tighter bound would turn into "missing".
+const LOCAL_PROBE_TIMEOUT_MS = 2000
 
 /**
  * Finds each service, in this order: its URL from the environment when set (probed; an unreachable
