@@ -28,32 +28,33 @@ function isTooLarge(err: unknown): boolean {
 let zlib: typeof Zlib | undefined
 
 // Loaded on first use, not at import, so the main entry loads on runtimes without `node:zlib`
-// (edge workers) that pass `codec: fflateCodec`.
-function loadZlib(): typeof Zlib {
-  if (zlib) return zlib
-  const loaded = globalThis.process?.getBuiltinModule?.('node:zlib')
-  if (!loaded)
-    throw new CacheError('unsupported', 'node:zlib is not available here: pass `codec: fflateCodec`')
-  zlib = loaded
-  return loaded
+// (edge workers) that pass `codec: fflateCodec`. Returns the error so that the codec rejects
+// rather than throws.
+function loadZlib(): typeof Zlib | CacheError {
+  zlib ??= globalThis.process?.getBuiltinModule?.('node:zlib')
+  return zlib ?? new CacheError('unsupported', 'node:zlib is not available here: use `codec: fflateCodec`')
 }
 
 /**
  * `node:zlib` codec: the default on Node (3–4× faster than fflate on a 15 KB page). `node:zlib` is
  * loaded on the first compression, so importing cache-kit never needs it; where it is missing, the
- * first use throws `CacheError` code `unsupported` (use {@link fflateCodec} there).
+ * first use rejects with `CacheError` code `unsupported` (use {@link fflateCodec} there).
  */
 export const zlibCodec: CacheCodec = {
   name: 'zlib',
   gzip(data) {
-    const { gzip, gzipSync } = loadZlib()
+    const z = loadZlib()
+    if (z instanceof CacheError) return Promise.reject(z)
+    const { gzip, gzipSync } = z
     if (data.byteLength <= SYNC_LIMIT) return Promise.resolve(gzipSync(data, { level: 6 }))
     return new Promise((resolve, reject) =>
       gzip(data, { level: 6 }, (err, out) => (err ? reject(err) : resolve(out))),
     )
   },
   gunzip(data, maxOutputBytes) {
-    const { gunzip, gunzipSync } = loadZlib()
+    const z = loadZlib()
+    if (z instanceof CacheError) return Promise.reject(z)
+    const { gunzip, gunzipSync } = z
     // maxOutputLength makes zlib stop allocating at the cap, so a planted gzip bomb cannot exhaust memory.
     const opts = { maxOutputLength: Math.max(1, maxOutputBytes) }
     if (data.byteLength <= SYNC_LIMIT / 8) {
