@@ -14,9 +14,7 @@ export {
 } from './manager.js'
 export type { CacheManagerOptions, Consistency } from './options.js'
 export type { CacheStats, TierStats } from './stats.js'
-export { type KeyvStoreOptions, keyvStore } from './stores/keyv.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export { type RedisStoreOptions, redisStore } from './stores/redis.js'
 export type { CacheStore, ReadWithTags, StoreCapabilities } from './stores/store.js'
 
 /** Package version (a test keeps it equal to package.json's). */

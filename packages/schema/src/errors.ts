@@ -6,6 +6,7 @@ export type SchemaErrorCode =
   | 'audit_failed'
   | 'explain_failed'
   | 'invalid_option'
+  | 'driver_missing'
 
 /**
  * The one error class this package throws, shaped as every hotpath error (`name`, `code`,

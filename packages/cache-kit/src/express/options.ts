@@ -135,6 +135,18 @@ function rowScopeOf(options: CacheResponseOptions): (req: Request) => RowId {
   return (req) => scope(req) ?? ''
 }
 
+/** `options[name]` in ms; a missing or malformed duration is an `invalid_option` naming the option. */
+function durationOption(name: 'ttl' | 'grace', value: unknown): number {
+  if (value === undefined) throw invalid(`\`${name}\` is required (e.g. '5m', '250ms' or ms)`)
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw invalid(`\`${name}\` must be a duration ('5m', '250ms' or ms), got ${typeof value}`)
+  try {
+    return parseDuration(value)
+  } catch {
+    throw invalid(`\`${name}\` must be a duration ('5m', '250ms' or ms), got ${JSON.stringify(value)}`)
+  }
+}
+
 /** Validates options and resolves defaults. Throws `CacheResponseError` `invalid_option`. */
 export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   if (options === null || typeof options !== 'object') throw invalid('options are required')
@@ -142,8 +154,9 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   if (!isPublic && typeof options.scope !== 'function')
     throw invalid('`scope` is required unless `public: true` (a response must never leak between tenants)')
   if (isPublic && options.scope) throw invalid('`public: true` and `scope` exclude each other')
-  const ttl = parseDuration(options.ttl)
+  const ttl = durationOption('ttl', options.ttl)
   if (ttl <= 0) throw invalid('`ttl` must be positive')
+  const grace = options.grace === undefined ? 0 : durationOption('grace', options.grace)
   const maxBodyBytes = options.maxBodyBytes ?? MiB
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0)
     throw invalid('`maxBodyBytes` must be an integer ≥ 0')
@@ -154,7 +167,7 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   for (const s of options.statuses ?? []) statuses.add(s)
   return {
     ttl,
-    grace: options.grace === undefined ? 0 : parseDuration(options.grace),
+    grace,
     scope: options.scope,
     tags: options.tags,
     rows: options.rows,

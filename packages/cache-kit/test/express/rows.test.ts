@@ -1,4 +1,5 @@
-import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import { describeRowPrecision } from './support/rows-suite.js'
 

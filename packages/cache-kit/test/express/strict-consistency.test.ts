@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
-import { CacheManager, type CacheStore, type Consistency, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, type CacheStore, type Consistency } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
