@@ -5,7 +5,7 @@ import { parseDuration } from './duration.js'
 import { type EncodedEntry, encodeEntry } from './entry-codec.js'
 import { CacheError } from './errors.js'
 import { CacheEmitter } from './events.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 import { L1Tier } from './l1.js'
 import { FAILED, L2Tier, type RemoteRead, SLOW } from './l2.js'
 import {
@@ -187,7 +187,7 @@ export class CacheManager extends CacheEmitter {
    */
   async invalidatePattern(glob: string): Promise<number> {
     if (!this.o.store.keys) throw new CacheError('unsupported', `store ${this.o.store.name} cannot list keys`)
-    this.l1?.evictMatching(globToRegExp(glob))
+    this.l1?.evictMatching(compileGlob(glob))
     const n = await this.l2.deleteMatching(glob, this.o.failOpen)
     this.bus.publish({ p: glob })
     this.emit('invalidate', { kind: 'pattern', pattern: glob, count: n, source: 'local' })
