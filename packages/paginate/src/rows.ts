@@ -66,10 +66,12 @@ const HIDDEN = { rows: '__hp_rows', key: '__hp_key', sort: '__hp_s' } as const
 /**
  * Joins `lookups` onto the window's rows from outside. The window, with the user's WHERE and SELECT
  * resolved inside it (where tables the lookups join, which may share column names such as
- * `company_id`, are not in scope), becomes the derived table `__hp_rows`; the base table is joined
- * back by its unique key under its own name, so lookups read any of its columns
- * (`products.category_id`). The window also carries the unique key and the sort values (`__hp_*`
- * columns, removed by {@link readRows}) because a derived table's order is not kept.
+ * `company_id`, are not in scope), becomes a derived table. When it holds every column of the base
+ * table (the query selected nothing) it takes the base table's name, so lookups read
+ * `products.category_id` from it; otherwise it is `__hp_rows` and the base table is joined back by
+ * its unique key under its own name (one primary-key lookup per row). The window also carries the
+ * unique key and the sort values (`__hp_*` columns, removed by {@link readRows}) because a derived
+ * table's order is not kept.
  */
 function withLookups(
   list: ListQuery,
@@ -81,17 +83,17 @@ function withLookups(
     [HIDDEN.key]: list.unique,
     ...Object.fromEntries(terms.map((t, i) => [`${HIDDEN.sort}${i}`, t.column])),
   })
-  const base = list.alias === list.table ? list.table : `${list.table} as ${list.alias}`
-  const outer = list.client
-    .queryBuilder()
-    .select(`${HIDDEN.rows}.*`)
-    .from(keyed.as(HIDDEN.rows))
-    .join(base, list.unique, `${HIDDEN.rows}.${HIDDEN.key}`)
+  const rows = list.selectsAll ? list.alias : HIDDEN.rows
+  const outer = list.client.queryBuilder().select(`${rows}.*`).from(keyed.as(rows))
+  if (!list.selectsAll) {
+    const base = list.alias === list.table ? list.table : `${list.table} as ${list.alias}`
+    outer.join(base, list.unique, `${rows}.${HIDDEN.key}`)
+  }
   lookups(outer)
   return orderBy(
     list,
     outer,
-    terms.map((t, i) => ({ ...t, column: `${HIDDEN.rows}.${HIDDEN.sort}${i}` })),
+    terms.map((t, i) => ({ ...t, column: `${rows}.${HIDDEN.sort}${i}` })),
   )
 }
 
