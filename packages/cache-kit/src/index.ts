@@ -1,6 +1,6 @@
 export { type CacheCodec, zlibCodec } from './codec.js'
 export { fflateCodec } from './codec-fflate.js'
-export { type CachedOptions, cached } from './decorator.js'
+export { type CachedMethodOptions, cached } from './decorator.js'
 export { type Duration, parseDuration } from './duration.js'
 export { CacheError, type CacheErrorCode } from './errors.js'
 export type { CacheEventName, CacheEvents, CacheTier } from './events.js'
@@ -19,5 +19,5 @@ export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export { type RedisStoreOptions, redisStore } from './stores/redis.js'
 export type { CacheStore, ReadWithTags, StoreCapabilities } from './stores/store.js'
 
-/** Package version, kept in step with package.json by the build. */
+/** Package version (a test keeps it equal to package.json's). */
 export const VERSION = '0.1.0'

@@ -66,11 +66,9 @@ export async function describeQuery(query: Knex.QueryBuilder, options: CommonOpt
   const internals = query as unknown as BuilderInternals
   const from = internals._single?.table
   if (typeof from !== 'string') {
-    throw new PaginationError(
-      'invalid_option',
-      'paginate needs a query on a named table (knex("table"))',
-      500,
-    )
+    throw new PaginationError('invalid_option', 'paginate needs a query on a named table (knex("table"))', {
+      status: 500,
+    })
   }
   const [table = from, alias = table] = from.split(/\s+as\s+/i)
   const qualify = (column: string) => (column.includes('.') ? column : `${alias}.${column}`)

@@ -122,7 +122,7 @@ export function checkNulls<Row>(list: ListQuery, rows: Row[]): Row[] {
         throw new PaginationError(
           'invalid_option',
           `"${t.key}" holds NULL: list it in the "nullable" option`,
-          500,
+          { status: 500 },
         )
       }
     }

@@ -1,6 +1,7 @@
 import type { Request } from 'express'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheResponseError } from './errors.js'
+import type { NotStorableReason } from './storable.js'
 
 /** What a write invalidates: tag names, or tags and key globs. */
 export type InvalidationTargets =
@@ -32,6 +33,14 @@ export interface CacheResponseOptions {
   query?: readonly string[]
   /** What to do with a parameter outside `query`. Default `'ignore'`. */
   unknownQuery?: 'ignore' | 'reject'
+  /**
+   * Whether a client's request `Cache-Control` (`no-cache`, `no-store`; `Pragma: no-cache`) may
+   * skip the cached entry and run the handler. Default `false`: ignored, as nginx's proxy cache,
+   * Varnish and CDNs ignore it, so no client can turn every request into an origin hit (and
+   * `fetch`'s conditional requests, which add `no-cache`, still get the cache's 304). `true`:
+   * `no-cache` refreshes the entry (`X-Cache: BYPASS`), `no-store` bypasses it.
+   */
+  honorRequestCacheControl?: boolean
   /** After `ttl`, how long a stale response may still be served (`X-Cache: STALE`). Default none. */
   grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
@@ -57,6 +66,11 @@ export interface CacheResponseOptions {
   invalidates?: InvalidationSpec
   /** Called with errors the layer recovers from (store down, gzip failure). Default: ignored. */
   onError?: (err: unknown) => void
+  /**
+   * Called when the response to a miss is sent but not stored, with the reason (see
+   * {@link NotStorableReason}): to log or count why a route keeps missing. Default: ignored.
+   */
+  onNotStored?: (reason: NotStorableReason, req: Request) => void
 }
 
 /** The resolved, immutable form of the options that every request of one policy shares. */
@@ -67,6 +81,7 @@ export interface ResponsePolicy {
   readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
+  readonly honorRequestCacheControl: boolean
   readonly varyKeyed: readonly string[]
   /** Names in the `Vary` header sent: Accept-Encoding, Authorization when scoped, the `vary` option's. */
   readonly varyNames: readonly string[]
@@ -85,6 +100,7 @@ export interface ResponsePolicy {
   readonly age: boolean
   readonly invalidates: InvalidationSpec | undefined
   readonly onError: (err: unknown) => void
+  readonly onNotStored: ((reason: NotStorableReason, req: Request) => void) | undefined
 }
 
 const BASE_HEADERS = ['content-type', 'content-language', 'link', 'location', 'last-modified']
@@ -120,6 +136,7 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     tags: options.tags,
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
+    honorRequestCacheControl: options.honorRequestCacheControl === true,
     varyKeyed: vary,
     varyNames,
     varyHeader: varyNames.join(', '),
@@ -134,5 +151,6 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     age: options.age !== false,
     invalidates: options.invalidates,
     onError: options.onError ?? ignore,
+    onNotStored: options.onNotStored,
   }
 }

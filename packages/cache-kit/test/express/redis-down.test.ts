@@ -5,7 +5,7 @@ import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express from 'express'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './http-client.js'
+import { HttpClient } from './support/http-client.js'
 
 /** A closed port: listen on an ephemeral one, then close it. */
 async function closedPort(): Promise<number> {

@@ -2,7 +2,7 @@ import { CacheManager, redisStore } from '@hotpath/cache-kit'
 import { useRedis } from '@hotpath/test-services'
 import type { Redis } from 'ioredis'
 import { beforeAll } from 'vitest'
-import { describeResponseCache } from './suite.js'
+import { describeResponseCache } from './support/suite.js'
 
 const redis = useRedis()
 const make = () =>

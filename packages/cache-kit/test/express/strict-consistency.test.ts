@@ -5,8 +5,8 @@ import { useRedis } from '@hotpath/test-services'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { withHeldPublish } from '../support/held-bus.js'
-import { Gate } from './app.js'
-import { HttpClient } from './http-client.js'
+import { Gate } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 const redis = useRedis()
 let n = 0
