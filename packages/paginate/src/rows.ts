@@ -79,13 +79,11 @@ function withLookups(
   lookups: (query: Knex.QueryBuilder) => void,
   terms: readonly SortTerm[],
 ): Knex.QueryBuilder {
-  const keyed = window.select({
-    [HIDDEN.key]: list.unique,
-    ...Object.fromEntries(terms.map((t, i) => [`${HIDDEN.sort}${i}`, t.column])),
-  })
+  const keyed = window.select(Object.fromEntries(terms.map((t, i) => [`${HIDDEN.sort}${i}`, t.column])))
   const rows = list.selectsAll ? list.alias : HIDDEN.rows
   const outer = list.client.queryBuilder().select(`${rows}.*`).from(keyed.as(rows))
   if (!list.selectsAll) {
+    keyed.select({ [HIDDEN.key]: list.unique })
     const base = list.alias === list.table ? list.table : `${list.table} as ${list.alias}`
     outer.join(base, list.unique, `${rows}.${HIDDEN.key}`)
   }
