@@ -20,7 +20,8 @@ const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: schemaRef('Error') } },
 })
-const link = { type: ['string', 'null'], format: 'uri' }
+// Absolute when the server knows its public origin, else relative (`?page=2&page_size=50`).
+const link = { type: ['string', 'null'], format: 'uri-reference' }
 
 /** The two page envelopes of a list whose rows are `row`: numbered and keyset. */
 function pageSchemas(row: string): Record<string, Record<string, unknown>> {
@@ -147,20 +148,28 @@ function operation(route: RouteSpec): Record<string, unknown> {
       ETag: { schema: { type: 'string' } },
     }
   }
-  if (route.list) responses['400'] ??= errorResponse('Bad page, page_size, cursor, ordering or filter')
-  if (route.list) responses['404'] ??= errorResponse('Page past the end (walking by page number)')
+  const addError = (status: number, description: string) => {
+    const known = (responses[status] as { description?: string } | undefined)?.description
+    responses[status] = errorResponse(known ? `${known}; ${description}` : description)
+  }
+  if (route.list) {
+    addError(400, 'bad page, page_size, cursor, ordering or filter')
+    addError(404, 'page past the end (walking by page number)')
+  }
   if (route.body) {
-    responses['413'] = errorResponse('Body over 1 MiB')
-    responses['422'] = errorResponse('validation_failed, with details')
+    addError(413, 'body over 1 MiB')
+    addError(422, 'validation_failed, with details')
   }
   if (route.idempotent) {
-    responses['409'] ??= errorResponse('A request with this Idempotency-Key is still running')
-    responses['422'] ??= errorResponse('idempotency_key_reused: the Idempotency-Key came with another body')
+    addError(409, 'a request with this Idempotency-Key is still running')
+    addError(422, 'idempotency_key_reused: the Idempotency-Key came with another body')
   }
   // Every route parses a JSON body when one is sent, so any of them can answer malformed_json.
-  responses['400'] ??= errorResponse('Malformed JSON body')
-  if (route.auth !== 'none') responses['401'] = errorResponse('Missing or wrong bearer token')
-  if (route.auth !== 'none') responses['503'] ??= errorResponse('The database is unavailable')
+  addError(400, 'malformed JSON body')
+  if (route.auth !== 'none') {
+    addError(401, 'missing or wrong bearer token')
+    addError(503, 'the database is unavailable')
+  }
 
   const parameters: Record<string, unknown>[] = []
   for (const m of route.path.matchAll(/:(\w+)/g)) {
