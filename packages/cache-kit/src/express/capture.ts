@@ -6,6 +6,7 @@ import type { ResponseFlight, ResponseFlights, SharedResponse } from './flights.
 import { type HeldCall, type HoldPolicy, ResponseHold } from './hold.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord, recordFits } from './record.js'
+import { type RowsOptions, rowTags, splitGuard } from './row-tags.js'
 import { type CacheStatus, sendRecord } from './send-record.js'
 import { type NotStorableReason, notStorable } from './storable.js'
 import { varyOf, varyValue } from './vary.js'
@@ -125,22 +126,14 @@ class Capture implements HoldPolicy {
         : this.flushed
           ? 'flushed'
           : notStorable(policy, res, code, body.byteLength, this.priorVary)
-    let record: ResponseRecord | undefined
-    if (reason === undefined) {
-      try {
-        record = await this.toRecord(body, code)
-        if (record === undefined) reason = 'record-limits'
-      } catch (err) {
-        policy.onError(err)
-        reason = 'cache-error'
-      }
-    }
-    if (record === undefined) {
+    const identity = reason === undefined ? this.identityRecord(body, code) : undefined
+    if (reason === undefined && identity === undefined) reason = 'record-limits'
+    if (identity === undefined) {
       this.notStored(reason ?? 'cache-error')
       this.hold.release(false)
       if (code >= 500 && this.stale) {
         this.flights.finish(this.flight, this.stale)
-        return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
+        return this.send(this.stale.record, 'STALE', this.stale.storedAt, cb)
       }
       this.flights.finish(this.flight, undefined)
       if (!res.headersSent) {
@@ -150,35 +143,102 @@ class Capture implements HoldPolicy {
       res.end(body, cb)
       return
     }
-    const storedAt = Date.now()
-    // Followers in this process get the record now; the client gets it once it is stored, so that
-    // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
-    this.flight?.resolve({ record, storedAt, stale: false })
+    let record: ResponseRecord | undefined
     try {
-      // An invalidation since this handler started: its response may predate it, keep it out.
-      // Under strict consistency a response with a tag snapshot is kept when only tags were
-      // invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
-      // checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
-      const current =
-        this.snapshot && this.cache.consistency === 'strict'
-          ? this.flights.keyEpoch === this.keyEpoch
-          : this.flights.epoch === this.epoch
-      if (!current) this.notStored('invalidated')
-      else if (this.snapshot === false) this.notStored('cache-error')
-      else await this.store(record)
-    } finally {
-      this.flights.finish(this.flight, undefined)
+      record = await this.compressed(identity)
+    } catch (err) {
+      policy.onError(err)
+      this.notStored('cache-error')
     }
+    // Followers in this process get the record now, and the client is answered before the entry
+    // is stored: the store's round trips (and strict consistency's checks) are not its wait. The
+    // flight closes as the client is answered, so a request that starts afterwards (its next one)
+    // reads the store, which decides whether this response is still valid.
+    if (record) this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
+    this.flights.finish(this.flight, undefined)
     this.hold.release(false)
-    await this.send(record, this.status, undefined, body, cb)
+    await this.send(record ?? identity, this.status, undefined, cb, body)
+    if (record === undefined) return
+    try {
+      await this.storeIfCurrent(record, body)
+    } catch (err) {
+      policy.onError(err)
+      this.notStored('cache-error')
+    }
   }
 
+  /**
+   * Stores the record unless an invalidation ran since the handler started (its response may
+   * predate it). Under strict consistency a response with a tag snapshot is kept when only tags
+   * were invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
+   * checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
+   */
+  private async storeIfCurrent(record: ResponseRecord, body: Buffer): Promise<void> {
+    const current =
+      this.snapshot && this.cache.consistency === 'strict'
+        ? this.flights.keyEpoch === this.keyEpoch
+        : this.flights.epoch === this.epoch
+    if (!current) return this.notStored('invalidated')
+    if (this.snapshot === false) return this.notStored('cache-error')
+    let snapshot = this.snapshot
+    if (this.policy.rows && snapshot) {
+      const stamped = await this.withRowTags(snapshot, body)
+      if (typeof stamped === 'string') return this.notStored(stamped)
+      snapshot = stamped
+    }
+    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
+      ttl: this.policy.ttl,
+      compress: false,
+    }
+    if (this.policy.grace > 0) opts.grace = this.policy.grace
+    if (snapshot) opts.snapshot = snapshot
+    try {
+      await this.cache.set(this.key, encodeRecord(record), opts)
+    } catch (err) {
+      this.policy.onError(err)
+      this.notStored('cache-error')
+    }
+  }
+
+  /**
+   * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
+   * its body shows. The row tags' versions are taken now, together with the scope's write epoch:
+   * if a write moved the epoch since the handler started, the rows may be older than their
+   * versions, so nothing is stored.
+   */
+  private async withRowTags(
+    snapshot: TagSnapshot,
+    body: Buffer,
+  ): Promise<TagSnapshot | 'rows-unknown' | 'invalidated' | 'cache-error'> {
+    const rows = this.policy.rows as RowsOptions
+    const { stamp, epoch, version } = splitGuard(snapshot)
+    let tags: string[]
+    try {
+      tags = rowTags(
+        rows.resource,
+        this.policy.rowScope(this.req),
+        rows.ids(JSON.parse(body.toString()), this.req),
+      )
+    } catch (err) {
+      this.policy.onError(err)
+      return 'rows-unknown'
+    }
+    const now = await this.cache.snapshotTags([...tags, epoch])
+    if (now === undefined) return 'cache-error'
+    if (now.versions[tags.length] !== version) return 'invalidated'
+    return {
+      tags: [...stamp.tags, ...tags],
+      versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],
+    }
+  }
+
+  /** Sends a record as a hit is sent; `identity`, on a miss, spares inflating what was just deflated. */
   private async send(
     record: ResponseRecord,
     status: CacheStatus,
     storedAt: number | undefined,
-    identity: Uint8Array | undefined,
     cb: Callback | undefined,
+    identity?: Uint8Array,
   ) {
     try {
       await sendRecord(
@@ -205,8 +265,11 @@ class Capture implements HoldPolicy {
     }
   }
 
-  /** The record to store; `undefined` when it cannot be held by the record format (see {@link recordFits}). */
-  private async toRecord(body: Buffer, status: number): Promise<ResponseRecord | undefined> {
+  /**
+   * The handler's response as an identity record (what its client is sent), or `undefined` when
+   * the record format cannot hold it (see {@link recordFits}).
+   */
+  private identityRecord(body: Buffer, status: number): ResponseRecord | undefined {
     const { res, policy } = this
     const given = res.getHeader('etag')
     const etag = isStrongEtag(given) ? given : strongEtag(body)
@@ -214,26 +277,14 @@ class Capture implements HoldPolicy {
     for (const name of policy.storedHeaders) addHeader(headers, name, res.getHeader(name))
     addHeader(headers, 'cache-control', res.getHeader('cache-control'))
     if (!recordFits(etag, headers)) return undefined
-    const gzip = body.byteLength > 0
-    const stored = gzip ? await this.cache.codec.gzip(body) : body
-    const gzipEtag = gzip ? gzipEtagOf(etag) : etag
-    return { status, etag, gzipEtag, gzip, identityLength: body.byteLength, headers, body: stored }
+    return { status, etag, gzipEtag: etag, gzip: false, identityLength: body.byteLength, headers, body }
   }
 
-  private async store(record: ResponseRecord): Promise<void> {
-    const { policy } = this
-    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
-      ttl: policy.ttl,
-      compress: false,
-    }
-    if (policy.grace > 0) opts.grace = policy.grace
-    if (this.snapshot) opts.snapshot = this.snapshot
-    try {
-      await this.cache.set(this.key, encodeRecord(record), opts)
-    } catch (err) {
-      policy.onError(err)
-      this.notStored('cache-error')
-    }
+  /** The record to store: the body gzipped once, with the gzip representation's own ETag. */
+  private async compressed(identity: ResponseRecord): Promise<ResponseRecord> {
+    if (identity.body.byteLength === 0) return identity
+    const body = await this.cache.codec.gzip(identity.body)
+    return { ...identity, gzip: true, gzipEtag: gzipEtagOf(identity.etag), body }
   }
 }
 

@@ -1,12 +1,20 @@
 import type { Request } from 'express'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheResponseError } from './errors.js'
+import type { RowChange, RowId, RowsOptions } from './row-tags.js'
 import type { NotStorableReason } from './storable.js'
 
-/** What a write invalidates: tag names, or tags and key globs. */
+/**
+ * What a write invalidates: tag names, or tags, key globs and the rows it changed (see
+ * {@link RowChange}: row-precise invalidation of responses cached with the `rows` option).
+ */
 export type InvalidationTargets =
   | readonly string[]
-  | { readonly tags?: readonly string[]; readonly patterns?: readonly string[] }
+  | {
+      readonly tags?: readonly string[]
+      readonly patterns?: readonly string[]
+      readonly rows?: readonly RowChange[]
+    }
 
 /** Fixed targets, or a function of the request that returns them (may be async). */
 export type InvalidationSpec =
@@ -26,6 +34,12 @@ export interface CacheResponseOptions {
   public?: boolean
   /** Tags stored with the entry, for `invalidates` / `cache.invalidateTags`. */
   tags?: readonly string[] | ((req: Request) => readonly string[])
+  /**
+   * Row-precise invalidation: which rows the response shows (read from its body) and which
+   * columns decide them, so that a write declaring `{ rows: [...] }` drops only the responses it
+   * can change. See {@link RowsOptions}.
+   */
+  rows?: RowsOptions
   /**
    * Allow-list of query parameters in the key. Omitted: every parameter is keyed. The others are
    * removed from `req.query` (`unknownQuery: 'ignore'`) or answered with a `400` (`'reject'`).
@@ -79,6 +93,9 @@ export interface ResponsePolicy {
   readonly grace: number
   readonly scope: ((req: Request) => string | number | null | undefined) | undefined
   readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
+  readonly rows: RowsOptions | undefined
+  /** The partition of `rows` for a request: `rows.scope`, else the policy's `scope`, else `''`. */
+  readonly rowScope: (req: Request) => RowId
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
   readonly honorRequestCacheControl: boolean
@@ -112,6 +129,12 @@ function invalid(message: string): CacheResponseError {
   return new CacheResponseError('invalid_option', `cacheResponse: ${message}`)
 }
 
+function rowScopeOf(options: CacheResponseOptions): (req: Request) => RowId {
+  const scope = options.rows?.scope ?? options.scope
+  if (scope === undefined) return () => ''
+  return (req) => scope(req) ?? ''
+}
+
 /** Validates options and resolves defaults. Throws `CacheResponseError` `invalid_option`. */
 export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   if (options === null || typeof options !== 'object') throw invalid('options are required')
@@ -134,6 +157,8 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     grace: options.grace === undefined ? 0 : parseDuration(options.grace),
     scope: options.scope,
     tags: options.tags,
+    rows: options.rows,
+    rowScope: rowScopeOf(options),
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
     honorRequestCacheControl: options.honorRequestCacheControl === true,

@@ -10,8 +10,9 @@ import { type HeaderSource, varyOf, varyTokens } from './vary.js'
  * event stream, or a `write` before `end`). And the circumstances: `'head'` (a HEAD has no body to
  * store), `'flushed'` (`flushHeaders()` before `end`), `'record-limits'` (more than 255 stored
  * headers, a header value over 64 KiB or an ETag over 255 bytes), `'invalidated'` (an invalidation
- * ran while the handler did: the response may predate it), `'cache-error'` (the store or the
- * codec failed; `onError` has the error).
+ * ran while the handler did: the response may predate it), `'rows-unknown'` (the `rows.ids` of
+ * the body could not be read: not JSON, or `ids` threw; `onError` has the error), `'cache-error'`
+ * (the store or the codec failed; `onError` has the error).
  */
 export type NotStorableReason =
   | 'status'
@@ -26,6 +27,7 @@ export type NotStorableReason =
   | 'flushed'
   | 'record-limits'
   | 'invalidated'
+  | 'rows-unknown'
   | 'cache-error'
 
 function text(v: OutgoingHttpHeader | undefined): string {
