@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CacheError } from './errors.js'
 import type { CacheEvents } from './events.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 import type { L1Tier } from './l1.js'
 import type { L2Tier } from './l2.js'
 import type { ResolvedOptions } from './options.js'
@@ -59,7 +59,7 @@ export async function startBus(
       hooks.onEvent({ kind: 'tags', tags: m.t, count, source: 'bus' })
     }
     if (typeof m.p === 'string') {
-      const count = l1.evictMatching(globToRegExp(m.p))
+      const count = l1.evictMatching(compileGlob(m.p))
       hooks.onEvent({ kind: 'pattern', pattern: m.p, count, source: 'bus' })
     }
   }

@@ -2,7 +2,7 @@ import type { CacheEntry, GetOrSetOptions, Loader, SetOptions, TagSnapshot } fro
 import type { CacheCodec } from './codec.js'
 import { CacheError } from './errors.js'
 import { CacheEmitter } from './events.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 import { FAILED } from './l2.js'
 import {
   type CacheManagerOptions,
@@ -157,7 +157,7 @@ export class CacheManager extends CacheEmitter {
   async invalidatePattern(glob: string): Promise<number> {
     if (!this.options.store.keys)
       throw new CacheError('unsupported', `store ${this.options.store.name} cannot list keys`)
-    this.tiers.l1?.evictMatching(globToRegExp(glob))
+    this.tiers.l1?.evictMatching(compileGlob(glob))
     const n = await this.tiers.l2.deleteMatching(glob, this.options.failOpen)
     this.tiers.bus.publish({ p: glob })
     this.events.emit('invalidate', { kind: 'pattern', pattern: glob, count: n, source: 'local' })
