@@ -13,6 +13,13 @@ export {
   type TagSnapshot,
 } from './manager.js'
 export type { CacheManagerOptions, Consistency } from './options.js'
+export {
+  type RowChange,
+  type RowId,
+  type RowRead,
+  rowReadTags,
+  rowTags,
+} from './row-tags.js'
 export type { CacheStats, TierStats } from './stats.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
 export type { CacheStore, ReadWithTags, StoreCapabilities } from './stores/store.js'

@@ -10,6 +10,7 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
+import { type RowChange, rowChangeTags } from './row-tags.js'
 import { SingleFlight } from './single-flight.js'
 import type { CacheStats } from './stats.js'
 import { Tiers } from './tiers.js'
@@ -147,6 +148,20 @@ export class CacheManager extends CacheEmitter {
     this.tiers.bus.publish({ t: tags })
     this.events.emit('invalidate', { kind: 'tags', tags, count: n, source: 'local' })
     return n
+  }
+
+  /**
+   * Row-precise invalidation: drops the values that show a changed row (tagged with `rowTags`),
+   * read a changed column or, on insert or delete (`membership`), list the scope (tagged with
+   * `rowReadTags`). Each change's write epoch moves first (see `rowEpochTag`), so a response whose
+   * rows were read before the write is never stored after it. Call it after the write committed,
+   * before answering. Resolves like `invalidateTags`.
+   */
+  async invalidateRows(changes: readonly RowChange[]): Promise<number> {
+    if (changes.length === 0) return 0
+    const all = changes.map(rowChangeTags)
+    await this.invalidateTags([...new Set(all.map((c) => c.epoch))])
+    return this.invalidateTags([...new Set(all.flatMap((c) => c.tags))])
   }
 
   /**

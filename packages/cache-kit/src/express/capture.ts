@@ -6,7 +6,7 @@ import type { ResponseFlight, ResponseFlights, SharedResponse } from './flights.
 import { type HeldCall, type HoldPolicy, ResponseHold } from './hold.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord, recordFits } from './record.js'
-import { type RowsOptions, rowTags, splitGuard } from './row-tags.js'
+import { type ResolvedRows, rowsShown, splitGuard } from './rows.js'
 import { type CacheStatus, sendRecord } from './send-record.js'
 import { type NotStorableReason, notStorable } from './storable.js'
 import { varyOf, varyValue } from './vary.js'
@@ -202,30 +202,27 @@ class Capture implements HoldPolicy {
 
   /**
    * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
-   * its body shows. The row tags' versions are taken now, together with the scope's write epoch:
-   * if a write moved the epoch since the handler started, the rows may be older than their
-   * versions, so nothing is stored.
+   * its body shows. The row tags' versions are taken now, together with the write epochs: if a
+   * write moved one since the handler started, the rows may be older than their versions, so
+   * nothing is stored.
    */
   private async withRowTags(
     snapshot: TagSnapshot,
     body: Buffer,
   ): Promise<TagSnapshot | 'rows-unknown' | 'invalidated' | 'cache-error'> {
-    const rows = this.policy.rows as RowsOptions
-    const { stamp, epoch, version } = splitGuard(snapshot)
+    const rows = this.policy.rows as ResolvedRows
+    const { stamp, guard } = splitGuard(snapshot, rows.length)
     let tags: string[]
     try {
-      tags = rowTags(
-        rows.resource,
-        this.policy.rowScope(this.req),
-        rows.ids(JSON.parse(body.toString()), this.req),
-      )
+      tags = rowsShown(rows, this.req, body)
     } catch (err) {
       this.policy.onError(err)
       return 'rows-unknown'
     }
-    const now = await this.cache.snapshotTags([...tags, epoch])
+    const now = await this.cache.snapshotTags([...tags, ...guard.tags])
     if (now === undefined) return 'cache-error'
-    if (now.versions[tags.length] !== version) return 'invalidated'
+    for (let i = 0; i < guard.tags.length; i++)
+      if (now.versions[tags.length + i] !== guard.versions[i]) return 'invalidated'
     return {
       tags: [...stamp.tags, ...tags],
       versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],

@@ -1,7 +1,8 @@
 import type { Request } from 'express'
 import { type Duration, parseDuration } from '../duration.js'
+import type { RowChange } from '../row-tags.js'
 import { CacheResponseError } from './errors.js'
-import type { RowChange, RowId, RowsOptions } from './row-tags.js'
+import { type ResolvedRows, type RowsOptions, resolveRows } from './rows.js'
 import type { NotStorableReason } from './storable.js'
 
 /**
@@ -37,9 +38,9 @@ export interface CacheResponseOptions {
   /**
    * Row-precise invalidation: which rows the response shows (read from its body) and which
    * columns decide them, so that a write declaring `{ rows: [...] }` drops only the responses it
-   * can change. See {@link RowsOptions}.
+   * can change; one entry per resource the response shows. See {@link RowsOptions}.
    */
-  rows?: RowsOptions
+  rows?: RowsOptions | readonly RowsOptions[]
   /**
    * Allow-list of query parameters in the key. Omitted: every parameter is keyed. The others are
    * removed from `req.query` (`unknownQuery: 'ignore'`) or answered with a `400` (`'reject'`).
@@ -93,9 +94,7 @@ export interface ResponsePolicy {
   readonly grace: number
   readonly scope: ((req: Request) => string | number | null | undefined) | undefined
   readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
-  readonly rows: RowsOptions | undefined
-  /** The partition of `rows` for a request: `rows.scope`, else the policy's `scope`, else `''`. */
-  readonly rowScope: (req: Request) => RowId
+  readonly rows: ResolvedRows | undefined
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
   readonly honorRequestCacheControl: boolean
@@ -127,12 +126,6 @@ function ignore(): void {}
 
 function invalid(message: string): CacheResponseError {
   return new CacheResponseError('invalid_option', `cacheResponse: ${message}`)
-}
-
-function rowScopeOf(options: CacheResponseOptions): (req: Request) => RowId {
-  const scope = options.rows?.scope ?? options.scope
-  if (scope === undefined) return () => ''
-  return (req) => scope(req) ?? ''
 }
 
 /** `options[name]` in ms; a missing or malformed duration is an `invalid_option` naming the option. */
@@ -170,8 +163,7 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     grace,
     scope: options.scope,
     tags: options.tags,
-    rows: options.rows,
-    rowScope: rowScopeOf(options),
+    rows: resolveRows(options.rows, options.scope),
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
     honorRequestCacheControl: options.honorRequestCacheControl === true,

@@ -8,7 +8,7 @@ import type { ResponsePolicy } from './options.js'
 import { withoutParams } from './query-key.js'
 import { recordOf } from './record.js'
 import { requestKey } from './request-key.js'
-import { readTags } from './row-tags.js'
+import { rowsReadTags } from './rows.js'
 import { type CacheStatus, sendRecord } from './send-record.js'
 import { requestBypasses, requestRevalidates } from './storable.js'
 import { varyValue } from './vary.js'
@@ -184,12 +184,12 @@ async function miss(
 
 /**
  * The policy's tags with their versions, and with `rows` the tags its columns and membership give
- * plus the write epoch (last); `false` (store nothing) if the store failed.
+ * plus the write epochs (last); `false` (store nothing) if the store failed.
  */
 async function snapshotOf(ctx: Keyed, req: Invocation['req']): Promise<TagSnapshot | false | undefined> {
   const { policy } = ctx
   let tags = typeof policy.tags === 'function' ? policy.tags(req) : policy.tags
-  if (policy.rows) tags = [...(tags ?? []), ...readTags(policy.rows, req, policy.rowScope(req))]
+  if (policy.rows) tags = [...(tags ?? []), ...rowsReadTags(policy.rows, req)]
   if (!tags || tags.length === 0) return undefined
   try {
     return (await ctx.cache.snapshotTags(tags)) ?? false

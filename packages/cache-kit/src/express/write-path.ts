@@ -4,7 +4,6 @@ import { flightsOf } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import { type HoldPolicy, ResponseHold } from './hold.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
-import { changeTags } from './row-tags.js'
 
 /** The methods that change data: only they invalidate (OPTIONS, TRACE and the like pass through). */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -92,19 +91,13 @@ class WriteHold implements HoldPolicy {
     flights.epoch++
     const targets: InvalidationTargets =
       typeof this.spec === 'function' ? await this.spec(this.req) : this.spec
-    const tags = isTagList(targets) ? [...targets] : [...(targets.tags ?? [])]
+    const tags = isTagList(targets) ? targets : (targets.tags ?? [])
     const patterns = isTagList(targets) ? [] : (targets.patterns ?? [])
     const rows = isTagList(targets) ? [] : (targets.rows ?? [])
-    if (rows.length > 0) {
-      const changes = rows.map(changeTags)
-      // The epochs move first: a response that read the old rows and learns its row tags only
-      // now is then refused when storing (see row-tags.ts), whatever the order the rest lands in.
-      await this.cache.invalidateTags(changes.map((c) => c.epoch))
-      for (const c of changes) tags.push(...c.tags)
-    }
     if (patterns.length > 0) flights.keyEpoch++
     const work: Promise<unknown>[] = []
-    if (tags.length > 0) work.push(this.cache.invalidateTags(tags))
+    if (tags.length > 0) work.push(this.cache.invalidateTags([...tags]))
+    if (rows.length > 0) work.push(this.cache.invalidateRows(rows))
     for (const p of patterns) work.push(this.cache.invalidatePattern(p))
     await Promise.all(work)
   }
