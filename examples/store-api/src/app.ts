@@ -9,10 +9,10 @@ import { AdminController, adminRoutes } from './controllers/admin.js'
 import { categoriesResource } from './controllers/categories.js'
 import { CrudController, type CrudResource, crudRoutes } from './controllers/crud-controller.js'
 import { invoiceRoutes } from './controllers/invoice-routes.js'
-import { InvoicesController } from './controllers/invoices.js'
+import { invoicesController } from './controllers/invoices.js'
 import { productRoutes, productsController } from './controllers/products.js'
 import { shopsResource } from './controllers/shops.js'
-import { StockMovementsController, stockMovementRoutes } from './controllers/stock-movements.js'
+import { stockMovementRoutes, stockMovementsController } from './controllers/stock-movements.js'
 import { stockRoutes, stocksController } from './controllers/stocks.js'
 import { suppliersResource } from './controllers/suppliers.js'
 import { warehousesResource } from './controllers/warehouses.js'
@@ -56,8 +56,8 @@ export function buildRoutes(
     ...crud(warehousesResource, deps, ctx),
     ...productRoutes(productsController(deps, ctx)),
     ...stockRoutes(stocksController(deps, ctx)),
-    ...stockMovementRoutes(new StockMovementsController(deps, ctx)),
-    ...invoiceRoutes(new InvoicesController(deps, ctx)),
+    ...stockMovementRoutes(stockMovementsController(deps, ctx)),
+    ...invoiceRoutes(invoicesController(deps, ctx)),
   ]
 }
 

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrate } from './db/migrate.js'
 import { seed } from './db/seed.js'
-import { perfCommand } from './perf/perf-command.js'
 import { serve } from './server.js'
 
 const USAGE = `usage: store-api [command] [options]
@@ -93,6 +92,8 @@ async function main(argv: string[]): Promise<void> {
       const cache = values.cache ?? 'both'
       if (cache !== 'both' && cache !== 'on' && cache !== 'off')
         throw new ConfigError([`--cache: both, on or off (got ${cache})`])
+      // Loaded here only: the load tester (autocannon) has no business in a serving process.
+      const { perfCommand } = await import('./perf/perf-command.js')
       await perfCommand({
         users: positiveInt('users', values.users, 50),
         requests: positiveInt('requests', values.requests, 100),

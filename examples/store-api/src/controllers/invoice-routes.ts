@@ -1,6 +1,12 @@
 import type { z } from 'zod'
 import type { RouteSpec } from '../api/route-spec.js'
-import { type InvoicesController, invoiceCreateSchema, invoiceIssueSchema, invoiceList } from './invoices.js'
+import {
+  INVOICE_CACHE_TTL,
+  type InvoicesController,
+  invoiceCreateSchema,
+  invoiceIssueSchema,
+  invoiceList,
+} from './invoices.js'
 
 /** The invoice routes. */
 export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
@@ -32,6 +38,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       tag,
       auth: 'api_key',
       list: invoiceList,
+      cacheTtl: INVOICE_CACHE_TTL,
       responses: { 200: 'A page of invoices' },
       handler: (req, res) => c.list(req, res),
     },
@@ -54,6 +61,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       summary: 'One invoice with its lines',
       tag,
       auth: 'api_key',
+      cacheTtl: INVOICE_CACHE_TTL,
       responses: { 200: 'The invoice', 404: missing },
       handler: (req, res) => c.detail(req, res),
     },
