@@ -1,5 +1,4 @@
 import express, { type Express, type RequestHandler } from 'express'
-import { pinoHttp } from 'pino-http'
 import { Registry } from 'prom-client'
 import { renderDocsPage } from './api/docs-page.js'
 import type { ListContext } from './api/list-response.js'
@@ -19,6 +18,7 @@ import { warehousesResource } from './controllers/warehouses.js'
 import { adminAuth, apiKeyAuth } from './http/api-keys.js'
 import { errorHandler, routeNotFound } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
+import { requestLog } from './http/request-log.js'
 import { createMetrics } from './ops/metrics.js'
 import { OperationsController, operationRoutes } from './ops/operations.js'
 import type { AppDeps } from './runtime-types.js'
@@ -87,15 +87,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     },
   })
 
-  if (deps.logger) {
-    app.use(
-      pinoHttp({
-        logger: deps.logger,
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-        customProps: (_req, res) => ({ route: res.locals.route ?? null }),
-      }),
-    )
-  }
+  if (deps.logger) app.use(requestLog(deps.logger))
   app.use(metrics.observe)
   app.use(express.json({ limit: '1mb' }))
 
