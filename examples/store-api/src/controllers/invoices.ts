@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idParam, moneyBody } from '../api/filters.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
@@ -275,18 +275,9 @@ export class InvoicesController {
  * and details; an invoice created, issued, paid or cancelled drops the lists and its own detail).
  */
 export function invoicesController(deps: AppDeps, ctx: ListContext): InvoicesController {
-  const cachedRead = cachedReadFactory(deps)
-  const query = [...PAGE_QUERY, ...Object.keys(filters.shape)]
-  class CachedInvoices extends InvoicesController {
-    @cachedRead({ resource: 'invoices', ttl: INVOICE_CACHE_TTL, query })
-    override list(req: Request, res: Response): Promise<void> {
-      return super.list(req, res)
-    }
-
-    @cachedRead({ resource: 'invoices', ttl: INVOICE_CACHE_TTL, query: [], shows: 'detail' })
-    override detail(req: Request, res: Response): Promise<void> {
-      return super.detail(req, res)
-    }
-  }
-  return new CachedInvoices(deps, ctx)
+  return withCachedReads(InvoicesController, deps, ctx, {
+    resource: 'invoices',
+    ttl: INVOICE_CACHE_TTL,
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+  })
 }

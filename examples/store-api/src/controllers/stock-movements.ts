@@ -2,7 +2,7 @@ import { indexName } from '@hotpath/schema'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idParam } from '../api/filters.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
@@ -147,20 +147,11 @@ export class StockMovementsController {
  * invalidate them).
  */
 export function stockMovementsController(deps: AppDeps, ctx: ListContext): StockMovementsController {
-  const cachedRead = cachedReadFactory(deps)
-  const query = [...PAGE_QUERY, ...Object.keys(filters.shape)]
-  class CachedStockMovements extends StockMovementsController {
-    @cachedRead({ resource: 'stock-movements', ttl: CACHE_TTL, query })
-    override list(req: Request, res: Response): Promise<void> {
-      return super.list(req, res)
-    }
-
-    @cachedRead({ resource: 'stock-movements', ttl: CACHE_TTL, query: [], shows: 'detail' })
-    override detail(req: Request, res: Response): Promise<void> {
-      return super.detail(req, res)
-    }
-  }
-  return new CachedStockMovements(deps, ctx)
+  return withCachedReads(StockMovementsController, deps, ctx, {
+    resource: 'stock-movements',
+    ttl: CACHE_TTL,
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+  })
 }
 
 /** The stock movement routes. */
