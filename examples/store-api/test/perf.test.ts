@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { perfCommand } from '../src/perf/perf-command.js'
 import { WriteLog } from '../src/perf/read-back.js'
@@ -113,4 +115,18 @@ describe('read-backs: stale only when provably older than the user’s own write
     expect(log.answered(move, log.sent(move), 409, '{}')).toBeUndefined()
     expect(log.answered(price(7, '1.00'), log.sent(price(7, '1.00')), 404, '{}')).toBeUndefined()
   })
+})
+
+it('perf --write-ratio refuses a list with a value outside 0–1 or an empty item, before any load', () => {
+  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+  for (const bad of ['0,abc', '0,,0.2', '1.5']) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--write-ratio', bad], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    })
+    expect(run.status, run.stderr).toBe(1)
+    expect(run.stderr).toContain(
+      `--write-ratio: a number between 0 and 1, or a comma list of them (got ${bad})`,
+    )
+  }
 })
