@@ -3,6 +3,7 @@ import type { Request, Response } from 'express'
 import { companyOf } from '../http/request-context.js'
 import type { AppDeps } from '../runtime-types.js'
 import { readTags, type Staleness, staleTags } from './cache-tags.js'
+import type { ListContext } from './list-response.js'
 import type { ResourceName } from './route-spec.js'
 
 /** The paging parameters every list's cache key includes (plus its own filters). */
@@ -48,6 +49,41 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled'>)
       query: [...options.query],
     })
   }
+}
+
+/** A controller with a list and a detail read, built from the app's dependencies. */
+export type ReadController = new (
+  deps: AppDeps,
+  ctx: ListContext,
+) => {
+  list(req: Request, res: Response): Promise<void>
+  detail(req: Request, res: Response): Promise<void>
+}
+
+/**
+ * An instance of `Controller` whose `list` and `detail` reads are `@cachedRead` with `options`
+ * (the detail keyed on its path id alone, tagged with its record tag), for a controller class
+ * built without the dependencies its decorators would need.
+ */
+export function withCachedReads<C extends ReadController>(
+  Controller: C,
+  deps: AppDeps,
+  ctx: ListContext,
+  options: Omit<CachedReadOptions, 'shows'>,
+): InstanceType<C> {
+  const cachedRead = cachedReadFactory(deps)
+  class Cached extends (Controller as ReadController) {
+    @cachedRead(options)
+    override list(req: Request, res: Response): Promise<void> {
+      return super.list(req, res)
+    }
+
+    @cachedRead({ ...options, query: [], shows: 'detail' })
+    override detail(req: Request, res: Response): Promise<void> {
+      return super.detail(req, res)
+    }
+  }
+  return new Cached(deps, ctx) as InstanceType<C>
 }
 
 /**

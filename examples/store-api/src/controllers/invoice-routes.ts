@@ -1,7 +1,13 @@
 import type { z } from 'zod'
 import type { RouteSpec } from '../api/route-spec.js'
 import { invoiceBody } from './invoice-rows.js'
-import { type InvoicesController, invoiceCreateSchema, invoiceIssueSchema, invoiceList } from './invoices.js'
+import {
+  INVOICE_CACHE_TTL,
+  type InvoicesController,
+  invoiceCreateSchema,
+  invoiceIssueSchema,
+  invoiceList,
+} from './invoices.js'
 
 /** The invoice routes. */
 export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
@@ -35,6 +41,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       auth: 'api_key',
       list: invoiceList,
       returns: invoiceBody,
+      cacheTtl: INVOICE_CACHE_TTL,
       responses: { 200: 'A page of invoices' },
       handler: (req, res) => c.list(req, res),
     },
@@ -59,6 +66,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       tag,
       auth: 'api_key',
       returns: invoiceBody,
+      cacheTtl: INVOICE_CACHE_TTL,
       responses: { 200: 'The invoice', 404: missing },
       handler: (req, res) => c.detail(req, res),
     },

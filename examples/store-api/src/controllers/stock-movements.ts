@@ -2,7 +2,7 @@ import { indexName } from '@hotpath/schema'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { invalidate } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idParam } from '../api/filters.js'
 import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
@@ -37,6 +37,9 @@ const filters = z.object({
   until: dateParam.optional(),
 })
 type Filters = z.output<typeof filters>
+
+/** How long a movement read stays cached; every write that adds or removes movements invalidates it. */
+const CACHE_TTL = '1m'
 
 /** How `GET /api/stock-movements` pages: `fast` (keyset), newest first. */
 export const movementList: ListSpec = {
@@ -148,7 +151,7 @@ export class StockMovementsController {
     // The stock lists and this stock's detail (no product read shows stock quantities).
     await invalidate(this.deps, companyId, [
       { resource: 'stocks', records: [applied.stockId] },
-      'stock-movements',
+      { resource: 'stock-movements', records: [applied.movementId] },
     ])
     const row = (await movementQuery(db, companyId).where('id', applied.movementId).first()) as Record<
       string,
@@ -156,6 +159,19 @@ export class StockMovementsController {
     >
     res.status(201).json({ ...serializeMovement(row), stock_quantity: applied.stockQuantity })
   }
+}
+
+/**
+ * The movement controller with its reads cached per company for {@link CACHE_TTL} (lists and
+ * details; a movement, an invoice issued or cancelled, a product deleted and a warehouse changed
+ * invalidate them).
+ */
+export function stockMovementsController(deps: AppDeps, ctx: ListContext): StockMovementsController {
+  return withCachedReads(StockMovementsController, deps, ctx, {
+    resource: 'stock-movements',
+    ttl: CACHE_TTL,
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+  })
 }
 
 /** The stock movement routes. */
@@ -171,6 +187,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       auth: 'api_key',
       list: movementList,
       returns: movementBody,
+      cacheTtl: CACHE_TTL,
       responses: { 200: 'A keyset page of movements' },
       handler: (req, res) => c.list(req, res),
     },
@@ -200,6 +217,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       tag,
       auth: 'api_key',
       returns: movementBody,
+      cacheTtl: CACHE_TTL,
       responses: { 200: 'The movement', 404: 'No such movement in this company' },
       handler: (req, res) => c.detail(req, res),
     },
