@@ -58,12 +58,24 @@ export class CrudController<F> {
   }
 
   /**
-   * A new row changes only this resource's lists: no read of the resources that show it can show
-   * it yet (none of their rows refers to it). A change or a deletion changes those reads too.
+   * A new row changes this resource's lists; a change, the reads that show the row (the resources
+   * that join it in included) and the lists ordered or filtered by a changed column; a deletion
+   * also every read of the resources that refer to it (their references were cleared or removed).
    */
-  private async stale(companyId: number, id: number, change: 'created' | 'changed'): Promise<void> {
-    const own = { resource: this.def.resource, records: [id] }
-    await invalidate(this.deps, companyId, change === 'created' ? [own] : [own, ...this.def.shownBy])
+  private async stale(
+    companyId: number,
+    id: number,
+    change: 'created' | { changed: readonly string[] } | 'deleted',
+  ): Promise<void> {
+    const resource = this.def.resource
+    if (change === 'created')
+      await invalidate(this.deps, companyId, [{ resource, ids: [id], membership: true }])
+    else if (change === 'deleted')
+      await invalidate(this.deps, companyId, [
+        { resource, ids: [id], membership: true, deleted: true },
+        ...this.def.shownBy,
+      ])
+    else await invalidate(this.deps, companyId, [{ resource, ids: [id], columns: change.changed }])
   }
 
   async list(req: Request, res: Response): Promise<void> {
@@ -104,7 +116,7 @@ export class CrudController<F> {
         : await this.deps.db(this.def.table).where({ id, company_id: companyId }).update(body)
     const n = typeof changed === 'number' ? changed : Number((changed as { n?: unknown } | undefined)?.n ?? 0)
     if (n === 0) throw new NotFoundError(this.def.singular, id)
-    await this.stale(companyId, id, 'changed')
+    await this.stale(companyId, id, { changed: Object.keys(body) })
     res.json(await this.load(companyId, id))
   }
 
@@ -113,7 +125,7 @@ export class CrudController<F> {
     const id = this.id(req)
     const n = await this.deps.db(this.def.table).where({ id, company_id: companyId }).delete()
     if (n === 0) throw new NotFoundError(this.def.singular, id)
-    await this.stale(companyId, id, 'changed')
+    await this.stale(companyId, id, 'deleted')
     res.status(204).end()
   }
 }

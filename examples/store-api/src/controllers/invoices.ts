@@ -160,7 +160,7 @@ export class InvoicesController {
       )
       return invoiceId
     })
-    await invalidate(this.deps, companyId, [{ resource: 'invoices', records: [id] }])
+    await invalidate(this.deps, companyId, [{ resource: 'invoices', ids: [id], membership: true }])
     res.status(201).json(await this.load(companyId, id))
   }
 
@@ -221,9 +221,9 @@ export class InvoicesController {
       return moved
     })
     await invalidate(this.deps, companyId, [
-      { resource: 'invoices', records: [id] },
-      { resource: 'stocks', records: stocks },
-      'stock-movements',
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+      { resource: 'stocks', ids: stocks, columns: ['quantity', 'updated_at'], membership: true },
+      { resource: 'stock-movements', ids: [], membership: true },
     ])
     res.json(await this.load(companyId, id))
   }
@@ -232,7 +232,9 @@ export class InvoicesController {
     const companyId = companyOf(req)
     const id = this.id(req)
     await inTransaction(this.deps.db, (trx) => this.transition(trx, companyId, id, ['issued'], 'paid'))
-    await invalidate(this.deps, companyId, [{ resource: 'invoices', records: [id] }])
+    await invalidate(this.deps, companyId, [
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+    ])
     res.json(await this.load(companyId, id))
   }
 
@@ -262,9 +264,9 @@ export class InvoicesController {
       return reversed
     })
     await invalidate(this.deps, companyId, [
-      { resource: 'invoices', records: [id] },
-      { resource: 'stocks', records: stocks },
-      'stock-movements',
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+      { resource: 'stocks', ids: stocks, columns: ['quantity', 'updated_at'], membership: true },
+      { resource: 'stock-movements', ids: [], membership: true },
     ])
     res.json(await this.load(companyId, id))
   }
@@ -279,5 +281,6 @@ export function invoicesController(deps: AppDeps, ctx: ListContext): InvoicesCon
     resource: 'invoices',
     ttl: INVOICE_CACHE_TTL,
     query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+    list: invoiceList,
   })
 }

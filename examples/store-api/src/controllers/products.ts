@@ -139,7 +139,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
   }
 
   class ProductsController {
-    @cachedRead({ resource: 'products', ttl: '5m', query: cacheQuery })
+    @cachedRead({ resource: 'products', ttl: '5m', query: cacheQuery, list: productList })
     async list(req: Request, res: Response): Promise<void> {
       const companyId = companyOf(req)
       await sendList<Filters>(
@@ -152,7 +152,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
       )
     }
 
-    @cachedRead({ resource: 'products', ttl: '5m', query: [], shows: 'detail' })
+    @cachedRead({ resource: 'products', ttl: '5m', query: [] })
     async detail(req: Request, res: Response): Promise<void> {
       const id = parseId(req.params.id)
       if (id === undefined) throw new NotFoundError('product', String(req.params.id))
@@ -176,7 +176,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         created_at: now,
         updated_at: now,
       })
-      await invalidate(deps, companyId, [{ resource: 'products', records: [id] }])
+      await invalidate(deps, companyId, [{ resource: 'products', ids: [id], membership: true }])
       res.status(201).json(await load(companyId, id))
     }
 
@@ -190,11 +190,10 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
         .where({ id, company_id: companyId })
         .update({ ...b, updated_at: new Date() })
       if (changed === 0) throw new NotFoundError('product', id)
-      // The product lists and this product's detail; stock pages show its name and SKU, and nothing
-      // else outside products shows its fields (other products' details are untouched).
-      const own = { resource: 'products', records: [id] } as const
-      const shownInStocks = b.name !== undefined || b.sku !== undefined
-      await invalidate(deps, companyId, shownInStocks ? [own, 'stocks'] : [own])
+      // The reads showing this product (its lists' pages, its detail, the stock pages joining it
+      // in) and the lists ordered or filtered by a changed column.
+      const columns = [...Object.keys(b), 'updated_at']
+      await invalidate(deps, companyId, [{ resource: 'products', ids: [id], columns }])
       res.json(await load(companyId, id))
     }
 
@@ -207,7 +206,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
       )
       if (deleted === 0) throw new NotFoundError('product', id)
       await invalidate(deps, companyId, [
-        { resource: 'products', records: [id] },
+        { resource: 'products', ids: [id], membership: true, deleted: true },
         'stocks',
         'stock-movements',
       ])

@@ -148,10 +148,16 @@ export class StockMovementsController {
         reason: b.reason ?? null,
       }),
     )
-    // The stock lists and this stock's detail (no product read shows stock quantities).
+    // The reads showing this stock and the stock lists ordered or filtered by its quantity or
+    // update time (no product read shows stock quantities); the movement lists gain a row.
     await invalidate(this.deps, companyId, [
-      { resource: 'stocks', records: [applied.stockId] },
-      { resource: 'stock-movements', records: [applied.movementId] },
+      {
+        resource: 'stocks',
+        ids: [applied.stockId],
+        columns: ['quantity', 'updated_at'],
+        membership: applied.stockCreated,
+      },
+      { resource: 'stock-movements', ids: [applied.movementId], membership: true },
     ])
     const row = (await movementQuery(db, companyId).where('id', applied.movementId).first()) as Record<
       string,
@@ -171,6 +177,7 @@ export function stockMovementsController(deps: AppDeps, ctx: ListContext): Stock
     resource: 'stock-movements',
     ttl: CACHE_TTL,
     query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+    list: movementList,
   })
 }
 

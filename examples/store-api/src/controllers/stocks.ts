@@ -85,7 +85,12 @@ export function stocksController(deps: AppDeps, ctx: ListContext) {
   const { db } = deps
 
   class StocksController {
-    @cachedRead({ resource: 'stocks', ttl: '3m', query: [...PAGE_QUERY, ...Object.keys(filters.shape)] })
+    @cachedRead({
+      resource: 'stocks',
+      ttl: '3m',
+      query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+      list: stockList,
+    })
     async list(req: Request, res: Response): Promise<void> {
       const companyId = companyOf(req)
       await sendList<Filters>(
@@ -104,7 +109,7 @@ export function stocksController(deps: AppDeps, ctx: ListContext) {
       )
     }
 
-    @cachedRead({ resource: 'stocks', ttl: '3m', query: [], shows: 'detail' })
+    @cachedRead({ resource: 'stocks', ttl: '3m', query: [] })
     async detail(req: Request, res: Response): Promise<void> {
       const id = parseId(req.params.id)
       if (id === undefined) throw new NotFoundError('stock', String(req.params.id))

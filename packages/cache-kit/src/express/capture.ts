@@ -150,21 +150,24 @@ class Capture implements HoldPolicy {
       policy.onError(err)
       this.notStored('cache-error')
     }
-    // Followers in this process get the record now, and the client is answered before the entry
-    // is stored: the store's round trips (and strict consistency's checks) are not its wait. The
-    // flight closes as the client is answered, so a request that starts afterwards (its next one)
-    // reads the store, which decides whether this response is still valid.
-    if (record) this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
-    this.flights.finish(this.flight, undefined)
-    this.hold.release(false)
-    await this.send(record ?? identity, this.status, undefined, cb, body)
-    if (record === undefined) return
+    if (record === undefined) {
+      this.flights.finish(this.flight, undefined)
+      this.hold.release(false)
+      return this.send(identity, this.status, undefined, cb, body)
+    }
+    // Followers in this process get the record now; the client gets it once it is stored, so that
+    // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
+    this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
     try {
       await this.storeIfCurrent(record, body)
     } catch (err) {
       policy.onError(err)
       this.notStored('cache-error')
+    } finally {
+      this.flights.finish(this.flight, undefined)
     }
+    this.hold.release(false)
+    await this.send(record, this.status, undefined, cb, body)
   }
 
   /**
