@@ -7,7 +7,8 @@
 
 // The built package, as users run it (`npm run build` first): tsx-transformed sources wrap every
 // closure in esbuild's keepNames helper, a cost dist/ does not have.
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { createKeyv } from '@keyv/redis'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'

@@ -1,5 +1,4 @@
 import express, { type Express, type RequestHandler } from 'express'
-import { pinoHttp } from 'pino-http'
 import { Registry } from 'prom-client'
 import { renderDocsPage } from './api/docs-page.js'
 import type { ListContext } from './api/list-response.js'
@@ -9,16 +8,17 @@ import { AdminController, adminRoutes } from './controllers/admin.js'
 import { categoriesResource } from './controllers/categories.js'
 import { CrudController, type CrudResource, crudRoutes } from './controllers/crud-controller.js'
 import { invoiceRoutes } from './controllers/invoice-routes.js'
-import { InvoicesController } from './controllers/invoices.js'
+import { invoicesController } from './controllers/invoices.js'
 import { productRoutes, productsController } from './controllers/products.js'
 import { shopsResource } from './controllers/shops.js'
-import { StockMovementsController, stockMovementRoutes } from './controllers/stock-movements.js'
+import { stockMovementRoutes, stockMovementsController } from './controllers/stock-movements.js'
 import { stockRoutes, stocksController } from './controllers/stocks.js'
 import { suppliersResource } from './controllers/suppliers.js'
 import { warehousesResource } from './controllers/warehouses.js'
 import { adminAuth, apiKeyAuth } from './http/api-keys.js'
 import { errorHandler, routeNotFound } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
+import { requestLog } from './http/request-log.js'
 import { createMetrics } from './ops/metrics.js'
 import { OperationsController, operationRoutes } from './ops/operations.js'
 import type { AppDeps } from './runtime-types.js'
@@ -56,8 +56,8 @@ export function buildRoutes(
     ...crud(warehousesResource, deps, ctx),
     ...productRoutes(productsController(deps, ctx)),
     ...stockRoutes(stocksController(deps, ctx)),
-    ...stockMovementRoutes(new StockMovementsController(deps, ctx)),
-    ...invoiceRoutes(new InvoicesController(deps, ctx)),
+    ...stockMovementRoutes(stockMovementsController(deps, ctx)),
+    ...invoiceRoutes(invoicesController(deps, ctx)),
   ]
 }
 
@@ -87,15 +87,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     },
   })
 
-  if (deps.logger) {
-    app.use(
-      pinoHttp({
-        logger: deps.logger,
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-        customProps: (_req, res) => ({ route: res.locals.route ?? null }),
-      }),
-    )
-  }
+  if (deps.logger) app.use(requestLog(deps.logger))
   app.use(metrics.observe)
   app.use(express.json({ limit: '1mb' }))
 

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrate } from './db/migrate.js'
 import { seed } from './db/seed.js'
-import { perfCommand } from './perf/perf-command.js'
 import { serve } from './server.js'
 
 const USAGE = `usage: store-api [command] [options]
@@ -14,9 +13,10 @@ commands:
   migrate                    bring the database to the latest schema
   seed --companies N --products N [--seed S]
                              add demo companies (N products each); prints their API keys
-  perf --users 50 --requests 100 [--url URL --key KEY] [--duration S] [--write-ratio R]
+  perf --users 50 --requests 100 [--url URL --key KEY] [--duration S] [--write-ratio R[,R…]]
        [--cache both|on|off] [--out DIR]
-                             load test with a realistic mix; without --url it starts the server itself
+                             load test with a realistic mix, one phase per write ratio (default 0.05)
+                             and cache mode; without --url it starts the server itself
 
 environment: DATABASE_URL (mysql://, postgres://, sqlite:), REDIS_URL or REDIS_CLUSTER_NODES (host:port,…),
              ADMIN_TOKEN, PORT, CURSOR_SECRET, LOG_LEVEL, STORE_API_CACHE=on|off, STORE_API_SEED=auto|off,
@@ -27,6 +27,15 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (!/^\d+$/.test(raw) || Number(raw) < 1)
     throw new ConfigError([`--${name}: must be a whole number ≥ 1 (got ${raw})`])
   return Number(raw)
+}
+
+/** `--write-ratio 0,0.05,0.2`: the sweep's ratios, each from 0 to 1 (default 0.05). */
+function writeRatios(raw: string | undefined): number[] {
+  if (raw === undefined) return [0.05]
+  const ratios = raw.split(',').map((r) => (r.trim() === '' ? Number.NaN : Number(r)))
+  if (!ratios.every((r) => r >= 0 && r <= 1))
+    throw new ConfigError([`--write-ratio: a number between 0 and 1, or a comma list of them (got ${raw})`])
+  return ratios
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -87,19 +96,19 @@ async function main(argv: string[]): Promise<void> {
       return
     }
     case 'perf': {
-      const ratio = values['write-ratio'] === undefined ? 0.05 : Number(values['write-ratio'])
-      if (!(ratio >= 0 && ratio <= 1))
-        throw new ConfigError([`--write-ratio: must be between 0 and 1 (got ${values['write-ratio']})`])
+      const ratios = writeRatios(values['write-ratio'])
       const cache = values.cache ?? 'both'
       if (cache !== 'both' && cache !== 'on' && cache !== 'off')
         throw new ConfigError([`--cache: both, on or off (got ${cache})`])
+      // Loaded here only: the load tester (autocannon) has no business in a serving process.
+      const { perfCommand } = await import('./perf/perf-command.js')
       await perfCommand({
         users: positiveInt('users', values.users, 50),
         requests: positiveInt('requests', values.requests, 100),
         ...(values.url ? { url: values.url.replace(/\/$/, '') } : {}),
         ...(values.duration ? { duration: positiveInt('duration', values.duration, 10) } : {}),
         ...(values.key ? { key: values.key } : {}),
-        writeRatio: ratio,
+        writeRatios: ratios,
         out: values.out ?? 'reports',
         cache,
       })

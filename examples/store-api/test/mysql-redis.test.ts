@@ -1,5 +1,6 @@
 import { describe } from 'vitest'
 import { invalidationSuite } from './support/invalidation-suite.js'
+import { openapiSuite } from './support/openapi-suite.js'
 import { opsSuite } from './support/ops-suite.js'
 import { resourcesSuite } from './support/resources-suite.js'
 import { useStack } from './support/stack.js'
@@ -12,4 +13,5 @@ describe('mysql + redis', () => {
   stockSuite(stack)
   opsSuite(stack)
   invalidationSuite(stack)
+  openapiSuite(stack)
 })

@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
 import { perfCommand } from '../src/perf/perf-command.js'
+import { WriteLog } from '../src/perf/read-back.js'
+import type { PerfReport } from '../src/perf/report-html.js'
 import { newCompany } from './support/client.js'
 import { populate } from './support/fixtures.js'
 import { useStack } from './support/stack.js'
@@ -11,31 +15,118 @@ const stack = useStack('sqlite+memory')
 const out = mkdtempSync(join(tmpdir(), 'hotpath-perf-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
-it('perf --url drives the mix, counts X-Cache, and writes the JSON and HTML reports', async () => {
+it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit rate and read-backs', async () => {
   const company = await newCompany(() => stack.url, 'Perfco')
   await populate(company.api, 'P', 30)
   const printed: string[] = []
   const { report, jsonPath, htmlPath } = await perfCommand(
-    { users: 4, requests: 25, url: stack.url, key: company.api.key, writeRatio: 0.1, out, cache: 'both' },
+    {
+      users: 4,
+      requests: 25,
+      url: stack.url,
+      key: company.api.key,
+      writeRatios: [0, 0.2],
+      out,
+      cache: 'both',
+    },
     {},
     (s) => printed.push(s),
   )
-  const phase = report.phases[0]?.result
-  expect(report.phases).toHaveLength(1)
-  expect(phase?.requests).toBe(100)
-  expect(phase?.errors).toBe(0)
-  expect(phase?.successRate, JSON.stringify(phase?.statuses)).toBe(1)
-  const cacheable = Object.values(phase?.xCache ?? {}).reduce((a, b) => a + b, 0)
-  expect(cacheable).toBeGreaterThan(0)
-  expect(phase?.cacheHitRate).toBeGreaterThan(0)
-  expect(phase?.latency.p50).toBeLessThanOrEqual(phase?.latency.p99 ?? 0)
-  expect(printed.join('\n')).toMatch(
-    /phase\s+requests\s+req\/s\s+avg ms\s+p50 ms\s+p95 ms\s+p99 ms\s+success\s+cache hit/,
+  expect(report.writeRatios).toEqual([0, 0.2])
+  expect(report.phases.map((p) => [p.writeRatio, p.cache])).toEqual([
+    [0, 'server'],
+    [0.2, 'server'],
+  ])
+  for (const { result, serverCpuMicrosPerRequest } of report.phases) {
+    expect(result.requests).toBe(100)
+    expect(result.errors).toBe(0)
+    expect(result.successRate, JSON.stringify(result.statuses)).toBe(1)
+    expect(result.cacheableReads).toBeGreaterThan(0)
+    expect(result.cacheHitRate).toBeGreaterThan(0)
+    expect(result.latency.p50).toBeLessThanOrEqual(result.latency.p99)
+    expect(result.staleReads).toBe(0)
+    expect(serverCpuMicrosPerRequest).toBeGreaterThan(0)
+  }
+  const [readOnly, writing] = report.phases.map((p) => p.result)
+  expect(readOnly?.readBacks).toBe(0)
+  // Every response is a mix read (all cached, so all carry X-Cache), a write or a read-back; every
+  // write is read back, but a user's last write may be cut off by the end of the run.
+  const readBacks = writing?.readBacks ?? 0
+  const writes = 100 - (writing?.cacheableReads ?? 0) - readBacks
+  expect(readBacks).toBeGreaterThan(0)
+  expect(readBacks).toBeLessThanOrEqual(writes)
+  expect(readBacks).toBeGreaterThanOrEqual(writes - 4)
+  const table = printed.join('\n')
+  expect(table).toMatch(
+    /writes\s+cache\s+requests\s+req\/s\s+on÷off\s+CPU µs\/req\s+avg ms\s+p50 ms\s+p95 ms\s+p99 ms\s+success\s+cache hit\s+stale reads/,
   )
-  const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { phases: { result: { requests: number } }[] }
-  expect(json.phases[0]?.result.requests).toBe(100)
+  expect(table).toMatch(/20\.0%\s+server\s+100\s/)
+  const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as PerfReport
+  expect(json.phases.map((p) => p.result.requests)).toEqual([100, 100])
+  expect(json.phases[1]?.result.readBacks).toBe(writing?.readBacks)
   const html = readFileSync(htmlPath, 'utf8')
+  expect(html).toContain('aria-label="requests/s by write ratio"')
+  expect(html).toContain('aria-label="server CPU µs per request by write ratio"')
   expect(html).toContain('aria-label="latency histogram"')
   expect(html).toContain('aria-label="cache hit rate over time"')
+  expect(html).toContain('20% writes, server')
   expect(html).not.toMatch(/<script|(src|href)="https?:/)
+})
+
+describe('read-backs: stale only when provably older than the user’s own write', () => {
+  const price = (productId: number, p: string) => ({ type: 'price', productId, price: p }) as const
+  const product = (sale_price: string) => JSON.stringify({ id: 7, sale_price })
+
+  it('a price change: its own price or a concurrent one is fresh; an earlier one or the original is stale', () => {
+    const log = new WriteLog()
+    const earlier = log.sent(price(7, '30.00'))
+    log.answered(price(7, '30.00'), earlier, 200, '{}')
+    const concurrent = log.sent(price(7, '40.00'))
+    const own = log.sent(price(7, '20.00'))
+    const check = log.answered(price(7, '20.00'), own, 200, '{}')
+    log.answered(price(7, '40.00'), concurrent, 200, '{}')
+    expect(check?.path).toBe('/api/products/7')
+    expect(check?.isStale(200, product('20.00'))).toBe(false)
+    expect(check?.isStale(200, product('40.00'))).toBe(false)
+    expect(check?.isStale(200, product('30.00'))).toBe(true)
+    expect(check?.isStale(200, product('9.99'))).toBe(true)
+    expect(check?.isStale(503, product('20.00'))).toBe(true)
+    // A write sent after this one answered may show too.
+    const later = log.sent(price(7, '50.00'))
+    expect(check?.isStale(200, product('50.00'))).toBe(false)
+    log.answered(price(7, '50.00'), later, 200, '{}')
+  })
+
+  it('a stock movement: the stock must show at least the quantity the movement answered', () => {
+    const log = new WriteLog()
+    const move = { type: 'movement', productId: 3, warehouseId: 2 } as const
+    const check = log.answered(move, log.sent(move), 201, JSON.stringify({ id: 1, stock_quantity: 5 }))
+    expect(check?.path).toBe('/api/stocks?product=3&warehouse=2')
+    const page = (quantity: number) => JSON.stringify({ results: [{ quantity }] })
+    expect(check?.isStale(200, page(5))).toBe(false)
+    expect(check?.isStale(200, page(6))).toBe(false)
+    expect(check?.isStale(200, page(4))).toBe(true)
+    expect(check?.isStale(200, JSON.stringify({ results: [] }))).toBe(true)
+  })
+
+  it('a write that failed is not read back', () => {
+    const log = new WriteLog()
+    const move = { type: 'movement', productId: 3, warehouseId: 2 } as const
+    expect(log.answered(move, log.sent(move), 409, '{}')).toBeUndefined()
+    expect(log.answered(price(7, '1.00'), log.sent(price(7, '1.00')), 404, '{}')).toBeUndefined()
+  })
+})
+
+it('perf --write-ratio refuses a list with a value outside 0–1 or an empty item, before any load', () => {
+  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+  for (const bad of ['0,abc', '0,,0.2', '1.5']) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--write-ratio', bad], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    })
+    expect(run.status, run.stderr).toBe(1)
+    expect(run.stderr).toContain(
+      `--write-ratio: a number between 0 and 1, or a comma list of them (got ${bad})`,
+    )
+  }
 })

@@ -1,7 +1,8 @@
 // The Redis store batches the reads of one tick into one script call by itself: a client created
 // with no options (`new Redis(url)`) gets what auto-pipelining gives, and a batch never mixes up
 // replies, leases or errors between its reads.
-import { CacheError, CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheError, CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import { type Cluster, Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'

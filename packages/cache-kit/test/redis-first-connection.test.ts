@@ -1,6 +1,7 @@
 // A fresh ioredis client (`new Redis(url)`, used at once, as the quick starts do) behaves as a
 // connected one: the store waits for its first connection (bounded by `connectWait`).
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import { Redis, type RedisOptions } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'

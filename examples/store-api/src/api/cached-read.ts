@@ -2,8 +2,9 @@ import { type CacheResponseOptions, cacheResponse } from '@hotpath/cache-kit/exp
 import type { Request, Response } from 'express'
 import { companyOf } from '../http/request-context.js'
 import type { AppDeps } from '../runtime-types.js'
-import { readTags, type Staleness, staleTags } from './cache-tags.js'
-import type { ResourceName } from './route-spec.js'
+import { type Change, changeTargets, readRows, readTags } from './cache-policy.js'
+import type { ListContext } from './list-response.js'
+import type { ListSpec, ResourceName } from './route-spec.js'
 
 /** The paging parameters every list's cache key includes (plus its own filters). */
 export const PAGE_QUERY = ['page', 'page_size', 'cursor', 'ordering'] as const
@@ -14,8 +15,8 @@ export interface CachedReadOptions {
   readonly ttl: CacheResponseOptions['ttl']
   /** Query parameters that change the response (everything else is left out of the key). */
   readonly query: readonly string[]
-  /** `detail`: the response shows the one record `req.params.id` (tagged with its record tag). Default `list`. */
-  readonly shows?: 'list' | 'detail'
+  /** The list the read pages (its orderings and filters decide the columns it reads); absent for a detail. */
+  readonly list?: ListSpec
 }
 
 /** A controller read: Express' request and response in, the response sent by the method. */
@@ -29,8 +30,8 @@ export type CachedReadDecorator = <This>(
 
 /**
  * `@cachedRead({...})` on a controller method: cache-kit's `cacheResponse` decorator with this
- * service's policy — scoped to the caller's company, tagged per `cache-tags.ts` so that company's
- * writes invalidate exactly what they change. Across instances the cache's `consistency: 'strict'`
+ * service's policy — scoped to the caller's company, naming the rows it shows per
+ * `cache-policy.ts`, so that company's writes invalidate exactly what they change. Across instances the cache's `consistency: 'strict'`
  * keeps it exact. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
 export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled'>) {
@@ -39,26 +40,58 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled'>)
     return cacheResponse(deps.cache, {
       ttl: options.ttl,
       scope: (req) => String(companyOf(req)),
-      tags: (req) =>
-        readTags(
-          options.resource,
-          companyOf(req),
-          options.shows === 'detail' ? String(req.params.id ?? '') : undefined,
-        ),
+      tags: (req) => readTags(options.resource, companyOf(req)),
+      rows: readRows(options.resource, options.list),
       query: [...options.query],
     })
   }
 }
 
+/** A controller with a list and a detail read, built from the app's dependencies. */
+export type ReadController = new (
+  deps: AppDeps,
+  ctx: ListContext,
+) => {
+  list(req: Request, res: Response): Promise<void>
+  detail(req: Request, res: Response): Promise<void>
+}
+
 /**
- * Invalidates what a write made stale in one company (see {@link Staleness}): call it after the
- * write committed and before responding. Once it resolved, no read that starts afterwards on any
+ * An instance of `Controller` whose `list` and `detail` reads are `@cachedRead` with `options`
+ * (the detail keyed on its path id alone), for a controller class
+ * built without the dependencies its decorators would need.
+ */
+export function withCachedReads<C extends ReadController>(
+  Controller: C,
+  deps: AppDeps,
+  ctx: ListContext,
+  options: CachedReadOptions & { readonly list: ListSpec },
+): InstanceType<C> {
+  const cachedRead = cachedReadFactory(deps)
+  class Cached extends (Controller as ReadController) {
+    @cachedRead(options)
+    override list(req: Request, res: Response): Promise<void> {
+      return super.list(req, res)
+    }
+
+    @cachedRead({ resource: options.resource, ttl: options.ttl, query: [] })
+    override detail(req: Request, res: Response): Promise<void> {
+      return super.detail(req, res)
+    }
+  }
+  return new Cached(deps, ctx) as InstanceType<C>
+}
+
+/**
+ * Invalidates what a write changed in one company (see {@link Change}): call it after the write
+ * committed and before responding. Once it resolved, no read that starts afterwards on any
  * instance gets a response computed before the write (read-your-writes; cache-kit's strict mode).
  */
 export async function invalidate(
   deps: Pick<AppDeps, 'cache'>,
   companyId: number,
-  stale: readonly Staleness[],
+  changes: readonly Change[],
 ): Promise<void> {
-  await deps.cache.invalidateTags(staleTags(companyId, stale))
+  const { rows, tags } = changeTargets(companyId, changes)
+  await Promise.all([deps.cache.invalidateRows(rows), deps.cache.invalidateTags(tags)])
 }

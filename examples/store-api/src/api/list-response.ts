@@ -4,7 +4,7 @@ import type { Knex } from 'knex'
 import { companyOf } from '../http/request-context.js'
 import { parseQuery } from '../http/validate.js'
 import type { Cache } from '../runtime-types.js'
-import { readTags } from './cache-tags.js'
+import { pageCacheTags } from './cache-policy.js'
 import type { ListSpec, ListStrategy } from './route-spec.js'
 
 /** What every list handler needs besides its query. */
@@ -63,8 +63,8 @@ export async function sendList<F>(
     params,
     unique: 'id',
     cache: ctx.cache,
-    // Counts and page boundaries are tagged per company: that company's writes invalidate them.
-    cacheTags: readTags(spec.resource, companyId),
+    // Counts and page boundaries are tagged with what they read: the writes that change it drop them.
+    cacheTags: pageCacheTags(spec, req, companyId),
     baseUrl: listUrl(req, ctx.publicUrl),
     cursorSecret: ctx.cursorSecret,
     ...(useHint ? { seekIndex: hint.name } : {}),

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { invalidate } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idParam, moneyBody } from '../api/filters.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
@@ -46,6 +46,9 @@ const filters = z.object({
   until: dateParam.optional(),
 })
 type Filters = z.output<typeof filters>
+
+/** How long an invoice read stays cached; every invoice write (and a shop change) invalidates it. */
+export const INVOICE_CACHE_TTL = '3m'
 
 /** How `GET /api/invoices` pages: `smart` (exact or estimated count, seeks for deep pages). */
 export const invoiceList: ListSpec = {
@@ -157,7 +160,7 @@ export class InvoicesController {
       )
       return invoiceId
     })
-    await invalidate(this.deps, companyId, ['invoices'])
+    await invalidate(this.deps, companyId, [{ resource: 'invoices', ids: [id], membership: true }])
     res.status(201).json(await this.load(companyId, id))
   }
 
@@ -218,9 +221,9 @@ export class InvoicesController {
       return moved
     })
     await invalidate(this.deps, companyId, [
-      'invoices',
-      { resource: 'stocks', records: stocks },
-      'stock-movements',
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+      { resource: 'stocks', ids: stocks, columns: ['quantity', 'updated_at'], membership: true },
+      { resource: 'stock-movements', ids: [], membership: true },
     ])
     res.json(await this.load(companyId, id))
   }
@@ -229,7 +232,9 @@ export class InvoicesController {
     const companyId = companyOf(req)
     const id = this.id(req)
     await inTransaction(this.deps.db, (trx) => this.transition(trx, companyId, id, ['issued'], 'paid'))
-    await invalidate(this.deps, companyId, ['invoices'])
+    await invalidate(this.deps, companyId, [
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+    ])
     res.json(await this.load(companyId, id))
   }
 
@@ -259,10 +264,23 @@ export class InvoicesController {
       return reversed
     })
     await invalidate(this.deps, companyId, [
-      'invoices',
-      { resource: 'stocks', records: stocks },
-      'stock-movements',
+      { resource: 'invoices', ids: [id], columns: ['status', 'updated_at'] },
+      { resource: 'stocks', ids: stocks, columns: ['quantity', 'updated_at'], membership: true },
+      { resource: 'stock-movements', ids: [], membership: true },
     ])
     res.json(await this.load(companyId, id))
   }
+}
+
+/**
+ * The invoice controller with its reads cached per company for {@link INVOICE_CACHE_TTL} (lists
+ * and details; an invoice created, issued, paid or cancelled drops the lists and its own detail).
+ */
+export function invoicesController(deps: AppDeps, ctx: ListContext): InvoicesController {
+  return withCachedReads(InvoicesController, deps, ctx, {
+    resource: 'invoices',
+    ttl: INVOICE_CACHE_TTL,
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+    list: invoiceList,
+  })
 }

@@ -2,14 +2,15 @@ import { indexName } from '@hotpath/schema'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { invalidate } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idParam } from '../api/filters.js'
+import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
-import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import type { ListSpec, NamedSchema, RouteSpec } from '../api/route-spec.js'
 import { inTransaction } from '../db/retry.js'
-import { applyMovement } from '../db/stock-ledger.js'
-import { toInt, toIntOrNull, toIso } from '../db/values.js'
+import { applyMovement, type MovementType } from '../db/stock-ledger.js'
+import { toInt, toIntOrNull, toTextOrNull, toTimestamp } from '../db/values.js'
 import { NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseBody, parseId } from '../http/validate.js'
@@ -37,6 +38,9 @@ const filters = z.object({
 })
 type Filters = z.output<typeof filters>
 
+/** How long a movement read stays cached; every write that adds or removes movements invalidates it. */
+const CACHE_TTL = '1m'
+
 /** How `GET /api/stock-movements` pages: `fast` (keyset), newest first. */
 export const movementList: ListSpec = {
   resource: 'stock-movements',
@@ -50,6 +54,25 @@ export const movementList: ListSpec = {
   filters,
 }
 
+/** A movement as the API sends it. */
+const movementRow = z.object({
+  id: ID,
+  product_id: ID,
+  warehouse_id: ID,
+  type: createSchema.shape.type,
+  quantity: z.int(),
+  reason: z.string().nullable(),
+  user_id: ID.nullable(),
+  created_at: TIMESTAMP,
+})
+/** The OpenAPI `StockMovement` schema: what {@link serializeMovement} returns. */
+export const movementBody: NamedSchema = { name: 'StockMovement', schema: movementRow }
+/** `POST /api/stock-movements` answers the movement and its stock's quantity after it. */
+const createdBody: NamedSchema = {
+  name: 'StockMovementCreated',
+  schema: movementRow.extend({ stock_quantity: z.int().nonnegative() }),
+}
+
 const COLUMNS = ['id', 'product_id', 'warehouse_id', 'type', 'quantity', 'reason', 'user_id', 'created_at']
 
 function movementQuery(db: Knex, companyId: number): Knex.QueryBuilder {
@@ -59,16 +82,16 @@ function movementQuery(db: Knex, companyId: number): Knex.QueryBuilder {
 }
 
 /** A movement as the API shows it. */
-export function serializeMovement(r: Record<string, unknown>): Record<string, unknown> {
+export function serializeMovement(r: Record<string, unknown>): z.output<typeof movementRow> {
   return {
     id: toInt(r.id),
     product_id: toInt(r.product_id),
     warehouse_id: toInt(r.warehouse_id),
-    type: r.type,
+    type: r.type as MovementType,
     quantity: toInt(r.quantity),
-    reason: r.reason ?? null,
+    reason: toTextOrNull(r.reason),
     user_id: toIntOrNull(r.user_id),
-    created_at: toIso(r.created_at),
+    created_at: toTimestamp(r.created_at),
   }
 }
 
@@ -125,10 +148,16 @@ export class StockMovementsController {
         reason: b.reason ?? null,
       }),
     )
-    // The stock lists and this stock's detail (no product read shows stock quantities).
+    // The reads showing this stock and the stock lists ordered or filtered by its quantity or
+    // update time (no product read shows stock quantities); the movement lists gain a row.
     await invalidate(this.deps, companyId, [
-      { resource: 'stocks', records: [applied.stockId] },
-      'stock-movements',
+      {
+        resource: 'stocks',
+        ids: [applied.stockId],
+        columns: ['quantity', 'updated_at'],
+        membership: applied.stockCreated,
+      },
+      { resource: 'stock-movements', ids: [applied.movementId], membership: true },
     ])
     const row = (await movementQuery(db, companyId).where('id', applied.movementId).first()) as Record<
       string,
@@ -136,6 +165,20 @@ export class StockMovementsController {
     >
     res.status(201).json({ ...serializeMovement(row), stock_quantity: applied.stockQuantity })
   }
+}
+
+/**
+ * The movement controller with its reads cached per company for {@link CACHE_TTL} (lists and
+ * details; a movement, an invoice issued or cancelled, a product deleted and a warehouse changed
+ * invalidate them).
+ */
+export function stockMovementsController(deps: AppDeps, ctx: ListContext): StockMovementsController {
+  return withCachedReads(StockMovementsController, deps, ctx, {
+    resource: 'stock-movements',
+    ttl: CACHE_TTL,
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+    list: movementList,
+  })
 }
 
 /** The stock movement routes. */
@@ -150,6 +193,8 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       tag,
       auth: 'api_key',
       list: movementList,
+      returns: movementBody,
+      cacheTtl: CACHE_TTL,
       responses: { 200: 'A keyset page of movements' },
       handler: (req, res) => c.list(req, res),
     },
@@ -164,6 +209,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       auth: 'api_key',
       body: createSchema,
       idempotent: true,
+      returns: createdBody,
       responses: {
         201: 'The accepted movement, with the stock quantity after it',
         409: 'insufficient_stock: an out (or negative adjust) larger than the stock; nothing was written',
@@ -177,6 +223,8 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       summary: 'One movement',
       tag,
       auth: 'api_key',
+      returns: movementBody,
+      cacheTtl: CACHE_TTL,
       responses: { 200: 'The movement', 404: 'No such movement in this company' },
       handler: (req, res) => c.detail(req, res),
     },

@@ -24,6 +24,8 @@ export interface AppliedMovement {
   /** The stock row the movement changed (created by the first movement on its pair). */
   readonly stockId: number
   readonly stockQuantity: number
+  /** The stock row may have been created by this movement (an increase that left exactly its quantity). */
+  readonly stockCreated: boolean
 }
 
 function delta(m: MovementInput): number {
@@ -70,5 +72,11 @@ export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Pr
   const stock = (await trx('stocks').where(pair).first('id', 'quantity')) as
     | { id: unknown; quantity: unknown }
     | undefined
-  return { movementId, stockId: toInt(stock?.id ?? 0), stockQuantity: toInt(stock?.quantity ?? 0) }
+  const stockQuantity = toInt(stock?.quantity ?? 0)
+  return {
+    movementId,
+    stockId: toInt(stock?.id ?? 0),
+    stockQuantity,
+    stockCreated: d >= 0 && stockQuantity === d,
+  }
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { classifyDbError } from '../db/db-errors.js'
 import { ApiError, ConflictError, UnavailableError } from '../errors.js'
+import { RESPONSE_ERROR } from './request-log.js'
 
 interface HttpishError {
   status?: unknown
@@ -46,7 +47,8 @@ export const errorHandler: ErrorRequestHandler = (error, _req, res, next) => {
     return
   }
   const api = toApiError(error)
-  if (api.status >= 500) res.err = error instanceof Error ? error : new Error(String(error))
+  if (api.status >= 500)
+    res.locals[RESPONSE_ERROR] = error instanceof Error ? error : new Error(String(error))
   res.status(api.status).json(api.toJSON())
 }
 

@@ -1,7 +1,7 @@
 import { prometheusMetrics } from '@hotpath/cache-kit/prometheus'
 import type { RequestHandler } from 'express'
 import type { Knex } from 'knex'
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Cache } from '../runtime-types.js'
 
 /** The service's Prometheus instruments, registered on one registry. */
@@ -25,7 +25,8 @@ function poolOf(db: Knex): TarnPool | undefined {
 
 /**
  * Registers `http_request_duration_seconds{method,route,status}` (route = the template, never the
- * raw URL, so cardinality stays bounded), the database pool gauges and cache-kit's cache metrics.
+ * raw URL, so cardinality stays bounded), the database pool gauges, the process's CPU time
+ * (`process_cpu_seconds_total`, Prometheus' standard name) and cache-kit's cache metrics.
  */
 export function createMetrics(registry: Registry, db: Knex, cache: Cache): ServiceMetrics {
   const duration = new Histogram({
@@ -47,6 +48,16 @@ export function createMetrics(registry: Registry, db: Knex, cache: Cache): Servi
       this.set({ state: 'free' }, pool.numFree())
       this.set({ state: 'pending' }, pool.numPendingAcquires())
       this.set({ state: 'max' }, pool.max)
+    },
+  })
+  new Counter({
+    name: 'process_cpu_seconds_total',
+    help: 'User and system CPU time of the process, in seconds (what `store-api perf` divides by requests)',
+    registers: [registry],
+    collect() {
+      const { user, system } = process.cpuUsage()
+      this.reset()
+      this.inc((user + system) / 1e6)
     },
   })
   prometheusMetrics(cache, registry)

@@ -1,3 +1,8 @@
+/** What a write of the mix changes, so that it can be read back (see `read-back.ts`). */
+export type MixWrite =
+  | { readonly type: 'price'; readonly productId: number; readonly price: string }
+  | { readonly type: 'movement'; readonly productId: number; readonly warehouseId: number }
+
 /** One request of the load mix. */
 export interface MixRequest {
   readonly kind: string
@@ -5,6 +10,8 @@ export interface MixRequest {
   readonly path: string
   readonly body?: string
   readonly write: boolean
+  /** Set on writes. */
+  readonly changes?: MixWrite
 }
 
 /** What the mix needs to know about the data set, discovered once before the run. */
@@ -47,7 +54,7 @@ function skewedPage(r: () => number, pages: number): number {
 /**
  * A realistic back office mix: product list pages at various depths and orderings, product and
  * stock details, filters, stock and invoice lists, movement keyset pages, and `writeRatio` writes
- * (stock `in` movements and price changes, which invalidate cached pages).
+ * (half stock `in` movements, half price changes, which invalidate cached pages).
  */
 export function mixGenerator(data: MixData, writeRatio: number, seed = 42): () => MixRequest {
   const r = rng(seed)
@@ -56,26 +63,32 @@ export function mixGenerator(data: MixData, writeRatio: number, seed = 42): () =
   return () => {
     if (r() < writeRatio) {
       if (r() < 0.5 && data.warehouseIds.length > 0) {
+        const productId = pick(r, hotProducts)
+        const warehouseId = pick(r, data.warehouseIds)
         return {
           kind: 'write: stock movement',
           method: 'POST',
           path: '/api/stock-movements',
           body: JSON.stringify({
-            product_id: pick(r, hotProducts),
-            warehouse_id: pick(r, data.warehouseIds),
+            product_id: productId,
+            warehouse_id: warehouseId,
             type: 'in',
             quantity: 1,
             reason: 'perf',
           }),
           write: true,
+          changes: { type: 'movement', productId, warehouseId },
         }
       }
+      const productId = pick(r, hotProducts)
+      const price = (10 + Math.floor(r() * 9000) / 100).toFixed(2)
       return {
         kind: 'write: product price',
         method: 'PATCH',
-        path: `/api/products/${pick(r, hotProducts)}`,
-        body: JSON.stringify({ sale_price: (10 + Math.floor(r() * 9000) / 100).toFixed(2) }),
+        path: `/api/products/${productId}`,
+        body: JSON.stringify({ sale_price: price }),
         write: true,
+        changes: { type: 'price', productId, price },
       }
     }
     const x = r()

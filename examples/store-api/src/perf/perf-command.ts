@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { MixData } from './mix.js'
-import { type PerfReport, renderReportHtml } from './report-html.js'
-import { type PhaseResult, runLoad } from './run-load.js'
+import { type PerfPhase, type PerfReport, renderReportHtml } from './report-html.js'
+import { runLoad } from './run-load.js'
 import { startServerChild } from './server-child.js'
 
 /** Arguments of `store-api perf`. */
@@ -11,7 +11,8 @@ export interface PerfArgs {
   readonly requests: number
   readonly url?: string
   readonly duration?: number
-  readonly writeRatio: number
+  /** The write ratios of the sweep (each from 0 to 1), run in this order. */
+  readonly writeRatios: readonly number[]
   /** API key for `--url` (else `STORE_API_KEY`). */
   readonly key?: string
   /** Directory of the JSON and HTML reports. */
@@ -67,76 +68,130 @@ function progressBar(label: string): (fraction: number) => void {
   const tty = process.stderr.isTTY
   let last = -1
   return (f) => {
-    const pct = Math.floor(f * 100)
-    if (pct === last || (!tty && pct % 10 !== 0 && pct !== 100)) return
-    last = pct
+    const percent = Math.floor(f * 100)
+    if (percent === last || (!tty && percent % 10 !== 0 && percent !== 100)) return
+    last = percent
     const filled = Math.round(f * 30)
     const bar = `${'█'.repeat(filled)}${'░'.repeat(30 - filled)}`
     process.stderr.write(
-      `${tty ? '\r' : ''}${label.padEnd(10)} ${bar} ${String(pct).padStart(3)}%${tty && pct < 100 ? '' : '\n'}`,
+      `${tty ? '\r' : ''}${label.padEnd(11)} ${bar} ${String(percent).padStart(3)}%${tty && percent < 100 ? '' : '\n'}`,
     )
   }
 }
 
+/** The server's CPU time in seconds, read from its `/metrics`; `undefined` when it does not publish it. */
+export async function serverCpuSeconds(url: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${url}/metrics`)
+    if (!res.ok) return undefined
+    const m = /^process_cpu_seconds_total (\S+)$/m.exec(await res.text())
+    return m ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+
+/** `cache on` req/s over `cache off` req/s at the same write ratio, when both ran. */
+export function speedup(phases: readonly PerfPhase[], phase: PerfPhase): number | undefined {
+  if (phase.cache !== 'on') return undefined
+  const off = phases.find((p) => p.cache === 'off' && p.writeRatio === phase.writeRatio)
+  return off ? phase.result.requestsPerSecond / off.result.requestsPerSecond : undefined
+}
+
 /** The table printed at the end of a run. */
-export function formatTable(phases: readonly { name: string; result: PhaseResult }[]): string {
-  const head = ['phase', 'requests', 'req/s', 'avg ms', 'p50 ms', 'p95 ms', 'p99 ms', 'success', 'cache hit']
-  const rows = phases.map(({ name, result: r }) => [
-    name,
-    String(r.requests),
-    r.requestsPerSecond.toFixed(1),
-    r.latency.avg.toFixed(1),
-    r.latency.p50.toFixed(1),
-    r.latency.p95.toFixed(1),
-    r.latency.p99.toFixed(1),
-    `${(100 * r.successRate).toFixed(2)}%`,
-    `${(100 * r.cacheHitRate).toFixed(1)}%`,
-  ])
+export function formatTable(phases: readonly PerfPhase[]): string {
+  const head = [
+    'writes',
+    'cache',
+    'requests',
+    'req/s',
+    'on÷off',
+    'CPU µs/req',
+    'avg ms',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'success',
+    'cache hit',
+    'stale reads',
+  ]
+  const rows = phases.map((p) => {
+    const r = p.result
+    const x = speedup(phases, p)
+    return [
+      pct(p.writeRatio),
+      p.cache,
+      String(r.requests),
+      r.requestsPerSecond.toFixed(1),
+      x === undefined ? '' : `${x.toFixed(2)}×`,
+      p.serverCpuMicrosPerRequest === null ? '—' : p.serverCpuMicrosPerRequest.toFixed(0),
+      r.latency.avg.toFixed(1),
+      r.latency.p50.toFixed(1),
+      r.latency.p95.toFixed(1),
+      r.latency.p99.toFixed(1),
+      `${(100 * r.successRate).toFixed(2)}%`,
+      r.cacheableReads === 0 ? '—' : pct(r.cacheHitRate),
+      `${r.staleReads}/${r.readBacks}`,
+    ]
+  })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
 /**
- * `store-api perf`: drives the realistic mix with autocannon, prints a table and writes a JSON and
- * an HTML report. Without `--url` it starts the server itself (in a child process, on the
- * configured database), once with the cache on and once with it off, so both are measured in one run.
+ * `store-api perf`: drives the realistic mix with autocannon at each write ratio of the sweep,
+ * prints a table and writes a JSON and an HTML report. Without `--url` it starts the server itself
+ * (in a child process, on the configured database) per phase: at each ratio once with the cache on
+ * and once with it off, so both are measured in one run. Each phase also reports the server's CPU
+ * per request (from its `/metrics`: the load generator shares the machine), the hit rate of the
+ * mix's reads and its stale read-backs.
  */
 export async function perfCommand(
   args: PerfArgs,
   env: NodeJS.ProcessEnv = process.env,
   print: (s: string) => void = console.log,
 ): Promise<PerfOutcome> {
-  const phases: { name: string; result: PhaseResult }[] = []
-  const run = async (name: string, url: string, key: string) => {
+  const phases: PerfPhase[] = []
+  const run = async (writeRatio: number, cache: PerfPhase['cache'], url: string, key: string) => {
     const data = await discover(url, key)
+    const cpuBefore = await serverCpuSeconds(url)
     const result = await runLoad({
       url,
       apiKey: key,
       users: args.users,
       requests: args.requests,
       ...(args.duration ? { duration: args.duration } : {}),
-      writeRatio: args.writeRatio,
+      writeRatio,
       data,
-      onProgress: progressBar(name),
+      onProgress: progressBar(`${pct(writeRatio)} ${cache}`),
     })
-    phases.push({ name, result })
+    const cpuAfter = await serverCpuSeconds(url)
+    const cpu =
+      cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
+        ? null
+        : ((cpuAfter - cpuBefore) * 1e6) / result.requests
+    phases.push({ writeRatio, cache, result, serverCpuMicrosPerRequest: cpu })
   }
   let url = args.url ?? ''
   if (args.url) {
     const key = args.key ?? env.STORE_API_KEY
     if (!key) throw new Error('perf --url needs --key <api key> (or STORE_API_KEY)')
-    await run('server', args.url, key)
+    for (const ratio of args.writeRatios) await run(ratio, 'server', args.url, key)
   } else {
     const modes = args.cache === 'both' ? [true, false] : [args.cache === 'on']
-    for (const on of modes) {
-      const child = await startServerChild(env, on)
-      url = child.url
-      try {
-        await run(on ? 'cache on' : 'cache off', child.url, child.apiKey)
-      } finally {
-        await child.stop()
+    for (const ratio of args.writeRatios) {
+      for (const on of modes) {
+        const child = await startServerChild(env, on)
+        url = child.url
+        try {
+          await run(ratio, on ? 'on' : 'off', child.url, child.apiKey)
+        } finally {
+          await child.stop()
+        }
       }
     }
   }
@@ -146,7 +201,7 @@ export async function perfCommand(
     users: args.users,
     requestsPerUser: args.requests,
     durationSeconds: args.duration ?? null,
-    writeRatio: args.writeRatio,
+    writeRatios: [...args.writeRatios],
     database: env.DATABASE_URL ? (env.DATABASE_URL.split(':')[0] ?? 'unknown') : 'sqlite (embedded)',
     cache: env.REDIS_URL ? (env.CACHE_L1 === 'off' ? 'redis' : 'redis + L1') : 'memory',
     phases,

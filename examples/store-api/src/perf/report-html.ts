@@ -1,17 +1,31 @@
 import type { PhaseResult } from './run-load.js'
 import { histogram } from './stats.js'
 
-/** A finished perf run: its settings and one result per phase (e.g. cache on, cache off). */
+/** One phase of a perf run: a write ratio with the cache on or off (`server`: a `--url` server as it is). */
+export interface PerfPhase {
+  readonly writeRatio: number
+  readonly cache: 'on' | 'off' | 'server'
+  readonly result: PhaseResult
+  /** The server's CPU time (user + system) over the phase per request, µs; `null` when it publishes none. */
+  readonly serverCpuMicrosPerRequest: number | null
+}
+
+/** A finished perf run: its settings and one result per phase (per write ratio: cache on, cache off). */
 export interface PerfReport {
   readonly date: string
   readonly url: string
   readonly users: number
   readonly requestsPerUser: number
   readonly durationSeconds: number | null
-  readonly writeRatio: number
+  readonly writeRatios: readonly number[]
   readonly database: string
   readonly cache: string
-  readonly phases: readonly { readonly name: string; readonly result: PhaseResult }[]
+  readonly phases: readonly PerfPhase[]
+}
+
+/** A phase's name in the report: `5% writes, cache on`. */
+export function phaseName(p: PerfPhase): string {
+  return `${+(100 * p.writeRatio).toFixed(1)}% writes, ${p.cache === 'server' ? 'server' : `cache ${p.cache}`}`
 }
 
 function esc(s: unknown): string {
@@ -57,25 +71,69 @@ function hitRateSvg(timeline: PhaseResult['timeline']): string {
 <text x="${PAD}" y="${H - 8}" font-size="11">0 s</text><text x="${W - PAD}" y="${H - 8}" font-size="11" text-anchor="end">${n} s</text></svg>`
 }
 
+const SERIES = { on: '#2f7d32', off: '#9e9e9e', server: '#3b6fb6' } as const
+
+/**
+ * The sweep as grouped bars: per write ratio one bar per cache mode, of `value` (req/s, CPU per
+ * request), with the bar's figure above it.
+ */
+function sweepSvg(
+  phases: readonly PerfPhase[],
+  label: string,
+  value: (p: PerfPhase) => number | null,
+): string {
+  const ratios = [...new Set(phases.map((p) => p.writeRatio))]
+  const top = Math.max(1, ...phases.map((p) => value(p) ?? 0))
+  const group = (W - 2 * PAD) / Math.max(1, ratios.length)
+  const modes = [...new Set(phases.map((p) => p.cache))]
+  const bw = (group * 0.8) / Math.max(1, modes.length)
+  const bars = phases
+    .map((p) => {
+      const v = value(p)
+      if (v === null) return ''
+      const x = PAD + ratios.indexOf(p.writeRatio) * group + group * 0.1 + modes.indexOf(p.cache) * bw
+      const h = ((H - 2 * PAD - 14) * v) / top
+      const y = H - PAD - h
+      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${SERIES[p.cache]}"><title>${esc(phaseName(p))}: ${v.toFixed(1)}</title></rect><text x="${(x + bw / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" font-size="10" text-anchor="middle">${v.toFixed(0)}</text>`
+    })
+    .join('')
+  const ticks = ratios
+    .map(
+      (r, i) =>
+        `<text x="${(PAD + (i + 0.5) * group).toFixed(1)}" y="${H - 10}" font-size="11" text-anchor="middle">${+(100 * r).toFixed(1)}% writes</text>`,
+    )
+    .join('')
+  const legend = modes
+    .map(
+      (m, i) =>
+        `<rect x="${W - PAD - 90}" y="${6 + i * 14}" width="10" height="10" fill="${SERIES[m]}"/><text x="${W - PAD - 76}" y="${15 + i * 14}" font-size="11">${m === 'server' ? 'server' : `cache ${m}`}</text>`,
+    )
+    .join('')
+  return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(label)} by write ratio">${bars}
+<line x1="${PAD}" y1="${H - PAD}" x2="${W - PAD}" y2="${H - PAD}" stroke="#333"/>${ticks}${legend}
+<text x="${PAD}" y="${PAD - 14}" font-size="11">${esc(label)}</text></svg>`
+}
+
 /** The report as one self-contained HTML page (inline SVG, no script, no CDN). */
 export function renderReportHtml(report: PerfReport): string {
   const rows = report.phases
-    .map(
-      ({ name, result: r }) =>
-        `<tr><td>${esc(name)}</td><td>${r.requests}</td><td>${r.requestsPerSecond.toFixed(1)}</td><td>${r.latency.avg.toFixed(1)}</td><td>${r.latency.p50.toFixed(1)}</td><td>${r.latency.p95.toFixed(1)}</td><td>${r.latency.p99.toFixed(1)}</td><td>${(100 * r.successRate).toFixed(2)}%</td><td>${(100 * r.cacheHitRate).toFixed(1)}%</td></tr>`,
-    )
+    .map((p) => {
+      const r = p.result
+      return `<tr><td>${esc(phaseName(p))}</td><td>${r.requests}</td><td>${r.requestsPerSecond.toFixed(1)}</td><td>${p.serverCpuMicrosPerRequest === null ? '—' : p.serverCpuMicrosPerRequest.toFixed(0)}</td><td>${r.latency.avg.toFixed(1)}</td><td>${r.latency.p50.toFixed(1)}</td><td>${r.latency.p95.toFixed(1)}</td><td>${r.latency.p99.toFixed(1)}</td><td>${(100 * r.successRate).toFixed(2)}%</td><td>${r.cacheableReads === 0 ? '—' : `${(100 * r.cacheHitRate).toFixed(1)}%`}</td><td>${r.staleReads} / ${r.readBacks}</td></tr>`
+    })
     .join('')
+  const sweep = `<section><h2>The sweep</h2>${sweepSvg(report.phases, 'requests/s', (p) => p.result.requestsPerSecond)}${sweepSvg(report.phases, 'server CPU µs per request', (p) => p.serverCpuMicrosPerRequest)}${sweepSvg(report.phases, 'cache hit rate of the mix\u2019s reads, %', (p) => (p.result.cacheableReads === 0 ? null : 100 * p.result.cacheHitRate))}</section>`
   const charts = report.phases
     .map(
-      ({ name, result: r }) =>
-        `<section><h2>${esc(name)}</h2><h3>Latency histogram</h3>${histogramSvg(r.latencies)}<h3>Cache hit rate over time</h3>${hitRateSvg(r.timeline)}<p>X-Cache: ${esc(JSON.stringify(r.xCache))} · statuses: ${esc(JSON.stringify(r.statuses))} · errors: ${r.errors}</p></section>`,
+      (p) =>
+        `<section><h2>${esc(phaseName(p))}</h2><h3>Latency histogram</h3>${histogramSvg(p.result.latencies)}<h3>Cache hit rate over time</h3>${hitRateSvg(p.result.timeline)}<p>X-Cache: ${esc(JSON.stringify(p.result.xCache))} · statuses: ${esc(JSON.stringify(p.result.statuses))} · errors: ${p.result.errors}</p></section>`,
     )
     .join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>store-api perf ${esc(report.date)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 </head><body><h1>store-api perf</h1>
-<p>${esc(report.date)} · ${esc(report.url)} · ${report.users} users · ${report.durationSeconds ? `${report.durationSeconds} s` : `${report.requestsPerUser} requests each`} · write ratio ${report.writeRatio} · database ${esc(report.database)} · cache ${esc(report.cache)}</p>
-<p>Claims of the report under test: 100 concurrent users, &lt; 200 ms average, 50+ req/s, &gt; 80% cache hit rate.</p>
-<table><thead><tr><th>phase</th><th>requests</th><th>req/s</th><th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>success</th><th>hit rate</th></tr></thead><tbody>${rows}</tbody></table>
-${charts}</body></html>`
+<p>${esc(report.date)} · ${esc(report.url)} · ${report.users} users · ${report.durationSeconds ? `${report.durationSeconds} s` : `${report.requestsPerUser} requests each`} · write ratios ${esc(report.writeRatios.join(', '))} · database ${esc(report.database)} · cache ${esc(report.cache)}</p>
+<p>Claims of the report under test: 100 concurrent users, &lt; 200 ms average, 50+ req/s, &gt; 80% cache hit rate. Stale reads: read-backs of a user's own write that showed an older state (must be 0).</p>
+<table><thead><tr><th>phase</th><th>requests</th><th>req/s</th><th>CPU µs/req</th><th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>success</th><th>hit rate</th><th>stale reads</th></tr></thead><tbody>${rows}</tbody></table>
+${sweep}${charts}</body></html>`
 }

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon'
-import { type MixData, mixGenerator } from './mix.js'
+import { type MixData, type MixRequest, mixGenerator } from './mix.js'
+import { type ReadBack, WriteLog } from './read-back.js'
 import { type LatencySummary, summarize } from './stats.js'
 
 /** Options of one load phase. */
@@ -26,8 +27,14 @@ export interface PhaseResult {
   readonly latency: LatencySummary
   /** 2xx and 304 over all responses (errors and timeouts count as failures). */
   readonly successRate: number
-  /** HIT + STALE over the reads that carried `X-Cache`. */
+  /** HIT + STALE over the mix's reads that carried `X-Cache` (0 when none did: cache off). */
   readonly cacheHitRate: number
+  /** Reads of the mix that carried `X-Cache` (every read when the cache is on). */
+  readonly cacheableReads: number
+  /** Read-backs sent: one per write that succeeded (see `read-back.ts`); not in the hit rate. */
+  readonly readBacks: number
+  /** Read-backs that showed a state older than their user's write (read-your-writes violations). */
+  readonly staleReads: number
   readonly xCache: Readonly<Record<string, number>>
   readonly statuses: Readonly<Record<string, number>>
   readonly errors: number
@@ -36,14 +43,30 @@ export interface PhaseResult {
   readonly timeline: readonly { second: number; requests: number; hits: number; cacheable: number }[]
 }
 
-/** Runs the mix with autocannon against `url` and measures it (latency per request, X-Cache per response). */
+/** What one virtual user (one autocannon connection) has in flight and must read back next. */
+interface UserState {
+  sending?:
+    | { readonly mix: MixRequest; readonly handle: ReturnType<WriteLog['sent']> }
+    | { readonly readBack: ReadBack }
+    | undefined
+  readBack?: ReadBack | undefined
+}
+
+/**
+ * Runs the mix with autocannon against `url` and measures it (latency per request, X-Cache per
+ * response). Each virtual user reads back each of its writes right after it answered (an extra
+ * request counted in `requests` and latencies, not in the hit rate) and counts stale read-backs.
+ */
 export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const next = mixGenerator(o.data, o.writeRatio)
+  const writes = new WriteLog()
   const total = o.users * o.requests
   const latencies: number[] = []
   const xCache: Record<string, number> = {}
   const statuses: Record<string, number> = {}
   const timeline = new Map<number, { requests: number; hits: number; cacheable: number }>()
+  let readBacks = 0
+  let staleReads = 0
   const started = Date.now()
   const slot = () => {
     const second = Math.floor((Date.now() - started) / 1000)
@@ -60,6 +83,11 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
     finish = res
     fail = rej
   })
+  // autocannon gives each connection a deep copy of its options, `requests` included, and passes
+  // the request definition's own properties to `setupRequest`: `user` is per connection. (Its
+  // `context` is reset before every request when the request list has one entry.)
+  const perUser = { user: {} as UserState }
+  const auth = `Bearer ${o.apiKey}`
   const instance = autocannon(
     {
       url: o.url,
@@ -68,21 +96,51 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
       timeout: 10,
       requests: [
         {
-          setupRequest: (req) => {
+          ...perUser,
+          setupRequest: (req, context) => {
+            const user = (req as typeof req & typeof perUser).user
+            ;(context as { user?: UserState }).user = user
+            if (user.readBack) {
+              const readBack = user.readBack
+              user.readBack = undefined
+              user.sending = { readBack }
+              // No Accept-Encoding: the read-back's body is judged as JSON.
+              return {
+                ...req,
+                method: 'GET',
+                path: readBack.path,
+                headers: { authorization: auth },
+                body: undefined,
+              }
+            }
             const m = next()
+            user.sending = { mix: m, handle: m.changes ? writes.sent(m.changes) : undefined }
             // A fresh headers object per request: autocannon adds Content-Length to the object it
             // is given, and a GET that inherits a write's Content-Length stalls its connection.
             const headers: Record<string, string> = {
-              authorization: `Bearer ${o.apiKey}`,
+              authorization: auth,
               'accept-encoding': 'gzip',
               ...(m.body ? { 'content-type': 'application/json' } : {}),
             }
             return { ...req, method: m.method, path: m.path, headers, body: m.body }
           },
-          onResponse: (status, _body, _ctx, headers) => {
+          onResponse: (status, body, context, headers) => {
             statuses[status] = (statuses[status] ?? 0) + 1
             const s = slot()
             s.requests++
+            const user = (context as { user?: UserState }).user
+            const sending = user?.sending
+            if (!user || !sending) return
+            user.sending = undefined
+            if ('readBack' in sending) {
+              readBacks++
+              if (sending.readBack.isStale(status, body)) staleReads++
+              return
+            }
+            if (sending.mix.changes) {
+              user.readBack = writes.answered(sending.mix.changes, sending.handle, status, body)
+              return
+            }
             const h = (headers as Record<string, string | undefined>)['x-cache']
             if (h) {
               xCache[h] = (xCache[h] ?? 0) + 1
@@ -121,6 +179,9 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
     latency: summarize(latencies),
     successRate: responses + errors === 0 ? 0 : ok / (responses + errors),
     cacheHitRate: cacheable === 0 ? 0 : hits / cacheable,
+    cacheableReads: cacheable,
+    readBacks,
+    staleReads,
     xCache,
     statuses,
     errors,

@@ -145,18 +145,28 @@ export function opsSuite(stack: Stack): void {
       expect(m.text).not.toContain(`/api/products/${d.products[0]}`)
     })
 
-    it('logs one line per request with the authorization header redacted', async () => {
+    it('logs one line per request at info: method, url, route, status, duration, request id; no header', async () => {
       const before = stack.logLines.length
       await c.api.get('/api/categories?marker=log-test')
+      await c.api.get('/api/categories/999999999?marker=log-test-404')
       const lines = stack.logLines.slice(before).filter((l) => l.includes('marker=log-test'))
-      expect(lines).toHaveLength(1)
-      const entry = JSON.parse(lines[0] ?? '{}') as {
-        req: { headers: Record<string, string> }
-        res: { statusCode: number }
+      expect(lines).toHaveLength(2)
+      const [ok, missing] = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+      expect(ok).toMatchObject({
+        level: 30,
+        msg: 'request completed',
+        method: 'GET',
+        url: '/api/categories?marker=log-test',
+        route: '/api/categories',
+        status: 200,
+      })
+      expect(missing).toMatchObject({ level: 30, route: '/api/categories/:id', status: 404 })
+      for (const entry of [ok, missing]) {
+        expect(typeof entry?.ms).toBe('number')
+        expect(['number', 'string']).toContain(typeof entry?.reqId)
       }
-      expect(entry.res.statusCode).toBe(200)
-      expect(entry.req.headers.authorization).toBe('[redacted]')
-      expect(lines[0]).not.toContain(c.api.key)
+      expect(ok?.reqId).not.toBe(missing?.reqId)
+      expect(lines.join('\n')).not.toContain(c.api.key)
     })
   })
 }

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { type Dialect, type RedisSpace, useDatabase, useRedis } from '@hotpath/test-services'
 import type { Express } from 'express'
 import knexFactory, { type Knex } from 'knex'
@@ -35,9 +36,14 @@ export interface Stack {
   /**
    * Starts one more app instance on the same database (and Redis, when the stack has it).
    * `bus: false`: its L1 never hears of other instances' invalidations (a bus message that never
-   * arrives), so only strict consistency keeps its reads fresh.
+   * arrives), so only strict consistency keeps its reads fresh. `cacheEnabled: false`: it serves
+   * every read from the database (the truth a cached read is compared with; no request header can
+   * make the service bypass its cache).
    */
-  another(options?: { bus?: boolean }): Promise<{ url: string; cache: CacheManager; close(): Promise<void> }>
+  another(options?: {
+    bus?: boolean
+    cacheEnabled?: boolean
+  }): Promise<{ url: string; cache: CacheManager; close(): Promise<void> }>
 }
 
 /** The database + cache pairs the suite runs on. */
@@ -173,6 +179,7 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
         adminToken: ADMIN_TOKEN,
         cursorSecret: 'test-cursor-secret-0123456789',
         registry: new Registry(),
+        ...(o.cacheEnabled === false ? { cacheEnabled: false } : {}),
       })
       const close = async () => {
         await server.close()

@@ -2,11 +2,18 @@ import type { CacheManager } from '../index.js'
 
 /**
  * The part of a `CacheManager` the HTTP layer uses (`getEntry`, `set`, `snapshotTags`,
- * `invalidateTags`, `invalidatePattern`, `on`, `codec`, and `consistency`, `peekEntry` when present): a
+ * `invalidateTags`, `invalidateRows`, `invalidatePattern`, `on`, `codec`, and `consistency`, `peekEntry` when present): a
  * `CacheManager` from `@hotpath/cache-kit` is one.
  */
 export type ResponseCache = Pick<
   CacheManager,
-  'getEntry' | 'set' | 'snapshotTags' | 'invalidateTags' | 'invalidatePattern' | 'on' | 'codec'
+  | 'getEntry'
+  | 'set'
+  | 'snapshotTags'
+  | 'invalidateTags'
+  | 'invalidateRows'
+  | 'invalidatePattern'
+  | 'on'
+  | 'codec'
 > &
   Partial<Pick<CacheManager, 'consistency' | 'peekEntry'>>

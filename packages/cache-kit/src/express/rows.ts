@@ -1,0 +1,85 @@
+import type { Request } from 'express'
+import type { TagSnapshot } from '../index.js'
+import { type RowId, rowEpochTag, rowReadTags, rowTags } from '../row-tags.js'
+
+/**
+ * What a cached response shows, for row-precise invalidation (`cacheResponse`'s `rows` option; one
+ * per resource it shows, e.g. the products of a list and the categories it joins in). A write that
+ * calls `cache.invalidateRows` (or `invalidates` with `{ rows }`) then drops only the responses it
+ * can change: those showing a changed row, those whose ordering or filter reads a changed column,
+ * and, for a list, those whose membership or count an insert or delete can shift.
+ */
+export interface RowsOptions {
+  /** The resource (table) whose rows the response shows, e.g. `'products'`. */
+  readonly resource: string
+  /**
+   * The ids of the rows in the response, read from the body the handler sent (parsed as JSON),
+   * e.g. `(body) => body.results.map((r) => r.id)` for a list, `(body) => [body.id]` for a detail.
+   */
+  readonly ids: (body: unknown, req: Request) => readonly RowId[]
+  /** Columns the response's choice or order of rows reads (its ordering and filters). */
+  readonly columns?: readonly string[] | ((req: Request) => readonly string[])
+  /** A list: an insert or delete in its scope can change which rows it shows and its count. Default `false`. */
+  readonly list?: boolean
+  /** The partition of the rows (a tenant), as writes name it. Default: the policy's `scope` (`''` when public). */
+  readonly scope?: (req: Request) => RowId | null | undefined
+}
+
+/** One `rows` entry with its scope resolved. */
+interface RowsSpec {
+  readonly options: RowsOptions
+  readonly scope: (req: Request) => RowId
+}
+
+/** A policy's `rows`, resolved once. */
+export type ResolvedRows = readonly RowsSpec[]
+
+/** Resolves the `rows` option (one entry or several); `scope` is the policy's. */
+export function resolveRows(
+  rows: RowsOptions | readonly RowsOptions[] | undefined,
+  scope: ((req: Request) => RowId | null | undefined) | undefined,
+): ResolvedRows | undefined {
+  if (rows === undefined) return undefined
+  const list: readonly RowsOptions[] = Array.isArray(rows) ? rows : [rows as RowsOptions]
+  return list.map((options) => {
+    const s = options.scope ?? scope
+    return { options, scope: s === undefined ? () => '' : (req: Request) => s(req) ?? '' }
+  })
+}
+
+/**
+ * The tags a `rows` response depends on before its handler runs, then its write epochs, last
+ * (see {@link splitGuard}).
+ */
+export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
+  const tags: string[] = []
+  for (const { options, scope } of rows) {
+    const columns = typeof options.columns === 'function' ? options.columns(req) : options.columns
+    const read = { resource: options.resource, scope: scope(req), list: options.list === true }
+    tags.push(...rowReadTags(columns ? { ...read, columns } : read))
+  }
+  for (const { options, scope } of rows) tags.push(rowEpochTag(options.resource, scope(req)))
+  return tags
+}
+
+/** The tags of the rows the sent body shows; throws when the body is not JSON or `ids` throws. */
+export function rowsShown(rows: ResolvedRows, req: Request, body: Buffer): string[] {
+  const parsed: unknown = JSON.parse(body.toString())
+  return rows.flatMap(({ options, scope }) => rowTags(options.resource, scope(req), options.ids(parsed, req)))
+}
+
+/**
+ * Splits a pre-handler snapshot taken with {@link rowsReadTags} (its last `rows.length` tags are
+ * epochs): the part the entry is stamped with, and the epochs to check when storing (never
+ * stamped: a write to another row of the scope must not drop the entry).
+ */
+export function splitGuard(
+  snapshot: TagSnapshot,
+  epochs: number,
+): { stamp: TagSnapshot; guard: TagSnapshot } {
+  const n = snapshot.tags.length - epochs
+  return {
+    stamp: { tags: snapshot.tags.slice(0, n), versions: snapshot.versions.slice(0, n) },
+    guard: { tags: snapshot.tags.slice(n), versions: snapshot.versions.slice(n) },
+  }
+}

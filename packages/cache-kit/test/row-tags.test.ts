@@ -1,0 +1,41 @@
+import { CacheManager, memoryStore, rowReadTags, rowTags } from '@hotpath/cache-kit'
+import { describe, expect, it } from 'vitest'
+
+describe('invalidateRows', () => {
+  it('drops the values a change can change: shown rows, read columns, a scope’s lists', async () => {
+    const cache = new CacheManager({ store: memoryStore(), prefix: 'row-tags' })
+    const byPrice = rowReadTags({ resource: 'products', scope: 1, columns: ['price'], list: true })
+    const detail42 = rowTags('products', 1, [42])
+    const other = rowReadTags({ resource: 'products', scope: 2, columns: ['price'], list: true })
+    const store = async () => {
+      await cache.set('count-by-price', 120, { tags: byPrice })
+      await cache.set('detail-42', { id: 42 }, { tags: detail42 })
+      await cache.set('other-tenant', 7, { tags: other })
+    }
+    const present = async () =>
+      [await cache.get('count-by-price'), await cache.get('detail-42'), await cache.get('other-tenant')].map(
+        (v) => v !== undefined,
+      )
+
+    await store()
+    await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [7], columns: ['name'] }])
+    expect(await present()).toEqual([true, true, true])
+    await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [42], columns: ['name'] }])
+    expect(await present()).toEqual([true, false, true])
+    await store()
+    await cache.invalidateRows([{ resource: 'products', scope: 1, columns: ['price'] }])
+    expect(await present()).toEqual([false, true, true])
+    await store()
+    await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [121], membership: true }])
+    expect(await present()).toEqual([false, true, true])
+    expect(await cache.invalidateRows([])).toBe(0)
+    await cache.close()
+  })
+
+  it('names tags so that no resource, scope, id or column forges another’s', () => {
+    expect(rowTags('a:r', 1, [2])).not.toEqual(rowTags('a', 1, ['r:2']))
+    expect(rowReadTags({ resource: 'p', scope: 'x@1', columns: ['c'] })).not.toEqual(
+      rowReadTags({ resource: 'p@x', scope: 1, columns: ['c'] }),
+    )
+  })
+})
