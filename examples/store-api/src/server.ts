@@ -71,10 +71,24 @@ export async function serve(
     throw error
   }
   const publicUrl = `http://localhost:${config.port}`
-  const app = createApp(runtime.deps, { publicUrl })
+  const app = createApp(runtime.deps, {
+    publicUrl,
+    corsOrigins: config.corsOrigins,
+    rateLimit: {
+      perMinute: config.rateLimit,
+      ...(runtime.redis ? { redis: runtime.redis } : {}),
+      prefix: config.cachePrefix,
+      timeoutMs: config.cacheTimeoutMs,
+    },
+  })
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)))
   })
+  // A client that sends its headers or body slowly, or idles on a keep-alive socket, is cut off
+  // long before Node's defaults (60 s headers, 300 s request) would.
+  server.headersTimeout = config.timeouts.headersMs
+  server.requestTimeout = config.timeouts.requestMs
+  server.keepAliveTimeout = config.timeouts.keepAliveMs
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const url = `http://localhost:${port}`
@@ -90,6 +104,7 @@ export async function serve(
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down: finishing in-flight requests')
+      app.locals.draining = true
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()
