@@ -79,6 +79,7 @@ export async function serve(
       ...(runtime.redis ? { redis: runtime.redis } : {}),
       prefix: config.cachePrefix,
       timeoutMs: config.cacheTimeoutMs,
+      logger,
     },
   })
   const server = await new Promise<Server>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { hostileSuite } from './support/hostile-suite.js'
 import { invalidationSuite } from './support/invalidation-suite.js'
 import { opsSuite } from './support/ops-suite.js'
 import { resourcesSuite } from './support/resources-suite.js'
@@ -12,4 +13,5 @@ describe('sqlite + memory', () => {
   stockSuite(stack)
   opsSuite(stack)
   invalidationSuite(stack)
+  hostileSuite(stack)
 })

@@ -4,8 +4,8 @@ import {
   listIndexes,
   REPORT_INDEXES,
   STORE_COLUMNS,
-  STORE_MIGRATION_NAMES,
   STORE_INDEXES,
+  STORE_MIGRATION_NAMES,
   STORE_TABLES,
   storeMigrations,
 } from '@hotpath/schema'
@@ -72,8 +72,12 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
     expect(await k('products').where({ company_id: companyId, sku: 'sku-é' }).pluck('sku')).toEqual(['sku-é'])
     await expect(k('products').insert({ ...product, sku: 'SKU-é' })).rejects.toThrow()
     const key = { company_id: companyId, method: 'POST', path: '/x', request_hash: 'h' }
-    await k('idempotency_keys').insert(['Key-1', 'key-1'].map((idempotency_key) => ({ ...key, idempotency_key })))
-    expect(await k('idempotency_keys').where({ idempotency_key: 'KEY-1' }).pluck('idempotency_key')).toEqual([])
+    await k('idempotency_keys').insert(
+      ['Key-1', 'key-1'].map((idempotency_key) => ({ ...key, idempotency_key })),
+    )
+    expect(await k('idempotency_keys').where({ idempotency_key: 'KEY-1' }).pluck('idempotency_key')).toEqual(
+      [],
+    )
     expect(await columnsOf('stock_movements')).toContain(STORE_COLUMNS.stock_movements.invoiceId)
     const names = (await listIndexes(k, 'stock_movements')).map((i) => i.name)
     expect(names).toContain(indexName('stock_movements', ['invoice_id']))

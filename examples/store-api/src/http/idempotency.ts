@@ -149,15 +149,15 @@ function isOver(row: StoredKey, now: number): boolean {
 }
 
 function answerExisting(res: Response, row: StoredKey, hash: string): void {
+  if (row.status_code === null) {
+    throw new ConflictError('idempotency_key_in_use', 'a request with this Idempotency-Key is still running')
+  }
   if (row.request_hash !== hash) {
     throw new ApiError(
       422,
       'idempotency_key_reused',
       'this Idempotency-Key was used with another request body',
     )
-  }
-  if (row.status_code === null) {
-    throw new ConflictError('idempotency_key_in_use', 'a request with this Idempotency-Key is still running')
   }
   replay(res, row)
 }

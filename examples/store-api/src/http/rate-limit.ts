@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express'
 import { type IncrementResponse, rateLimit, type Store } from 'express-rate-limit'
+import type { Logger } from 'pino'
 import { RateLimitedError } from '../errors.js'
 import type { RedisClient } from '../redis-client.js'
 
@@ -13,6 +14,8 @@ export interface RateLimitOptions {
   readonly prefix?: string
   /** Longest wait for Redis per request, in ms; past it (or on any Redis error) the request passes. */
   readonly timeoutMs?: number
+  /** Where store failures go (at most one line per 5 s); default: nowhere. */
+  readonly logger?: Logger
 }
 
 const WINDOW_MS = 60_000
@@ -75,6 +78,12 @@ function redisStore(client: RedisClient, prefix: string, timeoutMs: number): Sto
  */
 export function perKeyRateLimit(o: RateLimitOptions): RequestHandler | undefined {
   if (o.perMinute <= 0) return undefined
+  let lastLog = 0
+  const logError = (err: unknown) => {
+    if (Date.now() - lastLog < 5000) return
+    lastLog = Date.now()
+    o.logger?.warn({ err }, 'rate limit store error (requests pass unlimited)')
+  }
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: o.perMinute,
@@ -84,6 +93,7 @@ export function perKeyRateLimit(o: RateLimitOptions): RequestHandler | undefined
     keyGenerator: (req) => String(req.auth?.apiKeyId ?? 'anonymous'),
     handler: (_req, _res, next) => next(new RateLimitedError()),
     passOnStoreError: true,
+    logger: { error: logError, warn: logError },
     // The key is the API key's id, never the client address: the address checks do not apply.
     validate: { ip: false, trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
     ...(o.redis ? { store: redisStore(o.redis, `${o.prefix ?? 'store-api'}:rl:`, o.timeoutMs ?? 200) } : {}),
