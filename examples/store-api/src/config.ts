@@ -180,6 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const e = parsed.data
   if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined)
     throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both'])
+  const headersMs = e.HEADERS_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.headersMs
+  const requestMs = e.REQUEST_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.requestMs
+  if (headersMs > requestMs)
+    throw new ConfigError([
+      `HEADERS_TIMEOUT_MS (${headersMs}) must not exceed REQUEST_TIMEOUT_MS (${requestMs})`,
+    ])
   const home = resolve(cwd, e.HOTPATH_HOME ?? '.hotpath')
   const database = parseDatabaseUrl(e.DATABASE_URL, home, cwd)
   const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
@@ -203,8 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     rateLimit: e.RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     timeouts: {
-      headersMs: e.HEADERS_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.headersMs,
-      requestMs: e.REQUEST_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.requestMs,
+      headersMs,
+      requestMs,
       keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.keepAliveMs,
     },
   }

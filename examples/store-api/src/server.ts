@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { Knex } from 'knex'
 import { createApp } from './app.js'
@@ -82,14 +82,25 @@ export async function serve(
       logger,
     },
   })
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)))
-  })
   // A client that sends its headers or body slowly, or idles on a keep-alive socket, is cut off
-  // long before Node's defaults (60 s headers, 300 s request) would.
-  server.headersTimeout = config.timeouts.headersMs
-  server.requestTimeout = config.timeouts.requestMs
-  server.keepAliveTimeout = config.timeouts.keepAliveMs
+  // long before Node's defaults (60 s headers, 300 s request) would; the timeouts are checked every
+  // second (Node's default: every 30 s, which would stretch each of them by up to that much).
+  const server = createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      keepAliveTimeout: config.timeouts.keepAliveMs,
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const url = `http://localhost:${port}`

@@ -123,5 +123,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT: '-1' })).toThrow(/RATE_LIMIT/)
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/)
     expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/)
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000' })).toThrow(/must not exceed REQUEST_TIMEOUT_MS/)
   })
 })
