@@ -92,11 +92,20 @@ function operation(route: RouteSpec): Record<string, unknown> {
   if (route.list) responses['400'] ??= errorResponse('Bad page, page_size, cursor, ordering or filter')
   if (route.list && route.list.strategy !== 'fast') responses['404'] ??= errorResponse('Page past the end')
   if (route.body) {
-    responses['400'] ??= errorResponse('Malformed JSON')
+    responses['400'] ??= errorResponse(
+      'malformed_json, body_too_deep (over 32 levels) or invalid_body (a compressed body that does not inflate)',
+    )
     responses['413'] = errorResponse('Body over 1 MiB')
+    responses['415'] = errorResponse(
+      'unsupported_encoding (Content-Encoding) or unsupported_charset (not UTF-8)',
+    )
     responses['422'] = errorResponse('validation_failed, with details')
   }
   if (route.auth !== 'none') responses['401'] = errorResponse('Missing or wrong bearer token')
+  if (route.auth === 'api_key')
+    responses['429'] = errorResponse(
+      'rate_limited: over RATE_LIMIT requests per minute for this API key (see Retry-After)',
+    )
   if (route.path.startsWith('/api/')) responses['503'] = errorResponse('The database is unavailable')
 
   const parameters: Record<string, unknown>[] = []
