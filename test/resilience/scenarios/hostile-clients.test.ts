@@ -102,14 +102,16 @@ it('hostile clients: junk keys, forged reasons, case-twin keys, floods, header g
     headers: a.auth,
     json: { product_id: p.id, warehouse_id: a.warehouseId, type: 'in', quantity: 10 },
   })
-  const draft = bodyOf(
-    await api({
-      method: 'POST',
-      path: '/api/invoices',
-      headers: a.auth,
-      json: { shop_id: a.shopId, type: 'sale', lines: [{ product_id: p.id, quantity: 7 }] },
-    }),
-  ) as Row
+  const saleOf = async (quantity: number) =>
+    bodyOf(
+      await api({
+        method: 'POST',
+        path: '/api/invoices',
+        headers: a.auth,
+        json: { shop_id: a.shopId, type: 'sale', lines: [{ product_id: p.id, quantity }] },
+      }),
+    ) as Row
+  const draft = await saleOf(7)
   await api({
     method: 'POST',
     path: '/api/stock-movements',
@@ -138,14 +140,7 @@ it('hostile clients: junk keys, forged reasons, case-twin keys, floods, header g
       ? { problem: `stock ${stock0} → ${stock1}, movements ${moves0} → ${moves1}` }
       : {}),
   })
-  const sale = bodyOf(
-    await api({
-      method: 'POST',
-      path: '/api/invoices',
-      headers: a.auth,
-      json: { shop_id: a.shopId, type: 'sale', lines: [{ product_id: p.id, quantity: 4 }] },
-    }),
-  ) as Row
+  const sale = await saleOf(4)
   await api({
     method: 'POST',
     path: `/api/invoices/${sale.id}/issue`,
