@@ -12,6 +12,8 @@ const alias = [
     find: /^@hotpath\/cache-kit\/prometheus$/,
     replacement: here('./packages/cache-kit/src/prometheus/index.ts'),
   },
+  { find: /^@hotpath\/cache-kit\/redis$/, replacement: here('./packages/cache-kit/src/redis/index.ts') },
+  { find: /^@hotpath\/cache-kit\/keyv$/, replacement: here('./packages/cache-kit/src/keyv/index.ts') },
   {
     find: /^@hotpath\/cache-kit\/test-suite$/,
     replacement: here('./packages/cache-kit/src/test-suite/index.ts'),

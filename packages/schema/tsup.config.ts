@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tsup.library'
 
-export default libraryConfig({ index: 'src/index.ts', cli: 'src/cli.ts' })
+// The CLI is reached only through bin/hotpath-schema.mjs, which imports it.
+export default libraryConfig({ index: 'src/index.ts' }, { entry: { cli: 'src/cli.ts' }, dts: false })

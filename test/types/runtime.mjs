@@ -3,7 +3,15 @@
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
-const packages = ['@hotpath/cache-kit', '@hotpath/paginate', '@hotpath/schema']
+const packages = [
+  '@hotpath/cache-kit',
+  '@hotpath/cache-kit/redis',
+  '@hotpath/cache-kit/keyv',
+  '@hotpath/cache-kit/express',
+  '@hotpath/cache-kit/prometheus',
+  '@hotpath/paginate',
+  '@hotpath/schema',
+]
 let failed = false
 for (const name of packages) {
   const esm = Object.keys(await import(name))

@@ -85,8 +85,8 @@ export function buildRoutes(
 /**
  * Builds the Express 5 application on `deps` (which the caller owns and closes). No side effects
  * besides registering metrics on `deps.registry` (or a fresh registry). Every answer carries
- * `X-Request-Id` and helmet's security headers; a write route authenticates (and rate-limits)
- * before it reads its JSON body. Set `app.locals.draining = true` to make `/ready` answer 503.
+ * `X-Request-Id` and helmet's security headers; a route authenticates (and rate-limits) before it
+ * reads a JSON body. Set `app.locals.draining = true` to make `/ready` answer 503.
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const app = express()
@@ -140,7 +140,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     if (route.auth === 'api_key') chain.push(keyAuth)
     if (route.auth === 'api_key' && limit) chain.push(limit)
     if (route.auth === 'admin') chain.push(admin)
-    if (route.method !== 'get') chain.push(body)
+    chain.push(body)
     if (route.idempotent) chain.push(idem)
     chain.push(route.handler)
     app[route.method](route.path, ...chain)

@@ -1,4 +1,5 @@
-import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import type { Knex } from 'knex'
 import { type Logger, pino } from 'pino'
 import type { Config } from './config.js'

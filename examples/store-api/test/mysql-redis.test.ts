@@ -1,6 +1,7 @@
 import { describe } from 'vitest'
 import { hostileSuite } from './support/hostile-suite.js'
 import { invalidationSuite } from './support/invalidation-suite.js'
+import { openapiSuite } from './support/openapi-suite.js'
 import { opsSuite } from './support/ops-suite.js'
 import { resourcesSuite } from './support/resources-suite.js'
 import { useStack } from './support/stack.js'
@@ -13,5 +14,6 @@ describe('mysql + redis', () => {
   stockSuite(stack)
   opsSuite(stack)
   invalidationSuite(stack)
+  openapiSuite(stack)
   hostileSuite(stack)
 })

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useDatabase } from '@hotpath/test-services'
 import { Redis } from 'ioredis'
 import knexFactory, { type Knex } from 'knex'

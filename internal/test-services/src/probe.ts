@@ -3,19 +3,23 @@ import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { ServiceName } from './provided.js'
 
-const PROBE_TIMEOUT_MS = 3000
+/** How long a probe of a URL the user set may take to connect. */
+export const PROBE_TIMEOUT_MS = 3000
 
-/** Connects once and runs a trivial query; rejects with the driver's error when the service does not answer. */
-export async function probe(name: ServiceName, url: string): Promise<void> {
-  if (name === 'redis') return probeRedis(url)
-  if (name === 'mysql') return probeMysql(url)
-  return probePostgres(url)
+/**
+ * Connects once and runs a trivial query; rejects with the driver's error when the service does not
+ * answer within `timeoutMs` (connect time).
+ */
+export async function probe(name: ServiceName, url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<void> {
+  if (name === 'redis') return probeRedis(url, timeoutMs)
+  if (name === 'mysql') return probeMysql(url, timeoutMs)
+  return probePostgres(url, timeoutMs)
 }
 
-async function probeRedis(url: string): Promise<void> {
+async function probeRedis(url: string, timeoutMs: number): Promise<void> {
   const client = new Redis(url, {
     lazyConnect: true,
-    connectTimeout: PROBE_TIMEOUT_MS,
+    connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
@@ -29,8 +33,8 @@ async function probeRedis(url: string): Promise<void> {
   }
 }
 
-async function probeMysql(url: string): Promise<void> {
-  const conn = await mysql.createConnection({ uri: url, connectTimeout: PROBE_TIMEOUT_MS })
+async function probeMysql(url: string, timeoutMs: number): Promise<void> {
+  const conn = await mysql.createConnection({ uri: url, connectTimeout: timeoutMs })
   try {
     await conn.query('select 1')
   } finally {
@@ -38,8 +42,8 @@ async function probeMysql(url: string): Promise<void> {
   }
 }
 
-async function probePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS })
+async function probePostgres(url: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs })
   client.on('error', () => {})
   await client.connect()
   try {

@@ -1,6 +1,6 @@
 /** What one real service looks like to the tests: reachable at `url`, or not, and why. */
 export type ServiceState =
-  | { ok: true; url: string; source: 'env' | 'testcontainers' }
+  | { ok: true; url: string; source: 'env' | 'local' | 'testcontainers' }
   | { ok: false; reason: string }
 
 /** The service names the harness knows. */
@@ -34,10 +34,21 @@ export const ENV_VARS: Record<ServiceName, string> = {
   postgres: 'POSTGRES_URL',
 }
 
-/** Names both ways of providing a service: the message every missing-service failure carries. */
+/**
+ * Where each service is looked for when its variable is not set: the default port of a local
+ * install, with the account a fresh install has (MySQL/MariaDB root without password, PostgreSQL
+ * `postgres` with trust). No database in the path: each test file creates its own.
+ */
+export const LOCAL_URLS: Record<ServiceName, string> = {
+  redis: 'redis://127.0.0.1:6379',
+  mysql: 'mysql://root@127.0.0.1:3306',
+  postgres: 'postgres://postgres@127.0.0.1:5432/postgres',
+}
+
+/** Names the ways of providing a service: the message every missing-service failure carries. */
 export function howToProvide(name: ServiceName): string {
   return (
-    `Set ${ENV_VARS[name]} to a reachable ${name} server (on this machine: \`bash ../shared/services.sh\` ` +
-    'prints the URLs), or run a Docker engine so the tests start one with testcontainers.'
+    `Set ${ENV_VARS[name]} to a reachable ${name} server, run one on its default local port ` +
+    `(${LOCAL_URLS[name]}), or run a Docker engine so the tests start one with testcontainers.`
   )
 }

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { dockerAvailable, startContainer } from './containers.js'
 import { probe } from './probe.js'
-import { ENV_VARS, howToProvide, type ServiceName, type ServiceState, type ServicesInfo } from './provided.js'
+import {
+  ENV_VARS,
+  howToProvide,
+  LOCAL_URLS,
+  type ServiceName,
+  type ServiceState,
+  type ServicesInfo,
+} from './provided.js'
 
 const NAMES: ServiceName[] = ['redis', 'mysql', 'postgres']
 
@@ -13,14 +20,30 @@ export class MissingServiceError extends Error {
 /** Stops what `resolveServices` started (testcontainers); a no-op when everything came from the environment. */
 export type StopServices = () => Promise<void>
 
+/** Where {@link resolveServices} looks besides the environment (tests of the harness change these). */
+export interface ResolveOptions {
+  /** The local URLs tried when a variable is not set. Default {@link LOCAL_URLS}. */
+  localUrls?: Record<ServiceName, string>
+  /** Whether to try testcontainers. Default `true` (used when a Docker engine answers). */
+  containers?: boolean
+}
+
+// A closed local port refuses at once, so the bound only matters for a port that drops packets; it
+// leaves room for a handshake on a loaded machine, which a tighter bound would turn into "missing".
+const LOCAL_PROBE_TIMEOUT_MS = 2000
+
 /**
- * Finds each service: its URL from the environment when set (probed), else a testcontainers container
- * when a Docker engine answers, else a reason. Under `CI=true` anything missing rejects with a
- * `MissingServiceError` naming the service, so CI can never skip silently.
+ * Finds each service, in this order: its URL from the environment when set (probed; an unreachable
+ * URL is reported, never replaced); else the service answering on its default local port
+ * ({@link LOCAL_URLS}); else a testcontainers container when a Docker engine answers; else a reason.
+ * Under `CI=true` anything missing rejects with a `MissingServiceError` naming the service, so CI can
+ * never skip silently.
  */
 export async function resolveServices(
   env: NodeJS.ProcessEnv = process.env,
+  options: ResolveOptions = {},
 ): Promise<{ info: ServicesInfo; stop: StopServices }> {
+  const localUrls = options.localUrls ?? LOCAL_URLS
   const stops: StopServices[] = []
   let docker: boolean | undefined
   const resolveOne = async (name: ServiceName): Promise<ServiceState> => {
@@ -36,16 +59,25 @@ export async function resolveServices(
         }
       }
     }
-    docker ??= await dockerAvailable()
-    if (!docker) {
-      return { ok: false, reason: `${name}: ${ENV_VARS[name]} is not set and no Docker engine answers.` }
+    const local = localUrls[name]
+    let localFailure: string
+    try {
+      await probe(name, local, LOCAL_PROBE_TIMEOUT_MS)
+      return { ok: true, url: local, source: 'local' }
+    } catch (err) {
+      localFailure = `${ENV_VARS[name]} is not set, nothing usable answers at ${local} (${describe(err)})`
     }
+    docker ??= options.containers !== false && (await dockerAvailable())
+    if (!docker) return { ok: false, reason: `${name}: ${localFailure} and no Docker engine answers.` }
     try {
       const started = await startContainer(name)
       stops.push(started.stop)
       return { ok: true, url: started.url, source: 'testcontainers' }
     } catch (err) {
-      return { ok: false, reason: `${name}: testcontainers could not start it: ${describe(err)}` }
+      return {
+        ok: false,
+        reason: `${name}: ${localFailure}; testcontainers could not start it: ${describe(err)}`,
+      }
     }
   }
   const states: ServiceState[] = []

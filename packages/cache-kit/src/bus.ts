@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CacheError } from './errors.js'
 import type { CacheEvents } from './events.js'
-import { globToRegExp } from './glob.js'
+import { compileGlob } from './glob.js'
 import type { L1Tier } from './l1.js'
 import type { L2Tier } from './l2.js'
 import type { ResolvedOptions } from './options.js'
@@ -59,7 +59,7 @@ export async function startBus(
       hooks.onEvent({ kind: 'tags', tags: m.t, count, source: 'bus' })
     }
     if (typeof m.p === 'string') {
-      const count = l1.evictMatching(globToRegExp(m.p))
+      const count = l1.evictMatching(compileGlob(m.p))
       hooks.onEvent({ kind: 'pattern', pattern: m.p, count, source: 'bus' })
     }
   }
@@ -88,14 +88,14 @@ export class BusLink {
   private stop: (() => Promise<void>) | undefined
 
   constructor(
-    private readonly o: ResolvedOptions,
+    private readonly options: ResolvedOptions,
     private readonly l2: L2Tier,
     l1: L1Tier | undefined,
     emit: <K extends 'invalidate' | 'error'>(event: K, payload: CacheEvents[K]) => void,
   ) {
     this.ready =
-      o.bus && l1
-        ? startBus(o.store, l2.channel, this.id, l1, {
+      options.bus && l1
+        ? startBus(options.store, l2.channel, this.id, l1, {
             onStop: (stop) => {
               this.stop = stop
             },
@@ -109,7 +109,8 @@ export class BusLink {
 
   /** Tells the other processes what this one invalidated or overwrote. */
   publish(message: { k?: readonly string[]; t?: readonly string[]; p?: string }): void {
-    if (this.o.bus && this.o.store.publish) this.l2.publish(JSON.stringify({ o: this.id, ...message }))
+    if (this.options.bus && this.options.store.publish)
+      this.l2.publish(JSON.stringify({ o: this.id, ...message }))
   }
 
   /** Stops listening. */

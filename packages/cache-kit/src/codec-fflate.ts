@@ -10,7 +10,7 @@ const SLICE = 1024
 export const fflateCodec: CacheCodec = {
   name: 'fflate',
   gzip(data) {
-    return Promise.resolve(gzipSync(data, { level: 6 }))
+    return Promise.resolve(gzipSync(data, { level: 1 }))
   },
   gunzip(data, maxOutputBytes) {
     try {

@@ -1,4 +1,4 @@
-import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib'
+import type * as Zlib from 'node:zlib'
 import { CacheError } from './errors.js'
 
 /**
@@ -16,6 +16,11 @@ export interface CacheCodec {
 // Below this size the synchronous call is cheaper than a thread-pool hop; above it the event loop
 // would stall for milliseconds.
 const SYNC_LIMIT = 128 * 1024
+/**
+ * Compression level (fflateCodec uses the same): on a 15 KB JSON page level 1 costs half of level 6's CPU for
+ * an 8 % larger output (docs/performance.md, gzip level), and every miss pays it.
+ */
+const GZIP_LEVEL = 1
 
 function tooLarge(max: number): CacheError {
   return new CacheError('decompressed_too_large', `decompressed value exceeds ${max} bytes`)
@@ -25,16 +30,36 @@ function isTooLarge(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError
 }
 
-/** `node:zlib` codec: the default on Node (3–4× faster than fflate on a 15 KB page). */
+let zlib: typeof Zlib | undefined
+
+// Loaded on first use, not at import, so the main entry loads on runtimes without `node:zlib`
+// (edge workers) that pass `codec: fflateCodec`. Returns the error so that the codec rejects
+// rather than throws.
+function loadZlib(): typeof Zlib | CacheError {
+  zlib ??= globalThis.process?.getBuiltinModule?.('node:zlib')
+  return zlib ?? new CacheError('unsupported', 'node:zlib is not available here: use `codec: fflateCodec`')
+}
+
+/**
+ * `node:zlib` codec: the default on Node (3–4× faster than fflate on a 15 KB page). `node:zlib` is
+ * loaded on the first compression, so importing cache-kit never needs it; where it is missing, the
+ * first use rejects with `CacheError` code `unsupported` (use {@link fflateCodec} there).
+ */
 export const zlibCodec: CacheCodec = {
   name: 'zlib',
   gzip(data) {
-    if (data.byteLength <= SYNC_LIMIT) return Promise.resolve(gzipSync(data, { level: 6 }))
+    const z = loadZlib()
+    if (z instanceof CacheError) return Promise.reject(z)
+    const { gzip, gzipSync } = z
+    if (data.byteLength <= SYNC_LIMIT) return Promise.resolve(gzipSync(data, { level: GZIP_LEVEL }))
     return new Promise((resolve, reject) =>
-      gzip(data, { level: 6 }, (err, out) => (err ? reject(err) : resolve(out))),
+      gzip(data, { level: GZIP_LEVEL }, (err, out) => (err ? reject(err) : resolve(out))),
     )
   },
   gunzip(data, maxOutputBytes) {
+    const z = loadZlib()
+    if (z instanceof CacheError) return Promise.reject(z)
+    const { gunzip, gunzipSync } = z
     // maxOutputLength makes zlib stop allocating at the cap, so a planted gzip bomb cannot exhaust memory.
     const opts = { maxOutputLength: Math.max(1, maxOutputBytes) }
     if (data.byteLength <= SYNC_LIMIT / 8) {

@@ -2,7 +2,7 @@ import type { Duration } from './duration.js'
 import type { CacheManager } from './manager.js'
 
 /** Options of {@link cached}: the key (and tags) are computed from the method's arguments. */
-export interface CachedOptions<A extends unknown[]> {
+export interface CachedMethodOptions<A extends unknown[]> {
   /** Cache key for a call, e.g. `(id) => \`product:${id}\``. */
   key: (...args: A) => string
   ttl?: Duration
@@ -19,7 +19,7 @@ export interface CachedOptions<A extends unknown[]> {
  * @example
  * class Products { @cached(cache, { key: (id) => `product:${id}`, ttl: '5m' }) async find(id: number) {…} }
  */
-export function cached<This, A extends unknown[], R>(cache: CacheManager, options: CachedOptions<A>) {
+export function cached<This, A extends unknown[], R>(cache: CacheManager, options: CachedMethodOptions<A>) {
   return (
     method: (this: This, ...args: A) => Promise<R>,
     _context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,

@@ -5,7 +5,6 @@ export type CacheErrorCode =
   | 'store_unavailable'
   | 'circuit_open'
   | 'decompressed_too_large'
-  | 'value_too_large'
   | 'corrupt_entry'
   | 'unsupported'
   | 'invalid_option'
@@ -13,13 +12,16 @@ export type CacheErrorCode =
   | 'loader_failed'
 
 /**
- * The one error class cache-kit throws. `code` is stable (switch on it, not on the message);
- * `cause` carries the store's original error when there is one.
+ * The one error class cache-kit's core throws. Like every hotpath error it has `name`, a stable
+ * `code` (switch on it, not on the message), `status` (an HTTP status where one applies; none
+ * here) and `cause` (the store's original error when there is one).
  */
 export class CacheError extends Error {
   override readonly name = 'CacheError'
   /** Stable code, e.g. `'timeout'`, `'circuit_open'`, `'decompressed_too_large'`. */
   readonly code: CacheErrorCode
+  /** No HTTP status applies to a cache error: always `undefined`. */
+  readonly status: number | undefined = undefined
 
   constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)

@@ -28,27 +28,23 @@ export type CacheEventName = keyof CacheEvents
 type Listeners = { [K in CacheEventName]: Array<(event: CacheEvents[K]) => void> }
 
 /**
- * A tiny typed emitter. Unlike `node:events`, an `'error'` with no listener is not thrown: errors
- * are fail-open by design and always counted in stats.
+ * The listeners of one cache and the way to call them. Unlike `node:events`, an `'error'` with no
+ * listener is not thrown: errors are fail-open by design and always counted in stats.
  */
-export class CacheEmitter {
+export class EventHub {
   private readonly listeners: Listeners = { hit: [], miss: [], error: [], invalidate: [] }
 
-  /** Adds a listener; returns a function that removes it. */
-  on<K extends CacheEventName>(event: K, listener: (event: CacheEvents[K]) => void): () => void {
-    const list = this.listeners[event] as Array<(event: CacheEvents[K]) => void>
-    list.push(listener)
-    return () => this.off(event, listener)
+  on<K extends CacheEventName>(event: K, listener: (event: CacheEvents[K]) => void): void {
+    ;(this.listeners[event] as Array<(event: CacheEvents[K]) => void>).push(listener)
   }
 
-  /** Removes a listener added with `on`. */
   off<K extends CacheEventName>(event: K, listener: (event: CacheEvents[K]) => void): void {
     const list = this.listeners[event] as Array<(event: CacheEvents[K]) => void>
     const i = list.indexOf(listener)
     if (i >= 0) list.splice(i, 1)
   }
 
-  protected emit<K extends CacheEventName>(event: K, payload: CacheEvents[K]): void {
+  emit<K extends CacheEventName>(event: K, payload: CacheEvents[K]): void {
     const list = this.listeners[event] as Array<(event: CacheEvents[K]) => void>
     for (const l of list) {
       try {
@@ -59,7 +55,24 @@ export class CacheEmitter {
     }
   }
 
-  protected wants(event: CacheEventName): boolean {
+  /** Whether anyone listens (a hit builds no payload for nobody). */
+  wants(event: CacheEventName): boolean {
     return this.listeners[event].length > 0
+  }
+}
+
+/** The public face of a cache's events: `on` and `off`. */
+export class CacheEmitter {
+  protected readonly events = new EventHub()
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends CacheEventName>(event: K, listener: (event: CacheEvents[K]) => void): () => void {
+    this.events.on(event, listener)
+    return () => this.events.off(event, listener)
+  }
+
+  /** Removes a listener added with `on`. */
+  off<K extends CacheEventName>(event: K, listener: (event: CacheEvents[K]) => void): void {
+    this.events.off(event, listener)
   }
 }

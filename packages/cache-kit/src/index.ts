@@ -1,6 +1,6 @@
 export { type CacheCodec, zlibCodec } from './codec.js'
 export { fflateCodec } from './codec-fflate.js'
-export { type CachedOptions, cached } from './decorator.js'
+export { type CachedMethodOptions, cached } from './decorator.js'
 export { type Duration, parseDuration } from './duration.js'
 export { CacheError, type CacheErrorCode } from './errors.js'
 export type { CacheEventName, CacheEvents, CacheTier } from './events.js'
@@ -14,10 +14,8 @@ export {
 } from './manager.js'
 export type { CacheManagerOptions, Consistency } from './options.js'
 export type { CacheStats, TierStats } from './stats.js'
-export { type KeyvStoreOptions, keyvStore } from './stores/keyv.js'
 export { type MemoryStoreOptions, memoryStore } from './stores/memory.js'
-export { type RedisStoreOptions, redisStore } from './stores/redis.js'
 export type { CacheStore, ReadWithTags, StoreCapabilities } from './stores/store.js'
 
-/** Package version, kept in step with package.json by the build. */
+/** Package version (a test keeps it equal to package.json's). */
 export const VERSION = '0.1.0'

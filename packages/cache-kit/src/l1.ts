@@ -1,4 +1,5 @@
 import type { TagStamp } from './envelope.js'
+import type { GlobMatcher } from './glob.js'
 import { Lru } from './lru.js'
 
 /** A decoded entry kept in process. Values are shared by reference: treat cached values as immutable. */
@@ -76,7 +77,7 @@ export class L1Tier {
   }
 
   /** Drops entries whose key matches. */
-  evictMatching(re: RegExp): number {
+  evictMatching(re: GlobMatcher): number {
     return this.delete([...this.lru.keys()].filter((k) => re.test(k)))
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A bounded map with least-recently-used eviction and per-entry expiry (epoch ms). Recency is
  * refreshed on a read only once an entry has left the newest quarter of the map: re-inserting
- * on every hit (a Map delete and set) was the largest cost of a hit, and an entry in the newest
+ * (a Map delete and set) would cost more than the rest of a hit, and an entry in the newest
  * quarter is still at least three quarters of the capacity away from eviction.
  */
 export class Lru<V> {

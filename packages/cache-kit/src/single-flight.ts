@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import type { CacheEntry, GetOrSetOptions, Loader, SetOptions } from './cache-types.js'
-import type { EncodedEntry } from './entry-codec.js'
+import type { GetOrSetOptions, Loader } from './cache-types.js'
 import type { PayloadKind } from './envelope.js'
 import { CacheError } from './errors.js'
-import { FAILED, type L2Tier, type Remote } from './l2.js'
+import type { EventHub } from './events.js'
+import { FAILED, type Remote } from './l2.js'
 import type { ResolvedOptions } from './options.js'
 import { deserialize, serialize } from './payload.js'
-import type { LeaseOutcome, LeaseRequest } from './stores/store.js'
+import type { LeaseRequest } from './stores/store.js'
+import type { Tiers } from './tiers.js'
 
 /** What a load hands to the callers that waited on it. */
-export type Flight = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
+export type LoadOutcome = { value: unknown; share: boolean; kind?: PayloadKind; plain?: Uint8Array }
 
 /**
  * `lease`: already taken by the read (`token`), or held by another process (`'busy'`);
@@ -21,53 +22,26 @@ type LeadOptions = GetOrSetOptions<never> & {
   versions?: readonly string[]
 }
 
-/** The parts of its manager that `getOrSet` works through (tiers, counters, the write path). */
-export interface FlightHost {
-  readonly o: ResolvedOptions
-  readonly l2: L2Tier
-  readonly counters: { coalesced: number; loads: number }
-  isClosed(): boolean
-  /** L1's eviction generation (`undefined` without L1), taken before a load. */
-  l1Generation(): number | undefined
-  hit<T>(
-    tier: 'l1' | 'l2',
-    key: string,
-    value: T,
-    times: { storedAt: number; expiresAt: number },
-    now: number,
-  ): CacheEntry<T>
-  fromL1<T>(key: string, now: number): CacheEntry<T> | undefined
-  fromL1Checked<T>(key: string, failOpen: boolean): Promise<CacheEntry<T> | undefined | typeof FAILED>
-  fromL2(
-    key: string,
-    failOpen: boolean,
-    lease?: LeaseRequest,
-  ): Promise<Remote | LeaseOutcome | undefined | typeof FAILED>
-  write(
-    key: string,
-    value: unknown,
-    options: SetOptions & { l1Since?: number | undefined },
-    tags: readonly string[],
-    versions: readonly string[],
-    failOpen: boolean,
-  ): Promise<EncodedEntry | undefined>
-  reportError(error: CacheError, key: string): void
-}
-
 /**
  * `getOrSet`'s machinery: in-process single-flight (keyed by key, or by key + tag versions under
  * strict consistency), the cross-process lease and its bounded wait, grace refreshes in the
  * background, and the degraded load when the store fails.
  */
 export class SingleFlight {
-  private readonly flights = new Map<string, Promise<Flight>>()
+  private readonly flights = new Map<string, Promise<LoadOutcome>>()
   private readonly refreshing = new Set<string>()
   private readonly background = new Set<Promise<unknown>>()
+  private closed = false
 
-  constructor(private readonly h: FlightHost) {}
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly tiers: Tiers,
+    private readonly events: EventHub,
+  ) {}
 
-  /** Resolves once every background refresh and lease release has settled. */
-  async settled(): Promise<void> {
+  /** Starts no more background refreshes; resolves once every one and every lease release has settled. */
+  async close(): Promise<void> {
+    this.closed = true
     await Promise.allSettled([...this.background])
   }
 
@@ -75,9 +49,9 @@ export class SingleFlight {
    * The cached value, or the loader's (see `CacheManager.getOrSet`).
    */
   async run<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
-    if (this.h.o.strict)
+    if (this.options.strict)
       return this.getOrSetStrict(key, loader as Loader<unknown>, options as GetOrSetOptions<never>)
-    const near = this.h.fromL1<T>(key, Date.now())
+    const near = this.tiers.fromL1<T>(key, Date.now())
     if (near) {
       if (near.stale) this.refresh(key, loader, options)
       return near.value
@@ -94,32 +68,32 @@ export class SingleFlight {
    * invalidation that resolved before this call started is returned.
    */
   private async getOrSetStrict<T>(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>) {
-    const failOpen = options.failOpen ?? this.h.o.failOpen
-    const near = await this.h.fromL1Checked<T>(key, failOpen)
+    const failOpen = options.failOpen ?? this.options.failOpen
+    const near = await this.tiers.fromL1Checked<T>(key, failOpen)
     if (near === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
     if (near) {
       if (near.stale) this.refresh(key, loader, options)
       return near.value
     }
     const lease = this.leaseFor(key, options)
-    const r = await this.h.fromL2(key, failOpen, lease)
+    const r = await this.tiers.fromL2(key, failOpen, lease)
     if (r === FAILED) return (await this.lead(key, loader, { ...options, degraded: true })).value as T
     if (r && 'envelope' in r) {
-      const e = this.h.hit('l2', key, r.value as T, r.envelope, Date.now())
+      const e = this.tiers.hit('l2', key, r.value as T, r.envelope, Date.now())
       if (e.stale) this.refresh(key, loader, options)
       return e.value
     }
     const leased = lease && r?.leased ? lease.token : undefined
-    const versions = await this.h.l2.stampTags(options.tags ?? [], failOpen)
+    const versions = await this.tiers.l2.stampTags(options.tags ?? [], failOpen)
     if (!versions) {
-      if (leased) this.track(this.h.l2.leases.release(key, leased))
+      if (leased) this.track(this.tiers.l2.leases.release(key, leased))
       return (await this.lead(key, loader, { ...options, degraded: true })).value as T
     }
     // A flight that stamped other versions began before an invalidation: never join it.
     const slot = `${key}\u0000${versions.join('\u0000')}`
     const running = this.flights.get(slot)
     if (running) {
-      if (leased) this.track(this.h.l2.leases.release(key, leased))
+      if (leased) this.track(this.tiers.l2.leases.release(key, leased))
       return this.follow(running, key, loader, options) as Promise<T>
     }
     const lead: LeadOptions = { ...options, versions }
@@ -128,7 +102,7 @@ export class SingleFlight {
   }
 
   /** Registers `p` as the flight in `slot` until it settles. */
-  private fly(slot: string, p: Promise<Flight>): Promise<Flight> {
+  private fly(slot: string, p: Promise<LoadOutcome>): Promise<LoadOutcome> {
     this.flights.set(slot, p)
     const done = () => {
       if (this.flights.get(slot) === p) this.flights.delete(slot)
@@ -138,8 +112,8 @@ export class SingleFlight {
   }
 
   /** A caller that found a flight running: a copy of its value, or its own load when not shareable. */
-  private async follow(running: Promise<Flight>, key: string, loader: Loader<unknown>, options: object) {
-    this.h.counters.coalesced++
+  private async follow(running: Promise<LoadOutcome>, key: string, loader: Loader<unknown>, options: object) {
+    this.tiers.counters.coalesced++
     const f = await running
     // Waiting callers get their own copy, never the leader's object or buffer.
     if (f.share) return f.kind && f.plain ? deserialize(f.kind, f.plain, true) : f.value
@@ -149,9 +123,9 @@ export class SingleFlight {
 
   /** The lease a `getOrSet` read takes on a miss, where the store can do it in the read itself. */
   private leaseFor(key: string, options: GetOrSetOptions<never>): LeaseRequest | undefined {
-    const lock = this.h.o.lock
-    return lock && options.lock !== false && this.h.o.store.capabilities.leaseOnMiss
-      ? { key: this.h.l2.leases.key(key), token: randomUUID(), ttlMs: lock.ttl }
+    const lock = this.options.lock
+    return lock && options.lock !== false && this.options.store.capabilities.leaseOnMiss
+      ? { key: this.tiers.l2.leases.key(key), token: randomUUID(), ttlMs: lock.ttl }
       : undefined
   }
 
@@ -159,14 +133,14 @@ export class SingleFlight {
     key: string,
     loader: Loader<unknown>,
     options: GetOrSetOptions<never>,
-  ): Promise<Flight> {
+  ): Promise<LoadOutcome> {
     // On a single node the read also tries to take the lease, so a miss costs no extra round trip.
     const lease = this.leaseFor(key, options)
-    const r = await this.h.fromL2(key, options.failOpen ?? this.h.o.failOpen, lease)
+    const r = await this.tiers.fromL2(key, options.failOpen ?? this.options.failOpen, lease)
     // The store just failed: load without lease or write, so the call costs one timeout at most.
     if (r === FAILED) return this.lead(key, loader, { ...options, degraded: true })
     if (r && 'envelope' in r) {
-      const e = this.h.hit('l2', key, r.value, r.envelope, Date.now())
+      const e = this.tiers.hit('l2', key, r.value, r.envelope, Date.now())
       if (e.stale) this.refresh(key, loader, options)
       return { value: r.value, share: true, kind: r.envelope.kind, plain: r.plain }
     }
@@ -175,13 +149,13 @@ export class SingleFlight {
   }
 
   /** Runs the loader (holding the lease when locking), stores its value and says whether it may be shared. */
-  private async lead(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
+  private async lead(key: string, loader: Loader<unknown>, options: LeadOptions): Promise<LoadOutcome> {
     if (options.degraded) return this.loadUncached(loader, options)
-    const failOpen = options.failOpen ?? this.h.o.failOpen
-    const lock = options.lock ?? this.h.o.lock !== undefined
+    const failOpen = options.failOpen ?? this.options.failOpen
+    const lock = options.lock ?? this.options.lock !== undefined
     let token: string | undefined
     if (typeof options.lease === 'object') token = options.lease.token
-    else if (lock && this.h.o.lock && this.h.o.store.acquire) {
+    else if (lock && this.options.lock && this.options.store.acquire) {
       const got = await this.waitForLease(key, options.lease === 'busy')
       if ('entry' in got)
         return { value: got.entry.value, share: true, kind: got.entry.envelope.kind, plain: got.entry.plain }
@@ -192,22 +166,22 @@ export class SingleFlight {
       // Versions are read before the loader runs: an invalidation during the load then makes the
       // stored entry invalid instead of letting it carry data older than the invalidation.
       // An invalidation heard while loading keeps the value out of L1 (it may predate it).
-      const l1Since = this.h.l1Generation()
-      const versions = options.versions ?? (await this.h.l2.stampTags(tags, failOpen))
-      this.h.counters.loads++
+      const l1Since = this.tiers.l1?.generation
+      const versions = options.versions ?? (await this.tiers.l2.stampTags(tags, failOpen))
+      this.tiers.counters.loads++
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
       if (!share || value === undefined || !versions) return { value, share }
-      const enc = await this.h.write(key, value, { ...options, l1Since }, tags, versions, failOpen)
+      const enc = await this.tiers.write(key, value, { ...options, l1Since }, tags, versions, failOpen)
       return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
     } finally {
       // The entry is written; callers need not wait for the lease to go.
-      if (token) this.track(this.h.l2.leases.release(key, token))
+      if (token) this.track(this.tiers.l2.leases.release(key, token))
     }
   }
 
-  private async loadUncached(loader: Loader<unknown>, options: LeadOptions): Promise<Flight> {
-    this.h.counters.loads++
+  private async loadUncached(loader: Loader<unknown>, options: LeadOptions): Promise<LoadOutcome> {
+    this.tiers.counters.loads++
     const value = await loader()
     const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
     if (!share || value === undefined) return { value, share }
@@ -217,20 +191,20 @@ export class SingleFlight {
 
   /** Takes the cross-process lease, or waits (bounded) for its holder's entry to appear. */
   private async waitForLease(key: string, busy: boolean): Promise<{ token?: string } | { entry: Remote }> {
-    const lock = this.h.o.lock!
+    const lock = this.options.lock!
     const token = randomUUID()
     const deadline = Date.now() + lock.wait
     let pause = 5
     for (let first = true; ; first = false) {
       if (!(first && busy)) {
-        const got = await this.h.l2.leases.acquire(key, token, lock.ttl)
+        const got = await this.tiers.l2.leases.acquire(key, token, lock.ttl)
         if (got === undefined) return {}
         if (got) {
           // The previous holder may have written the entry and let go between our read and this
           // acquire: look once more before loading a second time.
-          const entry = await this.h.l2.read(key, true)
+          const entry = await this.tiers.l2.read(key, true)
           if (entry && entry !== FAILED && 'envelope' in entry && !entry.stale) {
-            this.track(this.h.l2.leases.release(key, token))
+            this.track(this.tiers.l2.leases.release(key, token))
             return { entry }
           }
           return { token }
@@ -238,7 +212,7 @@ export class SingleFlight {
       }
       await new Promise((r) => setTimeout(r, pause))
       pause = Math.min(pause * 2, 50)
-      const entry = await this.h.l2.read(key, true)
+      const entry = await this.tiers.l2.read(key, true)
       if (entry === FAILED) return {}
       if (entry && 'envelope' in entry && !entry.stale) return { entry }
       if (Date.now() >= deadline) return {}
@@ -247,12 +221,12 @@ export class SingleFlight {
 
   /** One background refresh per key at a time; callers keep getting the stale entry meanwhile. */
   private refresh(key: string, loader: Loader<unknown>, options: GetOrSetOptions<never>): void {
-    if (this.refreshing.has(key) || this.h.isClosed()) return
+    if (this.refreshing.has(key) || this.closed) return
     this.refreshing.add(key)
     const p = this.lead(key, loader, options)
       .catch((err: unknown) => {
         const error = new CacheError('loader_failed', `background refresh of ${key} failed`, { cause: err })
-        this.h.reportError(error, key)
+        this.events.emit('error', { error, operation: 'refresh', key })
       })
       .finally(() => this.refreshing.delete(key))
     this.track(p)

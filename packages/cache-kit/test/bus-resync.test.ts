@@ -1,4 +1,5 @@
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { expect, it } from 'vitest'
 import { usePrivateRedis } from './support/private-redis.js'
 

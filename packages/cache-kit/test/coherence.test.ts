@@ -1,4 +1,5 @@
-import { type CacheEvents, CacheManager, type CacheStore, redisStore } from '@hotpath/cache-kit'
+import { type CacheEvents, CacheManager, type CacheStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import type { Cluster, Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'

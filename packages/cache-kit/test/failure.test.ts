@@ -1,4 +1,5 @@
-import { CacheError, CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheError, CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { type ControlledService, freePort, startPrivateRedis } from '@hotpath/test-services/faults'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-import { keyvStore } from '@hotpath/cache-kit'
+import { keyvStore } from '@hotpath/cache-kit/keyv'
 import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import Keyv from 'keyv'
 

@@ -1,4 +1,5 @@
-import { CacheError, CacheManager, keyvStore, memoryStore } from '@hotpath/cache-kit'
+import { CacheError, CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { keyvStore } from '@hotpath/cache-kit/keyv'
 import Keyv from 'keyv'
 import { describe, expect, it } from 'vitest'
 

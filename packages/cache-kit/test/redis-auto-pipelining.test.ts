@@ -1,7 +1,7 @@
 // The store behaviour suite again, on ioredis clients with `enableAutoPipelining` (the setting
 // docs/cache-kit.md recommends under load): the read script, leases and invalidations batched
 // with other commands of the same tick, on one Redis and on a Cluster.
-import { redisStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import type { Cluster, Redis } from 'ioredis'

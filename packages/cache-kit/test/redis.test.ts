@@ -1,4 +1,4 @@
-import { redisStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { useRedis } from '@hotpath/test-services'
 

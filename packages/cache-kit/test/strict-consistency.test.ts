@@ -1,4 +1,5 @@
-import { CacheManager, type CacheStore, type Consistency, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, type CacheStore, type Consistency } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import type { Cluster, Redis } from 'ioredis'
 import { describe, expect, it } from 'vitest'

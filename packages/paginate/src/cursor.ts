@@ -26,7 +26,9 @@ export function signCursor(
 ): string {
   const tagged = tagValues(values)
   if (!tagged)
-    throw new PaginationError('invalid_option', 'a sort column holds a value a cursor cannot carry', 500)
+    throw new PaginationError('invalid_option', 'a sort column holds a value a cursor cannot carry', {
+      status: 500,
+    })
   const payload = Buffer.from(JSON.stringify([direction === 'next' ? 'n' : 'p', tagged])).toString(
     'base64url',
   )

@@ -12,9 +12,10 @@ export type PaginationErrorCode =
 export type PaginationErrorStatus = 400 | 404 | 500
 
 /**
- * The one error `parsePageParams` and `paginate` throw for bad input or bad configuration.
- * `code` is stable; `status` is the HTTP status to answer with; `toJSON()` gives the contract's
- * `{ error: { code, message } }` body.
+ * The one error `parsePageParams` and `paginate` throw for bad input or bad configuration, shaped
+ * as every hotpath error (`name`, `code`, `status`, `cause`). `code` is stable; `status` is the
+ * HTTP status to answer with (default 400); `toJSON()` gives the contract's `{ error: { code,
+ * message } }` body.
  */
 export class PaginationError extends Error {
   override readonly name = 'PaginationError'
@@ -23,10 +24,14 @@ export class PaginationError extends Error {
   /** HTTP status to answer with. */
   readonly status: PaginationErrorStatus
 
-  constructor(code: PaginationErrorCode, message: string, status: PaginationErrorStatus = 400) {
-    super(message)
+  constructor(
+    code: PaginationErrorCode,
+    message: string,
+    options?: { status?: PaginationErrorStatus; cause?: unknown },
+  ) {
+    super(message, options)
     this.code = code
-    this.status = status
+    this.status = options?.status ?? 400
   }
 
   /** The contract's error body. */

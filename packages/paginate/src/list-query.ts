@@ -20,6 +20,8 @@ export interface SortTerm {
 export interface ListQuery {
   /** The user's query without ORDER BY / LIMIT / OFFSET (and with `<table>.*` when it selected nothing). */
   readonly base: Knex.QueryBuilder
+  /** The query selected nothing, so `base` selects every column of the base table (`<alias>.*`). */
+  readonly selectsAll: boolean
   readonly client: Knex.Client
   readonly dialect: SqlDialect
   /** The base table's name (used in cache keys and the `paginate:<table>` tag). */
@@ -64,16 +66,15 @@ export async function describeQuery(query: Knex.QueryBuilder, options: CommonOpt
   const internals = query as unknown as BuilderInternals
   const from = internals._single?.table
   if (typeof from !== 'string') {
-    throw new PaginationError(
-      'invalid_option',
-      'paginate needs a query on a named table (knex("table"))',
-      500,
-    )
+    throw new PaginationError('invalid_option', 'paginate needs a query on a named table (knex("table"))', {
+      status: 500,
+    })
   }
   const [table = from, alias = table] = from.split(/\s+as\s+/i)
   const qualify = (column: string) => (column.includes('.') ? column : `${alias}.${column}`)
   const base = query.clone().clearOrder().clear('limit').clear('offset')
-  if (!internals._statements?.some((s) => s.grouping === 'columns')) base.select(`${alias}.*`)
+  const selectsAll = !internals._statements?.some((s) => s.grouping === 'columns')
+  if (selectsAll) base.select(`${alias}.*`)
   const full = withTiebreaker(options.params.ordering, unique)
   const client = query.client
   const detected = await nullableColumns(client, table)
@@ -94,6 +95,7 @@ export async function describeQuery(query: Knex.QueryBuilder, options: CommonOpt
     .slice(0, 22)
   return {
     base,
+    selectsAll,
     client,
     dialect: pickDialect(client),
     table,

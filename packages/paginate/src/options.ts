@@ -23,7 +23,9 @@ export interface CommonOptions {
   /**
    * To-one joins (and their selected columns) applied only to the page's rows, never to the count, the
    * key query of a deferred join or a boundary: e.g. `(q) => q.leftJoin('categories', …).select('categories.name as category')`.
-   * Keeps those queries on a covering index. Joins written into the query itself work too, only slower.
+   * Keeps those queries on a covering index. They run on an outer query over the page's rows, so they
+   * never change how the query's own WHERE and SELECT resolve. Joins written into the query itself
+   * work too, only slower.
    */
   lookups?: ((query: Knex.QueryBuilder) => void) | undefined
   /** Where `next`/`previous` point (e.g. `http://host/api/products`); other query parameters are kept. */

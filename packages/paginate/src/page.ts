@@ -1,7 +1,7 @@
 import { linkHeader } from './links.js'
 
 /** The contract's page-number body (`optimized`, `cached`, `smart`). */
-export interface NumberedPageJSON<Row> {
+export interface NumberedPageJSON<Row = Record<string, unknown>> {
   count: number
   count_is_estimate: boolean
   page: number
@@ -13,7 +13,7 @@ export interface NumberedPageJSON<Row> {
 }
 
 /** The contract's keyset body (`fast`). */
-export interface KeysetPageJSON<Row> {
+export interface KeysetPageJSON<Row = Record<string, unknown>> {
   page_size: number
   next_cursor: string | null
   previous_cursor: string | null
@@ -23,7 +23,7 @@ export interface KeysetPageJSON<Row> {
 }
 
 /** A Relay connection (edges + pageInfo) made from a page. */
-export interface RelayConnection<Row> {
+export interface RelayConnection<Row = Record<string, unknown>> {
   edges: Array<{ node: Row; cursor: string }>
   pageInfo: {
     hasNextPage: boolean
@@ -48,7 +48,7 @@ abstract class LinkedPage<Row> {
 }
 
 /** A page served by number (`optimized`, `cached`, `smart`). */
-export class NumberedPage<Row> extends LinkedPage<Row> {
+export class NumberedPage<Row = Record<string, unknown>> extends LinkedPage<Row> {
   /** Discriminant: `'numbered'`. */
   readonly kind = 'numbered' as const
 
@@ -91,7 +91,7 @@ export class NumberedPage<Row> extends LinkedPage<Row> {
 }
 
 /** A keyset page (`fast`): no count, opaque signed cursors. */
-export class KeysetPage<Row> extends LinkedPage<Row> {
+export class KeysetPage<Row = Record<string, unknown>> extends LinkedPage<Row> {
   /** Discriminant: `'keyset'`. */
   readonly kind = 'keyset' as const
 
@@ -138,4 +138,4 @@ function connection<Row>(
 }
 
 /** What `paginate` returns: discriminate on `kind`. */
-export type Page<Row> = NumberedPage<Row> | KeysetPage<Row>
+export type Page<Row = Record<string, unknown>> = NumberedPage<Row> | KeysetPage<Row>

@@ -33,7 +33,8 @@ export async function paginate<Row>(query: Knex.QueryBuilder, options: PaginateO
     case 'optimized':
       return optimizedPage<Row>(list, options)
     case 'cached':
-      if (!options.cache) throw new PaginationError('invalid_option', 'strategy "cached" needs a cache', 500)
+      if (!options.cache)
+        throw new PaginationError('invalid_option', 'strategy "cached" needs a cache', { status: 500 })
       return cachedPage<Row>(list, options)
     case 'smart':
       return smartPage<Row>(list, options)
@@ -43,7 +44,7 @@ export async function paginate<Row>(query: Knex.QueryBuilder, options: PaginateO
       throw new PaginationError(
         'invalid_option',
         `unknown strategy ${String((options as { strategy: unknown }).strategy)}`,
-        500,
+        { status: 500 },
       )
   }
 }

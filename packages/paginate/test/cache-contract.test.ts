@@ -1,4 +1,5 @@
-import { CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { type PaginationCache, paginate, parsePageParams } from '@hotpath/paginate'
 import { useDatabase, useRedis } from '@hotpath/test-services'
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import type { Knex } from 'knex'
 import { auditIndexes } from './audit-indexes.js'
 import { formatAuditTable } from './cli/audit-table.js'
 import { connect } from './cli/connect.js'
+import { intOption } from './cli/int-option.js'
 import { ProgressBar } from './cli/progress-bar.js'
+import { SchemaError } from './errors.js'
 import { storeMigrations } from './migration-source.js'
 import { seedStore } from './seed-store.js'
 import { storeHotQueries } from './store-hot-queries.js'
@@ -35,38 +38,57 @@ options:
   --defer-indexes           seed: always load into tables without their secondary indexes, then build them
                             (the default already does so when the store's tables are empty: 3x faster at 1M products)
   --keep-indexes            seed: load into the indexed tables (the default when the tables already hold rows)
+
+exit codes: 0 done; 1 failed (audit found a full table scan, the database is not migrated, an error);
+2 bad usage (unknown option, a numeric option that is not a whole number, no database URL)
 `
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    company: { type: 'string' },
-    'small-table-rows': { type: 'string' },
-    'no-analyze': { type: 'boolean' },
-    json: { type: 'boolean' },
-    seed: { type: 'string' },
-    companies: { type: 'string' },
-    products: { type: 'string' },
-    'stocks-per-product': { type: 'string' },
-    'movements-per-stock': { type: 'string' },
-    invoices: { type: 'string' },
-    'batch-size': { type: 'string' },
-    concurrency: { type: 'string' },
-    migrate: { type: 'boolean' },
-    'defer-indexes': { type: 'boolean' },
-    'keep-indexes': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-})
+function parseCommandLine() {
+  return parseArgs({
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      company: { type: 'string' },
+      'small-table-rows': { type: 'string' },
+      'no-analyze': { type: 'boolean' },
+      json: { type: 'boolean' },
+      seed: { type: 'string' },
+      companies: { type: 'string' },
+      products: { type: 'string' },
+      'stocks-per-product': { type: 'string' },
+      'movements-per-stock': { type: 'string' },
+      invoices: { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      migrate: { type: 'boolean' },
+      'defer-indexes': { type: 'boolean' },
+      'keep-indexes': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+}
 
-const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v))
 const defined = <T extends object>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>
   }
 
+/** The store tables `knex` lacks: a command that reads them says "run migrate" rather than a raw SQL error. */
+async function missingTables(knex: Knex): Promise<string[]> {
+  const present = await Promise.all(STORE_TABLES.map((t) => knex.schema.hasTable(t)))
+  return STORE_TABLES.filter((_, i) => !present[i])
+}
+
+function notMigrated(missing: readonly string[]): string {
+  return (
+    `hotpath-schema: the database has no store schema (missing tables: ${missing.join(', ')}).\n` +
+    'hint: run `hotpath-schema migrate` first, with the same --url / DATABASE_URL' +
+    ' (or `seed --migrate`, which migrates then seeds)\n'
+  )
+}
+
 async function main(): Promise<number> {
+  const { values, positionals } = parseCommandLine()
   const command = positionals[0]
   if (values.help || !command) {
     process.stdout.write(USAGE)
@@ -76,6 +98,17 @@ async function main(): Promise<number> {
   if (!url) {
     process.stderr.write('hotpath-schema: pass --url or set DATABASE_URL\n')
     return 2
+  }
+  const numbers = {
+    company: intOption('company', values.company, 1),
+    smallTableRows: intOption('small-table-rows', values['small-table-rows'], 0),
+    companies: intOption('companies', values.companies, 0),
+    productsPerCompany: intOption('products', values.products, 0),
+    stocksPerProduct: intOption('stocks-per-product', values['stocks-per-product'], 0),
+    movementsPerStock: intOption('movements-per-stock', values['movements-per-stock'], 0),
+    invoicesPerCompany: intOption('invoices', values.invoices, 0),
+    batchSize: intOption('batch-size', values['batch-size'], 1),
+    concurrency: intOption('concurrency', values.concurrency, 1),
   }
   const knex = connect(url)
   try {
@@ -97,19 +130,24 @@ async function main(): Promise<number> {
         process.stderr.write('hotpath-schema: --defer-indexes and --keep-indexes exclude each other\n')
         return 2
       }
+      const missing = values.migrate ? [] : await missingTables(knex)
+      if (missing.length > 0) {
+        process.stderr.write(notMigrated(missing))
+        return 1
+      }
       let bar = new ProgressBar(process.stderr, 'seed')
       let written = 0
       let finished = false
       const result = await seedStore(knex, {
         ...defined({
           seed: values.seed,
-          companies: int(values.companies),
-          productsPerCompany: int(values.products),
-          stocksPerProduct: int(values['stocks-per-product']),
-          movementsPerStock: int(values['movements-per-stock']),
-          invoicesPerCompany: int(values.invoices),
-          batchSize: int(values['batch-size']),
-          concurrency: int(values.concurrency),
+          companies: numbers.companies,
+          productsPerCompany: numbers.productsPerCompany,
+          stocksPerProduct: numbers.stocksPerProduct,
+          movementsPerStock: numbers.movementsPerStock,
+          invoicesPerCompany: numbers.invoicesPerCompany,
+          batchSize: numbers.batchSize,
+          concurrency: numbers.concurrency,
         }),
         migrate: values.migrate ?? false,
         indexes: values['defer-indexes'] ? 'defer' : values['keep-indexes'] ? 'keep' : 'auto',
@@ -156,11 +194,16 @@ async function main(): Promise<number> {
       return 0
     }
     if (command === 'audit') {
+      const missing = await missingTables(knex)
+      if (missing.length > 0) {
+        process.stderr.write(notMigrated(missing))
+        return 1
+      }
       const first = (await knex('companies').min({ id: 'id' }).first()) as { id: number | null } | undefined
-      const companyId = int(values.company) ?? Number(first?.id ?? 0)
+      const companyId = numbers.company ?? Number(first?.id ?? 0)
       const report = await auditIndexes(knex, await storeHotQueries(knex, companyId), {
         ...(values['no-analyze'] ? {} : { analyze: STORE_TABLES }),
-        ...defined({ smallTableRows: int(values['small-table-rows']) }),
+        ...defined({ smallTableRows: numbers.smallTableRows }),
       })
       process.stdout.write(
         values.json
@@ -179,6 +222,14 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // A bad option or argument is a usage error (exit 2), reported without a stack.
+    const usage =
+      (error instanceof SchemaError && error.code === 'invalid_option') ||
+      String((error as { code?: unknown } | null)?.code).startsWith('ERR_PARSE_ARGS_')
+    if (usage) {
+      process.stderr.write(`hotpath-schema: ${(error as Error).message} (see hotpath-schema --help)\n`)
+      process.exit(2)
+    }
     process.stderr.write(`hotpath-schema: ${error instanceof Error ? error.message : String(error)}\n`)
     process.exit(1)
   },

@@ -75,6 +75,41 @@ describe('hotpath-schema CLI', () => {
   })
 })
 
+describe('hotpath-schema CLI on an unmigrated database', () => {
+  const db = useDatabase('sqlite')
+
+  it.each([['audit'], ['seed', '--companies', '1']])(
+    '%s says to run migrate first and exits 1, with no SQL error',
+    (...args) => {
+      const res = run([...args, '--url', db.url()])
+      expect(res.code).toBe(1)
+      expect(res.stderr).toBe(
+        'hotpath-schema: the database has no store schema (missing tables: companies, shops, categories, ' +
+          'suppliers, warehouses, users, products, stocks, stock_movements, invoices, invoice_lines, ' +
+          'api_keys, idempotency_keys).\n' +
+          'hint: run `hotpath-schema migrate` first, with the same --url / DATABASE_URL ' +
+          '(or `seed --migrate`, which migrates then seeds)\n',
+      )
+      expect(res.stdout).toBe('')
+    },
+  )
+
+  it.each([
+    [['audit', '--company', 'abc'], '--company must be a whole number of at least 1, got "abc"'],
+    [['audit', '--company', '0'], '--company must be a whole number of at least 1, got "0"'],
+    [['audit', '--small-table-rows', '1e3'], '--small-table-rows must be a whole number, got "1e3"'],
+    [['seed', '--products=-5'], '--products must be a whole number, got "-5"'],
+    [['seed', '--companies', '2.5'], '--companies must be a whole number, got "2.5"'],
+    [['seed', '--batch-size', ''], '--batch-size must be a whole number of at least 1, got ""'],
+    [['audit', '--bogus'], "Unknown option '--bogus'"],
+  ])('%j exits 2 naming the option, before touching the database', (args, message) => {
+    const res = run([...args, '--url', db.url()])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain(message)
+    expect(res.stderr).toMatch(/^hotpath-schema: .*\(see hotpath-schema --help\)\n$/)
+  })
+})
+
 describe('hotpath-schema bin', () => {
   const root = new URL('../../../', import.meta.url)
   const pkg = JSON.parse(readFileSync(new URL('packages/schema/package.json', root), 'utf8'))

@@ -1,4 +1,5 @@
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { storeBehaviour } from '@hotpath/cache-kit/test-suite'
 import { type ReplicatedCluster, startReplicatedCluster } from '@hotpath/test-services/faults'
 import { Cluster } from 'ioredis'

@@ -9,17 +9,65 @@ export function toOpenApiPath(path: string): string {
   return path.replace(/:(\w+)/g, '{$1}')
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const s = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const s = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>
   delete s.$schema
   return s
 }
 
-const errorRef = { $ref: '#/components/schemas/Error' }
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` })
 const errorResponse = (description: string) => ({
   description,
-  content: { 'application/json': { schema: errorRef } },
+  content: { 'application/json': { schema: schemaRef('Error') } },
 })
+// Absolute when the server knows its public origin, else relative (`?page=2&page_size=50`).
+const link = { type: ['string', 'null'], format: 'uri-reference' }
+
+/** The two page envelopes of a list whose rows are `row`: numbered and keyset. */
+function pageSchemas(row: string): Record<string, Record<string, unknown>> {
+  const results = { type: 'array', items: schemaRef(row) }
+  return {
+    [`${row}Page`]: {
+      type: 'object',
+      description: `A numbered page of ${row} rows (strategies optimized, cached, smart)`,
+      required: [
+        'count',
+        'count_is_estimate',
+        'page',
+        'page_size',
+        'total_pages',
+        'next',
+        'previous',
+        'results',
+      ],
+      properties: {
+        count: { type: 'integer', minimum: 0 },
+        count_is_estimate: { type: 'boolean' },
+        page: { type: 'integer', minimum: 1 },
+        page_size: { type: 'integer', minimum: 1, maximum: 100 },
+        total_pages: { type: 'integer', minimum: 1 },
+        next: link,
+        previous: link,
+        results,
+      },
+      additionalProperties: false,
+    },
+    [`${row}KeysetPage`]: {
+      type: 'object',
+      description: `A keyset page of ${row} rows (strategy fast): follow next_cursor / previous_cursor`,
+      required: ['page_size', 'next_cursor', 'previous_cursor', 'next', 'previous', 'results'],
+      properties: {
+        page_size: { type: 'integer', minimum: 1, maximum: 100 },
+        next_cursor: { type: ['string', 'null'] },
+        previous_cursor: { type: ['string', 'null'] },
+        next: link,
+        previous: link,
+        results,
+      },
+      additionalProperties: false,
+    },
+  }
+}
 
 function listParameters(list: ListSpec): Record<string, unknown>[] {
   const keyset = list.strategy === 'fast'
@@ -57,28 +105,39 @@ function listParameters(list: ListSpec): Record<string, unknown>[] {
     params.push({
       name,
       in: 'query',
-      schema: jsonSchema(schema as z.ZodType),
+      schema: jsonSchema(schema as z.ZodType, 'input'),
       description: `Filter: ${name}`,
     })
   }
   return params
 }
 
+/** The success body of `route`: a list's two envelopes (its default first), its row, or a media type. */
+function successContent(route: RouteSpec): Record<string, unknown> {
+  if (route.list && route.returns) {
+    const row = route.returns.name
+    const envelopes = [`${row}Page`, `${row}KeysetPage`]
+    if (route.list.strategy === 'fast') envelopes.reverse()
+    return { 'application/json': { schema: { oneOf: envelopes.map(schemaRef) } } }
+  }
+  if (route.returns) return { 'application/json': { schema: schemaRef(route.returns.name) } }
+  if (route.mediaType) return { [route.mediaType]: { schema: { type: 'string' } } }
+  return { 'application/json': { schema: { type: 'object' } } }
+}
+
 function operation(route: RouteSpec): Record<string, unknown> {
   const responses: Record<string, unknown> = {}
   for (const [status, description] of Object.entries(route.responses)) {
     const n = Number(status)
-    if (n >= 400) responses[status] = errorResponse(description)
+    if (n >= 400 && !route.sameBodyOn?.includes(n)) responses[status] = errorResponse(description)
     else if (n === 204) responses[status] = { description }
     else if (route.list) {
-      const envelope = route.list.strategy === 'fast' ? 'KeysetPage' : 'NumberedPage'
       responses[status] = {
-        description: `${description} (strategy \`${route.list.strategy}\`)`,
+        description: `${description} (strategy \`${route.list.strategy}\`; \`cursor\` gives the keyset page, \`page\` the numbered one)`,
         headers: { Link: { schema: { type: 'string' }, description: 'RFC 8288 next/prev links' } },
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${envelope}` } } },
+        content: successContent(route),
       }
-    } else
-      responses[status] = { description, content: { 'application/json': { schema: { type: 'object' } } } }
+    } else responses[status] = { description, content: successContent(route) }
   }
   if (route.cacheTtl) {
     responses['304'] = { description: 'If-None-Match matched the current ETag: no body' }
@@ -89,24 +148,34 @@ function operation(route: RouteSpec): Record<string, unknown> {
       ETag: { schema: { type: 'string' } },
     }
   }
-  if (route.list) responses['400'] ??= errorResponse('Bad page, page_size, cursor, ordering or filter')
-  if (route.list && route.list.strategy !== 'fast') responses['404'] ??= errorResponse('Page past the end')
-  if (route.body) {
-    responses['400'] ??= errorResponse(
-      'malformed_json, body_too_deep (over 32 levels) or invalid_body (a compressed body that does not inflate)',
-    )
-    responses['413'] = errorResponse('Body over 1 MiB')
-    responses['415'] = errorResponse(
-      'unsupported_encoding (Content-Encoding) or unsupported_charset (not UTF-8)',
-    )
-    responses['422'] = errorResponse('validation_failed, with details')
+  const addError = (status: number, description: string) => {
+    const known = (responses[status] as { description?: string } | undefined)?.description
+    responses[status] = errorResponse(known ? `${known}; ${description}` : description)
   }
-  if (route.auth !== 'none') responses['401'] = errorResponse('Missing or wrong bearer token')
+  if (route.list) {
+    addError(400, 'bad page, page_size, cursor, ordering or filter')
+    addError(404, 'page past the end (walking by page number)')
+  }
+  if (route.body) {
+    addError(413, 'body over 1 MiB')
+    addError(422, 'validation_failed, with details')
+  }
+  if (route.idempotent) {
+    addError(409, 'a request with this Idempotency-Key is still running')
+    addError(422, 'idempotency_key_reused: the Idempotency-Key came with another body')
+  }
+  // Every route reads a JSON body when one is sent (after authentication, where it has one).
+  addError(
+    400,
+    'malformed_json, body_too_deep (over 32 levels) or invalid_body (a compressed body that does not inflate)',
+  )
+  addError(415, 'unsupported_encoding (Content-Encoding) or unsupported_charset (not UTF-8)')
+  if (route.auth !== 'none') {
+    addError(401, 'missing or wrong bearer token')
+    addError(503, 'the database is unavailable')
+  }
   if (route.auth === 'api_key')
-    responses['429'] = errorResponse(
-      'rate_limited: over RATE_LIMIT requests per minute for this API key (see Retry-After)',
-    )
-  if (route.path.startsWith('/api/')) responses['503'] = errorResponse('The database is unavailable')
+    addError(429, 'rate_limited: over RATE_LIMIT requests per minute for this API key (see Retry-After)')
 
   const parameters: Record<string, unknown>[] = []
   for (const m of route.path.matchAll(/:(\w+)/g)) {
@@ -144,7 +213,7 @@ function operation(route: RouteSpec): Record<string, unknown> {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(route.body) } },
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
           },
         }
       : {}),
@@ -154,16 +223,48 @@ function operation(route: RouteSpec): Record<string, unknown> {
   }
 }
 
-/** Builds the OpenAPI 3.1 document from the route table the router registers. */
+/** The error body of every 4xx and 5xx answer (the contract's `{ error: { code, message, details? } }`). */
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: {
+          type: 'string',
+          description: 'Stable machine-readable reason (validation_failed, not_found…)',
+        },
+        message: { type: 'string' },
+        details: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['path', 'message'],
+            properties: { path: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+}
+
+/**
+ * Builds the OpenAPI 3.1 document from the route table the router registers: each route's row
+ * schema (from the zod schema its serializer returns) becomes a named component, each list gets its
+ * page envelopes, every operation lists its error answers with the contract's error body.
+ */
 export function buildOpenApi(routes: readonly RouteSpec[]): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {}
+  const schemas: Record<string, unknown> = { Error: ERROR_SCHEMA }
   for (const route of routes) {
     const p = toOpenApiPath(route.path)
     paths[p] ??= {}
     paths[p][route.method] = operation(route)
+    if (route.returns) schemas[route.returns.name] ??= jsonSchema(route.returns.schema, 'output')
+    if (route.list && route.returns) Object.assign(schemas, pageSchemas(route.returns.name))
   }
-  const results = { type: 'array', items: { type: 'object' } }
-  const link = { type: ['string', 'null'], format: 'uri' }
   return {
     openapi: '3.1.0',
     info: {
@@ -172,71 +273,16 @@ export function buildOpenApi(routes: readonly RouteSpec[]): OpenApiDocument {
       description:
         'The reference store back office of hotpath: every /api route except /api/admin needs ' +
         '`Authorization: Bearer <api key>` and is scoped to the key’s company (another company’s id is a 404).',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     paths,
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A company API key (sk_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
       },
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: {
-            error: {
-              type: 'object',
-              required: ['code', 'message'],
-              properties: {
-                code: { type: 'string' },
-                message: { type: 'string' },
-                details: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: { path: { type: 'string' }, message: { type: 'string' } },
-                  },
-                },
-              },
-            },
-          },
-        },
-        NumberedPage: {
-          type: 'object',
-          required: [
-            'count',
-            'count_is_estimate',
-            'page',
-            'page_size',
-            'total_pages',
-            'next',
-            'previous',
-            'results',
-          ],
-          properties: {
-            count: { type: 'integer' },
-            count_is_estimate: { type: 'boolean' },
-            page: { type: 'integer' },
-            page_size: { type: 'integer' },
-            total_pages: { type: 'integer' },
-            next: link,
-            previous: link,
-            results,
-          },
-        },
-        KeysetPage: {
-          type: 'object',
-          required: ['page_size', 'next_cursor', 'previous_cursor', 'next', 'previous', 'results'],
-          properties: {
-            page_size: { type: 'integer' },
-            next_cursor: { type: ['string', 'null'] },
-            previous_cursor: { type: ['string', 'null'] },
-            next: link,
-            previous: link,
-            results,
-          },
-        },
-      },
+      schemas,
     },
   }
 }

@@ -20,6 +20,12 @@ export interface ListSpec {
   readonly seekIndex?: { readonly name: string; readonly unlessFilters: readonly string[] }
 }
 
+/** A zod schema and the name it has in the OpenAPI document's `components.schemas` (`Product`). */
+export interface NamedSchema {
+  readonly name: string
+  readonly schema: z.ZodType
+}
+
 /**
  * One route of the API. The router registers exactly these, and `/api/docs` is generated from the
  * same table, so the OpenAPI document cannot drift from what the server answers.
@@ -34,6 +40,15 @@ export interface RouteSpec {
   readonly auth: 'api_key' | 'admin' | 'none'
   readonly body?: z.ZodType
   readonly list?: ListSpec
+  /**
+   * The JSON body of the success response: for a list, the type of its `results` items (the page
+   * envelope is added around it). The handler's serializer returns `z.output` of the same schema.
+   */
+  readonly returns?: NamedSchema
+  /** The success response's media type when it is not JSON (`text/html`). */
+  readonly mediaType?: string
+  /** Error statuses that answer the `returns` body rather than the error body (`/ready`'s 503). */
+  readonly sameBodyOn?: readonly number[]
   /** Response cache TTL, when the read is cached (documented as `X-Cache`). */
   readonly cacheTtl?: string
   /** POST accepting `Idempotency-Key`. */

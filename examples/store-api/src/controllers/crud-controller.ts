@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import type { z } from 'zod'
 import { invalidate } from '../api/cached-read.js'
 import { type ListContext, sendList } from '../api/list-response.js'
-import type { ListSpec, ResourceName, RouteSpec } from '../api/route-spec.js'
+import type { ListSpec, NamedSchema, ResourceName, RouteSpec } from '../api/route-spec.js'
 import { insertRow } from '../db/insert-row.js'
 import { NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
@@ -11,7 +11,7 @@ import { parseBody, parseId } from '../http/validate.js'
 import type { AppDeps } from '../runtime-types.js'
 
 /** A plain company-owned resource (shops, categories, suppliers, warehouses): its table and rules. */
-export interface CrudResource<F> {
+export interface CrudResource<F, R extends z.ZodType = z.ZodType> {
   readonly resource: ResourceName
   /** Singular, for messages and operation ids (`shop`). */
   readonly singular: string
@@ -21,7 +21,9 @@ export interface CrudResource<F> {
   readonly update: z.ZodObject
   readonly list: ListSpec
   readonly applyFilters: (q: Knex.QueryBuilder, filters: F) => Knex.QueryBuilder
-  readonly serialize: (row: Record<string, unknown>) => Record<string, unknown>
+  /** The row as the API sends it, under its OpenAPI name (`Shop`): what `serialize` returns. */
+  readonly row: NamedSchema & { readonly schema: R }
+  readonly serialize: (row: Record<string, unknown>) => z.output<R>
   /** Other resources whose reads show this one (a write invalidates them too). */
   readonly shownBy: readonly ResourceName[]
   /** Extra columns set on insert (timestamps). */
@@ -43,7 +45,7 @@ export class CrudController<F> {
       .select(...this.def.columns)
   }
 
-  private async load(companyId: number, id: number): Promise<Record<string, unknown>> {
+  private async load(companyId: number, id: number): Promise<unknown> {
     const row = (await this.base(companyId).where('id', id).first()) as Record<string, unknown> | undefined
     if (!row) throw new NotFoundError(this.def.singular, id)
     return this.def.serialize(row)
@@ -136,6 +138,7 @@ export function crudRoutes<F>(def: CrudResource<F>, c: CrudController<F>): Route
       tag,
       auth: 'api_key',
       list: def.list,
+      returns: def.row,
       responses: { 200: `A page of ${def.resource}` },
       handler: (req, res) => c.list(req, res),
     },
@@ -148,6 +151,7 @@ export function crudRoutes<F>(def: CrudResource<F>, c: CrudController<F>): Route
       auth: 'api_key',
       body: def.create,
       idempotent: true,
+      returns: def.row,
       responses: { 201: `The created ${def.singular}` },
       handler: (req, res) => c.create(req, res),
     },
@@ -158,6 +162,7 @@ export function crudRoutes<F>(def: CrudResource<F>, c: CrudController<F>): Route
       summary: `One ${def.singular}`,
       tag,
       auth: 'api_key',
+      returns: def.row,
       responses: { 200: `The ${def.singular}`, 404: missing },
       handler: (req, res) => c.detail(req, res),
     },
@@ -169,6 +174,7 @@ export function crudRoutes<F>(def: CrudResource<F>, c: CrudController<F>): Route
       tag,
       auth: 'api_key',
       body: def.update,
+      returns: def.row,
       responses: { 200: `The changed ${def.singular}`, 404: missing },
       handler: (req, res) => c.update(req, res),
     },

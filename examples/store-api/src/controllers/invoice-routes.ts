@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { RouteSpec } from '../api/route-spec.js'
+import { invoiceBody } from './invoice-rows.js'
 import { type InvoicesController, invoiceCreateSchema, invoiceIssueSchema, invoiceList } from './invoices.js'
 
 /** The invoice routes. */
@@ -20,6 +21,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
     auth: 'api_key',
     ...(body ? { body } : {}),
     idempotent: true,
+    returns: invoiceBody,
     responses: { 200: 'The invoice after the change', 404: missing, 409: conflict },
     handler: (req, res) => c[name](req, res),
   })
@@ -32,6 +34,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       tag,
       auth: 'api_key',
       list: invoiceList,
+      returns: invoiceBody,
       responses: { 200: 'A page of invoices' },
       handler: (req, res) => c.list(req, res),
     },
@@ -44,6 +47,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       auth: 'api_key',
       body: invoiceCreateSchema,
       idempotent: true,
+      returns: invoiceBody,
       responses: { 201: 'The draft invoice with its lines' },
       handler: (req, res) => c.create(req, res),
     },
@@ -54,6 +58,7 @@ export function invoiceRoutes(c: InvoicesController): RouteSpec[] {
       summary: 'One invoice with its lines',
       tag,
       auth: 'api_key',
+      returns: invoiceBody,
       responses: { 200: 'The invoice', 404: missing },
       handler: (req, res) => c.detail(req, res),
     },

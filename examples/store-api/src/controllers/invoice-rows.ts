@@ -1,5 +1,26 @@
+import { INVOICE_STATUSES, INVOICE_TYPES } from '@hotpath/schema'
 import type { Knex } from 'knex'
-import { toInt, toIso, toMoney } from '../db/values.js'
+import { z } from 'zod'
+import { ID, MONEY, TIMESTAMP } from '../api/json-fields.js'
+import type { NamedSchema } from '../api/route-spec.js'
+import { toInt, toMoney, toTimestamp } from '../db/values.js'
+
+/** An invoice as the API sends it, with its shop's name and its lines. */
+const invoiceRow = z.object({
+  id: ID,
+  shop_id: ID,
+  shop_name: z.string(),
+  number: z.string(),
+  type: z.enum(INVOICE_TYPES),
+  status: z.enum(INVOICE_STATUSES),
+  total: MONEY,
+  lines: z.array(z.object({ id: ID, product_id: ID, quantity: z.int().positive(), unit_price: MONEY })),
+  created_at: TIMESTAMP,
+  updated_at: TIMESTAMP,
+})
+type InvoiceRow = z.output<typeof invoiceRow>
+/** The OpenAPI `Invoice` schema: what {@link serializeInvoice} returns. */
+export const invoiceBody: NamedSchema = { name: 'Invoice', schema: invoiceRow }
 
 /** Invoices with their shop's name joined in (LEFT join: `invoices` stays the driving table). */
 export function invoiceQuery(db: Knex, companyId: number): Knex.QueryBuilder {
@@ -50,18 +71,19 @@ export async function withLines(
 }
 
 /** An invoice as the API shows it (with its lines). */
-export function serializeInvoice(r: Record<string, unknown>): Record<string, unknown> {
+export function serializeInvoice(r: Record<string, unknown>): InvoiceRow {
   return {
     id: toInt(r.id),
     shop_id: toInt(r.shop_id),
-    shop_name: r.shop_name,
-    number: r.number,
-    type: r.type,
-    status: r.status,
+    shop_name: String(r.shop_name),
+    number: String(r.number),
+    type: r.type as InvoiceRow['type'],
+    status: r.status as InvoiceRow['status'],
     total: toMoney(r.total),
-    lines: r.lines ?? [],
-    created_at: toIso(r.created_at),
-    updated_at: toIso(r.updated_at),
+    // Built by withLines above, already in the API's shape.
+    lines: (r.lines ?? []) as InvoiceRow['lines'],
+    created_at: toTimestamp(r.created_at),
+    updated_at: toTimestamp(r.updated_at),
   }
 }
 

@@ -3,12 +3,13 @@ import type { Knex } from 'knex'
 import { z } from 'zod'
 import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
 import { boolParam, idBody, idParam, moneyBody, moneyParam } from '../api/filters.js'
+import { ID, MONEY, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
-import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import type { ListSpec, NamedSchema, RouteSpec } from '../api/route-spec.js'
 import { insertRow } from '../db/insert-row.js'
 import { inTransaction } from '../db/retry.js'
-import { toBool, toInt, toIntOrNull, toIso, toMoney } from '../db/values.js'
+import { toBool, toInt, toIntOrNull, toMoney, toTextOrNull, toTimestamp } from '../db/values.js'
 import { NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseBody, parseId } from '../http/validate.js'
@@ -24,6 +25,24 @@ const createSchema = z.strictObject({
   is_active: z.boolean().optional(),
 })
 const updateSchema = createSchema.partial()
+
+/** A product as the API sends it (category and supplier names joined in). */
+const productRow = z.object({
+  id: ID,
+  name: createSchema.shape.name,
+  sku: createSchema.shape.sku,
+  category_id: ID.nullable(),
+  category_name: z.string().nullable(),
+  supplier_id: ID.nullable(),
+  supplier_name: z.string().nullable(),
+  sale_price: MONEY,
+  cost_price: MONEY,
+  is_active: z.boolean(),
+  created_at: TIMESTAMP,
+  updated_at: TIMESTAMP,
+})
+/** The OpenAPI `Product` schema: what {@link serializeProduct} returns. */
+export const productBody: NamedSchema = { name: 'Product', schema: productRow }
 
 const filters = z.object({
   category: idParam.optional(),
@@ -82,20 +101,20 @@ function applyFilters(q: Knex.QueryBuilder, f: Filters): Knex.QueryBuilder {
 }
 
 /** A product as the API shows it. */
-export function serializeProduct(r: Record<string, unknown>): Record<string, unknown> {
+export function serializeProduct(r: Record<string, unknown>): z.output<typeof productRow> {
   return {
     id: toInt(r.id),
-    name: r.name,
-    sku: r.sku,
+    name: String(r.name),
+    sku: String(r.sku),
     category_id: toIntOrNull(r.category_id),
-    category_name: r.category_name ?? null,
+    category_name: toTextOrNull(r.category_name),
     supplier_id: toIntOrNull(r.supplier_id),
-    supplier_name: r.supplier_name ?? null,
+    supplier_name: toTextOrNull(r.supplier_name),
     sale_price: toMoney(r.sale_price),
     cost_price: toMoney(r.cost_price),
     is_active: toBool(r.is_active),
-    created_at: toIso(r.created_at),
-    updated_at: toIso(r.updated_at),
+    created_at: toTimestamp(r.created_at),
+    updated_at: toTimestamp(r.updated_at),
   }
 }
 
@@ -104,7 +123,7 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
   const cachedRead = cachedReadFactory(deps)
   const { db } = deps
 
-  async function load(companyId: number, id: number): Promise<Record<string, unknown>> {
+  async function load(companyId: number, id: number): Promise<z.output<typeof productRow>> {
     const row = (await productQuery(db, companyId).where('p.id', id).first()) as
       | Record<string, unknown>
       | undefined
@@ -210,6 +229,7 @@ export function productRoutes(c: ReturnType<typeof productsController>): RouteSp
       tag,
       auth: 'api_key',
       list: productList,
+      returns: productBody,
       cacheTtl: '5m',
       responses: { 200: 'A page of products' },
       handler: (req, res) => c.list(req, res),
@@ -223,6 +243,7 @@ export function productRoutes(c: ReturnType<typeof productsController>): RouteSp
       auth: 'api_key',
       body: createSchema,
       idempotent: true,
+      returns: productBody,
       responses: { 201: 'The created product', 409: 'The SKU is taken in this company' },
       handler: (req, res) => c.create(req, res),
     },
@@ -234,6 +255,7 @@ export function productRoutes(c: ReturnType<typeof productsController>): RouteSp
       tag,
       auth: 'api_key',
       cacheTtl: '5m',
+      returns: productBody,
       responses: { 200: 'The product', 404: 'No such product in this company' },
       handler: (req, res) => c.detail(req, res),
     },
@@ -245,6 +267,7 @@ export function productRoutes(c: ReturnType<typeof productsController>): RouteSp
       tag,
       auth: 'api_key',
       body: updateSchema,
+      returns: productBody,
       responses: { 200: 'The changed product', 404: 'No such product in this company' },
       handler: (req, res) => c.update(req, res),
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { boolParam } from '../api/filters.js'
-import { toBool, toInt, toIso } from '../db/values.js'
+import { ID, TIMESTAMP } from '../api/json-fields.js'
+import { toBool, toInt, toTimestamp } from '../db/values.js'
 import type { CrudResource } from './crud-controller.js'
 
 const create = z.strictObject({
@@ -9,9 +10,17 @@ const create = z.strictObject({
   is_active: z.boolean().optional(),
 })
 const filters = z.object({ city: z.string().min(1).max(128).optional(), is_active: boolParam.optional() })
+/** A shop as the API sends it. */
+const row = z.object({
+  id: ID,
+  name: create.shape.name,
+  city: create.shape.city,
+  is_active: z.boolean(),
+  created_at: TIMESTAMP,
+})
 
 /** Shops (the report's Boutique): invoices are issued by a shop. */
-export const shopsResource: CrudResource<z.output<typeof filters>> = {
+export const shopsResource: CrudResource<z.output<typeof filters>, typeof row> = {
   resource: 'shops',
   singular: 'shop',
   table: 'shops',
@@ -30,12 +39,13 @@ export const shopsResource: CrudResource<z.output<typeof filters>> = {
     if (f.is_active !== undefined) q.where('is_active', f.is_active)
     return q
   },
+  row: { name: 'Shop', schema: row },
   serialize: (r) => ({
     id: toInt(r.id),
-    name: r.name,
-    city: r.city,
+    name: String(r.name),
+    city: String(r.city),
     is_active: toBool(r.is_active),
-    created_at: toIso(r.created_at),
+    created_at: toTimestamp(r.created_at),
   }),
   shownBy: ['invoices'],
   onInsert: () => ({ created_at: new Date() }),

@@ -4,12 +4,13 @@ import type { Knex } from 'knex'
 import { z } from 'zod'
 import { invalidate } from '../api/cached-read.js'
 import { dateParam, idBody, idParam, quantityBody } from '../api/filters.js'
+import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
-import type { ListSpec, RouteSpec } from '../api/route-spec.js'
+import type { ListSpec, NamedSchema, RouteSpec } from '../api/route-spec.js'
 import { inTransaction } from '../db/retry.js'
-import { applyMovement } from '../db/stock-ledger.js'
-import { toInt, toIntOrNull, toIso } from '../db/values.js'
+import { applyMovement, type MovementType } from '../db/stock-ledger.js'
+import { toInt, toIntOrNull, toTextOrNull, toTimestamp } from '../db/values.js'
 import { NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseBody, parseId } from '../http/validate.js'
@@ -50,6 +51,25 @@ export const movementList: ListSpec = {
   filters,
 }
 
+/** A movement as the API sends it. */
+const movementRow = z.object({
+  id: ID,
+  product_id: ID,
+  warehouse_id: ID,
+  type: createSchema.shape.type,
+  quantity: z.int(),
+  reason: z.string().nullable(),
+  user_id: ID.nullable(),
+  created_at: TIMESTAMP,
+})
+/** The OpenAPI `StockMovement` schema: what {@link serializeMovement} returns. */
+export const movementBody: NamedSchema = { name: 'StockMovement', schema: movementRow }
+/** `POST /api/stock-movements` answers the movement and its stock's quantity after it. */
+const createdBody: NamedSchema = {
+  name: 'StockMovementCreated',
+  schema: movementRow.extend({ stock_quantity: z.int().nonnegative() }),
+}
+
 const COLUMNS = ['id', 'product_id', 'warehouse_id', 'type', 'quantity', 'reason', 'user_id', 'created_at']
 
 function movementQuery(db: Knex, companyId: number): Knex.QueryBuilder {
@@ -59,16 +79,16 @@ function movementQuery(db: Knex, companyId: number): Knex.QueryBuilder {
 }
 
 /** A movement as the API shows it. */
-export function serializeMovement(r: Record<string, unknown>): Record<string, unknown> {
+export function serializeMovement(r: Record<string, unknown>): z.output<typeof movementRow> {
   return {
     id: toInt(r.id),
     product_id: toInt(r.product_id),
     warehouse_id: toInt(r.warehouse_id),
-    type: r.type,
+    type: r.type as MovementType,
     quantity: toInt(r.quantity),
-    reason: r.reason ?? null,
+    reason: toTextOrNull(r.reason),
     user_id: toIntOrNull(r.user_id),
-    created_at: toIso(r.created_at),
+    created_at: toTimestamp(r.created_at),
   }
 }
 
@@ -150,6 +170,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       tag,
       auth: 'api_key',
       list: movementList,
+      returns: movementBody,
       responses: { 200: 'A keyset page of movements' },
       handler: (req, res) => c.list(req, res),
     },
@@ -164,6 +185,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       auth: 'api_key',
       body: createSchema,
       idempotent: true,
+      returns: createdBody,
       responses: {
         201: 'The accepted movement, with the stock quantity after it',
         409: 'insufficient_stock: an out (or negative adjust) larger than the stock; stock_limit_exceeded: the stock would pass 2^31−1; nothing was written',
@@ -177,6 +199,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       summary: 'One movement',
       tag,
       auth: 'api_key',
+      returns: movementBody,
       responses: { 200: 'The movement', 404: 'No such movement in this company' },
       handler: (req, res) => c.detail(req, res),
     },

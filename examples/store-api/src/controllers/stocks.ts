@@ -3,9 +3,10 @@ import type { Knex } from 'knex'
 import { z } from 'zod'
 import { cachedReadFactory, PAGE_QUERY } from '../api/cached-read.js'
 import { idParam } from '../api/filters.js'
+import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
-import type { ListSpec, RouteSpec } from '../api/route-spec.js'
-import { toInt, toIso } from '../db/values.js'
+import type { ListSpec, NamedSchema, RouteSpec } from '../api/route-spec.js'
+import { toInt, toTimestamp } from '../db/values.js'
 import { NotFoundError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseId } from '../http/validate.js'
@@ -17,6 +18,20 @@ const filters = z.object({
   max_quantity: z.coerce.number().int().nonnegative().optional(),
 })
 type Filters = z.output<typeof filters>
+
+/** A stock row as the API sends it (product and warehouse joined in). */
+const stockRow = z.object({
+  id: ID,
+  product_id: ID,
+  product_name: z.string(),
+  product_sku: z.string(),
+  warehouse_id: ID,
+  warehouse_name: z.string(),
+  quantity: z.int().nonnegative(),
+  updated_at: TIMESTAMP,
+})
+/** The OpenAPI `Stock` schema: what {@link serializeStock} returns. */
+export const stockBody: NamedSchema = { name: 'Stock', schema: stockRow }
 
 /** How `GET /api/stocks` pages (`cached`). */
 export const stockList: ListSpec = {
@@ -51,16 +66,16 @@ function stockQuery(db: Knex, companyId: number): Knex.QueryBuilder {
 }
 
 /** A stock row as the API shows it. */
-export function serializeStock(r: Record<string, unknown>): Record<string, unknown> {
+export function serializeStock(r: Record<string, unknown>): z.output<typeof stockRow> {
   return {
     id: toInt(r.id),
     product_id: toInt(r.product_id),
-    product_name: r.product_name,
-    product_sku: r.product_sku,
+    product_name: String(r.product_name),
+    product_sku: String(r.product_sku),
     warehouse_id: toInt(r.warehouse_id),
-    warehouse_name: r.warehouse_name,
+    warehouse_name: String(r.warehouse_name),
     quantity: toInt(r.quantity),
-    updated_at: toIso(r.updated_at),
+    updated_at: toTimestamp(r.updated_at),
   }
 }
 
@@ -114,6 +129,7 @@ export function stockRoutes(c: ReturnType<typeof stocksController>): RouteSpec[]
       tag: 'stocks',
       auth: 'api_key',
       list: stockList,
+      returns: stockBody,
       cacheTtl: '3m',
       responses: { 200: 'A page of stock rows' },
       handler: (req, res) => c.list(req, res),
@@ -126,6 +142,7 @@ export function stockRoutes(c: ReturnType<typeof stocksController>): RouteSpec[]
       tag: 'stocks',
       auth: 'api_key',
       cacheTtl: '3m',
+      returns: stockBody,
       responses: { 200: 'The stock row', 404: 'No such stock row in this company' },
       handler: (req, res) => c.detail(req, res),
     },

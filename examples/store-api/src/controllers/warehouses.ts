@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ID } from '../api/json-fields.js'
 import { toInt } from '../db/values.js'
 import type { CrudResource } from './crud-controller.js'
 
@@ -7,9 +8,11 @@ const create = z.strictObject({
   city: z.string().trim().min(1).max(128),
 })
 const filters = z.object({ city: z.string().min(1).max(128).optional() })
+/** A warehouse as the API sends it. */
+const row = z.object({ id: ID, name: create.shape.name, city: create.shape.city })
 
 /** Warehouses (the report's Entrepot): stock is held per product and warehouse. */
-export const warehousesResource: CrudResource<z.output<typeof filters>> = {
+export const warehousesResource: CrudResource<z.output<typeof filters>, typeof row> = {
   resource: 'warehouses',
   singular: 'warehouse',
   table: 'warehouses',
@@ -24,6 +27,7 @@ export const warehousesResource: CrudResource<z.output<typeof filters>> = {
     filters,
   },
   applyFilters: (q, f) => (f.city === undefined ? q : q.where('city', f.city)),
-  serialize: (r) => ({ id: toInt(r.id), name: r.name, city: r.city }),
+  row: { name: 'Warehouse', schema: row },
+  serialize: (r) => ({ id: toInt(r.id), name: String(r.name), city: String(r.city) }),
   shownBy: ['stocks', 'stock-movements'],
 }

@@ -9,6 +9,18 @@ export function toIso(v: unknown): string | null {
   return Number.isNaN(d.getTime()) ? s : d.toISOString()
 }
 
+/** {@link toIso} for a NOT NULL column: a NULL there is a broken invariant, not data to send. */
+export function toTimestamp(v: unknown): string {
+  const iso = toIso(v)
+  if (iso === null) throw new Error('a NOT NULL timestamp column read NULL')
+  return iso
+}
+
+/** A nullable text column (a LEFT JOIN's column included). */
+export function toTextOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v)
+}
+
 /** Money as the contract wants it: a decimal string with two places (`"12.50"`). */
 export function toMoney(v: unknown): string {
   if (typeof v === 'number') return v.toFixed(2)

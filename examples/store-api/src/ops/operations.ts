@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express'
-import type { RouteSpec } from '../api/route-spec.js'
+import { z } from 'zod'
+import type { NamedSchema, RouteSpec } from '../api/route-spec.js'
 import type { AppDeps } from '../runtime-types.js'
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -15,6 +16,13 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+const healthBody: NamedSchema = { name: 'Health', schema: z.object({ status: z.literal('ok') }) }
+const state = z.enum(['up', 'down'])
+const readyBody: NamedSchema = {
+  name: 'Readiness',
+  schema: z.looseObject({ status: z.string(), database: state.optional(), cache: state.optional() }),
 }
 
 /**
@@ -63,6 +71,7 @@ export function operationRoutes(
     summary: string,
     handler: RouteSpec['handler'],
     responses: Record<number, string>,
+    body: Pick<RouteSpec, 'returns' | 'mediaType' | 'sameBodyOn'>,
   ): RouteSpec => ({
     method: 'get',
     path,
@@ -72,11 +81,17 @@ export function operationRoutes(
     auth: 'none',
     responses,
     handler,
+    ...body,
   })
   return [
-    route('/health', 'health', 'Liveness: 200 while the process runs', (req, res) => c.health(req, res), {
-      200: 'Alive',
-    }),
+    route(
+      '/health',
+      'health',
+      'Liveness: 200 while the process runs',
+      (req, res) => c.health(req, res),
+      { 200: 'Alive' },
+      { returns: healthBody },
+    ),
     route(
       '/ready',
       'ready',
@@ -86,9 +101,24 @@ export function operationRoutes(
         200: 'Ready',
         503: 'The database does not answer, or the service is draining (shutting down)',
       },
+      { returns: readyBody, sameBodyOn: [503] },
     ),
-    route('/metrics', 'metrics', 'Prometheus metrics', extra.metrics, { 200: 'Prometheus text format' }),
-    route('/api/docs', 'openapi', 'This OpenAPI 3.1 document', extra.openapi, { 200: 'The document' }),
-    route('/docs', 'docs', 'A browsable page of the OpenAPI document', extra.docs, { 200: 'HTML' }),
+    route(
+      '/metrics',
+      'metrics',
+      'Prometheus metrics',
+      extra.metrics,
+      { 200: 'Prometheus text format' },
+      { mediaType: 'text/plain' },
+    ),
+    route('/api/docs', 'openapi', 'This OpenAPI 3.1 document', extra.openapi, { 200: 'The document' }, {}),
+    route(
+      '/docs',
+      'docs',
+      'A browsable page of the OpenAPI document',
+      extra.docs,
+      { 200: 'HTML' },
+      { mediaType: 'text/html' },
+    ),
   ]
 }

@@ -1,15 +1,17 @@
-import type { OutgoingHttpHeaders } from 'node:http'
 import type { Request, Response } from 'express'
 import type { TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
-import { type Callback, type End, type Write, type WriteHead, wrappers } from './capture-methods.js'
 import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
-import type { Flight, ResponseFlights, SharedResponse } from './flights.js'
+import type { ResponseFlight, ResponseFlights, SharedResponse } from './flights.js'
+import { type HeldCall, type HoldPolicy, ResponseHold } from './hold.js'
 import type { ResponsePolicy } from './options.js'
-import { encodeRecord, type ResponseRecord } from './record.js'
-import { ignoreLate, type Seal, seal, settleDestroy, unseal } from './sealed.js'
-import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
-import { notStorable } from './storable.js'
+import { encodeRecord, type ResponseRecord, recordFits } from './record.js'
+import { type RowsOptions, rowTags, splitGuard } from './row-tags.js'
+import { type CacheStatus, sendRecord } from './send-record.js'
+import { type NotStorableReason, notStorable } from './storable.js'
+import { varyOf, varyValue } from './vary.js'
+
+type Callback = (err?: Error | null) => void
 
 const EMPTY = Buffer.alloc(0)
 
@@ -23,30 +25,19 @@ export interface CaptureContext {
 }
 
 /**
- * One miss in progress: the handler's output is buffered (headers stay on `res`, nothing reaches
- * the socket) until `end`, then judged by the never-store rules. A storable response is gzipped
- * once, given a strong ETag, shared with the flight's followers, stored, then sent the way a
- * hit is sent. Anything else is sent exactly as the handler wrote it. A `write` before `end` is a
- * streaming response: the capture steps aside and the stream flows untouched.
+ * One miss in progress, a policy on {@link ResponseHold}: the handler's `end` is held (headers stay
+ * on `res`, nothing reaches the socket), then judged by the never-store rules. A storable response
+ * is gzipped once, given a strong ETag, shared with the flight's followers, stored, then sent the
+ * way a hit is sent. Anything else is sent exactly as the handler wrote it. A `write` before `end`
+ * is a streaming response: the capture steps aside and the stream flows untouched.
  */
-export class Capture {
-  private readonly chunks: Buffer[] = []
-  private size = 0
-  private ended = false
-  /** Between the handler's `end` and our send, the response counts as sent (see {@link seal}). */
-  private sealed: Seal | undefined
+class Capture implements HoldPolicy {
+  private readonly hold: ResponseHold
   /** `flushHeaders()` sent the head before `end`: nothing can be changed, so nothing is stored. */
   private flushed = false
-  private readonly origWriteHead: WriteHead
-  private readonly origWrite: Write
-  private readonly origEnd: End
-  /** Our wrappers; once done (see {@link restore}) they pass calls straight to the originals. */
-  private readonly own: { writeHead: WriteHead; write: Write; end: End }
-  private done = false
   private readonly priorVary: string | undefined
   private readonly epoch: number
   private readonly keyEpoch: number
-
   private readonly cache: ResponseCache
   private readonly policy: ResponsePolicy
   private readonly flights: ResponseFlights
@@ -58,7 +49,7 @@ export class Capture {
     private readonly req: Request,
     private readonly res: Response,
     /** The flight this request leads, if any. */
-    private readonly flight: Flight | undefined,
+    private readonly flight: ResponseFlight | undefined,
     /** `X-Cache` for the handler's response: `MISS`, or `BYPASS` for a request `no-cache`. */
     private readonly status: CacheStatus,
     /** A stale entry to serve instead of a 5xx (grace). */
@@ -74,137 +65,75 @@ export class Capture {
     this.flights = keyed.flights
     this.key = keyed.key
     this.ifNoneMatch = keyed.ifNoneMatch
-    this.origWriteHead = res.writeHead
-    this.origWrite = res.write
-    this.origEnd = res.end
-    const v = res.getHeader('vary')
-    this.priorVary = v === undefined ? undefined : String(v)
+    this.priorVary = varyOf(res)
     this.epoch = keyed.flights.epoch
     this.keyEpoch = keyed.flights.keyEpoch
-    this.own = wrappers(this)
-    res.writeHead = this.own.writeHead
-    res.write = this.own.write
-    res.end = this.own.end
-    res.once('close', () => this.abort())
+    this.hold = new ResponseHold(res, this, { head: true, watchClose: true })
   }
 
-  /** @internal The originals, for our wrappers once done. */
-  get originals(): { writeHead: WriteHead; write: Write; end: End } | undefined {
-    return this.done ? { writeHead: this.origWriteHead, write: this.origWrite, end: this.origEnd } : undefined
-  }
-
-  /**
-   * Puts the response's methods back where ours are still in place; where another middleware
-   * wrapped ours meanwhile (e.g. a response-time header), its wrapper stays, and ours pass through.
-   */
-  private restore(): void {
-    this.done = true
-    const r = this.res
-    if (r.writeHead === this.own.writeHead) r.writeHead = this.origWriteHead
-    if (r.write === this.own.write) r.write = this.origWrite
-    if (r.end === this.own.end) r.end = this.origEnd
-  }
-
-  /** @internal */ head(args: unknown[]): void {
-    const [code, second, third] = args
-    if (typeof code === 'number') this.res.statusCode = code
-    if (typeof second === 'string') this.res.statusMessage = second
-    const headers = typeof second === 'string' ? third : second
-    if (Array.isArray(headers)) {
-      // Flat `[name, value, …]` or `[[name, value], …]`.
-      if (Array.isArray(headers[0]))
-        for (const [k, v] of headers as [string, string][]) this.res.setHeader(k, v)
-      else for (let i = 0; i + 1 < headers.length; i += 2) this.res.setHeader(headers[i], headers[i + 1])
-    } else if (headers && typeof headers === 'object') {
-      for (const [k, v] of Object.entries(headers as OutgoingHttpHeaders))
-        if (v !== undefined) this.res.setHeader(k, v)
+  first(method: 'write' | 'end'): 'hold' | 'pass' {
+    if (method === 'end') {
+      this.flushed = this.res.headersSent
+      return 'hold'
     }
-  }
-
-  /** Hands the response back: its own methods and `headersSent` again. */
-  private open(): void {
-    if (this.sealed) unseal(this.sealed)
-    this.sealed = undefined
-    this.restore()
-  }
-
-  /** @internal A write before end: hand the stream back untouched. */
-  stream(chunk: unknown, encoding: unknown, cb: unknown): boolean {
-    // After `end` nothing more is written (Node refuses it too); a callback still runs at finish.
-    if (this.ended) {
-      ignoreLate(this.res, [cb])
-      return false
-    }
-    this.restore()
+    // A write before end: hand the stream back untouched.
     this.flights.finish(this.flight, undefined)
+    this.notStored('streaming')
     if (!this.res.headersSent) {
       this.res.setHeader('x-cache', this.status)
       this.res.setHeader('vary', varyValue(this.policy, this.res))
     }
-    if (this.size > 0) this.res.write(Buffer.concat(this.chunks))
-    return (this.res.write as (c: unknown, e: unknown, cb: unknown) => boolean)(chunk, encoding, cb)
+    return 'pass'
   }
 
-  /** @internal */ end(chunk: unknown, encoding: unknown, cb: Callback | undefined): void {
-    if (this.ended) {
-      ignoreLate(this.res, [cb])
-      return
-    }
-    this.ended = true
-    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : (chunk as Buffer)
-      this.chunks.push(b)
-      this.size += b.byteLength
-    }
-    // The capture's methods stay in place (a second end or write is ignored) until we send.
-    this.flushed = this.res.headersSent
-    const sealed = seal(this.res)
-    this.sealed = sealed
-    this.finish(cb)
+  complete(calls: readonly HeldCall[]): void {
+    const [chunk, encoding, cb] = endArgs((calls[calls.length - 1] as HeldCall).args)
+    const body =
+      chunk === undefined || chunk === null
+        ? EMPTY
+        : typeof chunk === 'string'
+          ? Buffer.from(chunk, encoding)
+          : (chunk as Buffer)
+    this.finish(body, cb)
       .catch((err: unknown) => {
         // Whatever failed, the client must not wait for an end that never comes.
         this.policy.onError(err)
-        this.open()
+        this.hold.release(false)
         if (!this.res.writableEnded) this.res.destroy()
       })
-      .finally(() => settleDestroy(sealed))
+      .finally(() => this.hold.settle())
   }
 
-  /** @internal The client went away before the handler answered. */
-  abort(): void {
-    if (this.ended) return
-    this.ended = true
-    this.restore()
+  /** The client went away before the handler answered. */
+  gone(): void {
     this.flights.finish(this.flight, undefined)
   }
 
-  private async finish(cb: Callback | undefined): Promise<void> {
+  error(err: unknown): void {
+    this.policy.onError(err)
+  }
+
+  private notStored(reason: NotStorableReason): void {
+    this.policy.onNotStored?.(reason, this.req)
+  }
+
+  private async finish(body: Buffer, cb: Callback | undefined): Promise<void> {
     const { res, policy } = this
-    const body =
-      this.chunks.length === 0
-        ? EMPTY
-        : this.chunks.length === 1
-          ? (this.chunks[0] as Buffer)
-          : Buffer.concat(this.chunks)
     const code = res.statusCode
-    // flushHeaders() sent the head already: nothing can be changed any more, so nothing is stored.
-    const reason =
-      this.req.method === 'HEAD' || this.flushed
-        ? 'not-a-full-response'
-        : notStorable(policy, res, code, body.byteLength, this.priorVary)
-    let record: ResponseRecord | undefined
-    if (reason === undefined) {
-      try {
-        record = await this.toRecord(body, code)
-      } catch (err) {
-        policy.onError(err)
-      }
-    }
-    if (record === undefined) {
-      this.open()
+    let reason: NotStorableReason | undefined =
+      this.req.method === 'HEAD'
+        ? 'head'
+        : this.flushed
+          ? 'flushed'
+          : notStorable(policy, res, code, body.byteLength, this.priorVary)
+    const identity = reason === undefined ? this.identityRecord(body, code) : undefined
+    if (reason === undefined && identity === undefined) reason = 'record-limits'
+    if (identity === undefined) {
+      this.notStored(reason ?? 'cache-error')
+      this.hold.release(false)
       if (code >= 500 && this.stale) {
         this.flights.finish(this.flight, this.stale)
-        return this.send(this.stale.record, 'STALE', this.stale.storedAt, undefined, cb)
+        return this.send(this.stale.record, 'STALE', this.stale.storedAt, cb)
       }
       this.flights.finish(this.flight, undefined)
       if (!res.headersSent) {
@@ -214,33 +143,102 @@ export class Capture {
       res.end(body, cb)
       return
     }
-    const storedAt = Date.now()
-    // Followers in this process get the record now; the client gets it once it is stored, so that
-    // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
-    this.flight?.resolve({ record, storedAt, stale: false })
+    let record: ResponseRecord | undefined
     try {
-      // An invalidation since this handler started: its response may predate it, keep it out.
-      // Under strict consistency a response with a tag snapshot is kept when only tags were
-      // invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
-      // checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
-      const current =
-        this.snapshot && this.cache.consistency === 'strict'
-          ? this.flights.keyEpoch === this.keyEpoch
-          : this.flights.epoch === this.epoch
-      if (current && this.snapshot !== false) await this.store(record)
-    } finally {
-      this.flights.finish(this.flight, undefined)
+      record = await this.compressed(identity)
+    } catch (err) {
+      policy.onError(err)
+      this.notStored('cache-error')
     }
-    this.open()
-    await this.send(record, this.status, undefined, body, cb)
+    // Followers in this process get the record now, and the client is answered before the entry
+    // is stored: the store's round trips (and strict consistency's checks) are not its wait. The
+    // flight closes as the client is answered, so a request that starts afterwards (its next one)
+    // reads the store, which decides whether this response is still valid.
+    if (record) this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
+    this.flights.finish(this.flight, undefined)
+    this.hold.release(false)
+    await this.send(record ?? identity, this.status, undefined, cb, body)
+    if (record === undefined) return
+    try {
+      await this.storeIfCurrent(record, body)
+    } catch (err) {
+      policy.onError(err)
+      this.notStored('cache-error')
+    }
   }
 
+  /**
+   * Stores the record unless an invalidation ran since the handler started (its response may
+   * predate it). Under strict consistency a response with a tag snapshot is kept when only tags
+   * were invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
+   * checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
+   */
+  private async storeIfCurrent(record: ResponseRecord, body: Buffer): Promise<void> {
+    const current =
+      this.snapshot && this.cache.consistency === 'strict'
+        ? this.flights.keyEpoch === this.keyEpoch
+        : this.flights.epoch === this.epoch
+    if (!current) return this.notStored('invalidated')
+    if (this.snapshot === false) return this.notStored('cache-error')
+    let snapshot = this.snapshot
+    if (this.policy.rows && snapshot) {
+      const stamped = await this.withRowTags(snapshot, body)
+      if (typeof stamped === 'string') return this.notStored(stamped)
+      snapshot = stamped
+    }
+    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
+      ttl: this.policy.ttl,
+      compress: false,
+    }
+    if (this.policy.grace > 0) opts.grace = this.policy.grace
+    if (snapshot) opts.snapshot = snapshot
+    try {
+      await this.cache.set(this.key, encodeRecord(record), opts)
+    } catch (err) {
+      this.policy.onError(err)
+      this.notStored('cache-error')
+    }
+  }
+
+  /**
+   * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
+   * its body shows. The row tags' versions are taken now, together with the scope's write epoch:
+   * if a write moved the epoch since the handler started, the rows may be older than their
+   * versions, so nothing is stored.
+   */
+  private async withRowTags(
+    snapshot: TagSnapshot,
+    body: Buffer,
+  ): Promise<TagSnapshot | 'rows-unknown' | 'invalidated' | 'cache-error'> {
+    const rows = this.policy.rows as RowsOptions
+    const { stamp, epoch, version } = splitGuard(snapshot)
+    let tags: string[]
+    try {
+      tags = rowTags(
+        rows.resource,
+        this.policy.rowScope(this.req),
+        rows.ids(JSON.parse(body.toString()), this.req),
+      )
+    } catch (err) {
+      this.policy.onError(err)
+      return 'rows-unknown'
+    }
+    const now = await this.cache.snapshotTags([...tags, epoch])
+    if (now === undefined) return 'cache-error'
+    if (now.versions[tags.length] !== version) return 'invalidated'
+    return {
+      tags: [...stamp.tags, ...tags],
+      versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],
+    }
+  }
+
+  /** Sends a record as a hit is sent; `identity`, on a miss, spares inflating what was just deflated. */
   private async send(
     record: ResponseRecord,
     status: CacheStatus,
     storedAt: number | undefined,
-    identity: Uint8Array | undefined,
     cb: Callback | undefined,
+    identity?: Uint8Array,
   ) {
     try {
       await sendRecord(
@@ -267,32 +265,26 @@ export class Capture {
     }
   }
 
-  private async toRecord(body: Buffer, status: number): Promise<ResponseRecord> {
+  /**
+   * The handler's response as an identity record (what its client is sent), or `undefined` when
+   * the record format cannot hold it (see {@link recordFits}).
+   */
+  private identityRecord(body: Buffer, status: number): ResponseRecord | undefined {
     const { res, policy } = this
     const given = res.getHeader('etag')
     const etag = isStrongEtag(given) ? given : strongEtag(body)
     const headers: string[] = []
     for (const name of policy.storedHeaders) addHeader(headers, name, res.getHeader(name))
     addHeader(headers, 'cache-control', res.getHeader('cache-control'))
-    const gzip = body.byteLength > 0
-    const stored = gzip ? await this.cache.codec.gzip(body) : body
-    const gzipEtag = gzip ? gzipEtagOf(etag) : etag
-    return { status, etag, gzipEtag, gzip, identityLength: body.byteLength, headers, body: stored }
+    if (!recordFits(etag, headers)) return undefined
+    return { status, etag, gzipEtag: etag, gzip: false, identityLength: body.byteLength, headers, body }
   }
 
-  private async store(record: ResponseRecord): Promise<void> {
-    const { policy } = this
-    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
-      ttl: policy.ttl,
-      compress: false,
-    }
-    if (policy.grace > 0) opts.grace = policy.grace
-    if (this.snapshot) opts.snapshot = this.snapshot
-    try {
-      await this.cache.set(this.key, encodeRecord(record), opts)
-    } catch (err) {
-      policy.onError(err)
-    }
+  /** The record to store: the body gzipped once, with the gzip representation's own ETag. */
+  private async compressed(identity: ResponseRecord): Promise<ResponseRecord> {
+    if (identity.body.byteLength === 0) return identity
+    const body = await this.cache.codec.gzip(identity.body)
+    return { ...identity, gzip: true, gzipEtag: gzipEtagOf(identity.etag), body }
   }
 }
 
@@ -300,4 +292,27 @@ function addHeader(out: string[], name: string, value: unknown): void {
   if (value === undefined) return
   if (Array.isArray(value)) for (const v of value) out.push(name, String(v))
   else out.push(name, String(value))
+}
+
+/** `end(chunk?, encoding?, cb?)` with its optional arguments placed. */
+function endArgs(args: readonly unknown[]): [unknown, BufferEncoding | undefined, Callback | undefined] {
+  const [chunk, encoding, cb] = args
+  if (typeof chunk === 'function') return [undefined, undefined, chunk as Callback]
+  if (typeof encoding === 'function') return [chunk, undefined, encoding as Callback]
+  return [chunk, encoding as BufferEncoding | undefined, cb as Callback | undefined]
+}
+
+/**
+ * Starts capturing the handler's response to a miss (see {@link Capture}); the handler runs next.
+ */
+export function captureMiss(
+  keyed: CaptureContext,
+  req: Request,
+  res: Response,
+  flight: ResponseFlight | undefined,
+  status: CacheStatus,
+  stale: SharedResponse | undefined,
+  snapshot: TagSnapshot | false | undefined,
+): void {
+  new Capture(keyed, req, res, flight, status, stale, snapshot)
 }

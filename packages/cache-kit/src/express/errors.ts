@@ -2,7 +2,7 @@
 export type CacheResponseErrorCode = 'query_not_allowed' | 'invalid_option'
 
 /**
- * Error raised by the HTTP layer. `status` is the HTTP status an Express error handler should answer
+ * Error raised by the HTTP layer, shaped as every hotpath error (`name`, `code`, `status`, `cause`). `status` is the HTTP status an Express error handler should answer
  * with: `400` for a query parameter outside the allow-list (with `unknownQuery: 'reject'`), `500` for a
  * misconfigured policy (thrown when the middleware or decorator is created, never per request).
  */
@@ -10,18 +10,19 @@ export class CacheResponseError extends Error {
   override readonly name = 'CacheResponseError'
   /** Stable code, e.g. `'query_not_allowed'`. */
   readonly code: CacheResponseErrorCode
-  /** HTTP status for an error handler. */
+  /** HTTP status for an error handler (Express' default handler reads it too). */
   readonly status: number
-  /** Alias of `status` read by Express' default error handler. */
-  readonly statusCode: number
   /** The rejected query parameter (for `query_not_allowed`). */
   readonly param: string | undefined
 
-  constructor(code: CacheResponseErrorCode, message: string, param?: string) {
-    super(message)
+  constructor(
+    code: CacheResponseErrorCode,
+    message: string,
+    options?: { param?: string | undefined; cause?: unknown },
+  ) {
+    super(message, options)
     this.code = code
     this.status = code === 'query_not_allowed' ? 400 : 500
-    this.statusCode = this.status
-    this.param = param
+    this.param = options?.param
   }
 }

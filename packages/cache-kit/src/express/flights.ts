@@ -15,7 +15,7 @@ export interface SharedResponse {
  * leader starts until its `set` has landed, so a request arriving in between is a HIT too (the leader sends after its set).
  * `undefined` tells followers the leader's response is not shareable: they run the handler.
  */
-export class Flight {
+export class ResponseFlight {
   readonly epoch: number
   /** Where the flight is registered: the key, or under strict consistency key + tag versions. */
   readonly slot: string
@@ -56,25 +56,25 @@ export class ResponseFlights {
    * by a tag invalidation already, so only this epoch keeps it from being stored.
    */
   keyEpoch = 0
-  readonly byKey = new Map<string, Flight>()
+  readonly byKey = new Map<string, ResponseFlight>()
   /** Bodies recently inflated for clients without gzip. */
   readonly inflated = new InflatedBodies()
 
-  /** The flight a request in `slot` (see {@link Flight.slot}) may follow, if any. */
-  joinable(slot: string): Flight | undefined {
+  /** The flight a request in `slot` (see {@link ResponseFlight.slot}) may follow, if any. */
+  joinable(slot: string): ResponseFlight | undefined {
     const f = this.byKey.get(slot)
     return f !== undefined && f.epoch === this.epoch ? f : undefined
   }
 
   /** Registers a new leader in `slot`. */
-  lead(slot: string): Flight {
-    const f = new Flight(this.epoch, slot)
+  lead(slot: string): ResponseFlight {
+    const f = new ResponseFlight(this.epoch, slot)
     this.byKey.set(slot, f)
     return f
   }
 
   /** Drops the flight once its outcome is stored (or not storable). */
-  finish(flight: Flight | undefined, value: SharedResponse | undefined): void {
+  finish(flight: ResponseFlight | undefined, value: SharedResponse | undefined): void {
     if (flight === undefined) return
     flight.resolve(value)
     if (this.byKey.get(flight.slot) === flight) this.byKey.delete(flight.slot)

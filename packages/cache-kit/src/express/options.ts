@@ -1,11 +1,20 @@
 import type { Request } from 'express'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheResponseError } from './errors.js'
+import type { RowChange, RowId, RowsOptions } from './row-tags.js'
+import type { NotStorableReason } from './storable.js'
 
-/** What a write invalidates: tag names, or tags and key globs. */
+/**
+ * What a write invalidates: tag names, or tags, key globs and the rows it changed (see
+ * {@link RowChange}: row-precise invalidation of responses cached with the `rows` option).
+ */
 export type InvalidationTargets =
   | readonly string[]
-  | { readonly tags?: readonly string[]; readonly patterns?: readonly string[] }
+  | {
+      readonly tags?: readonly string[]
+      readonly patterns?: readonly string[]
+      readonly rows?: readonly RowChange[]
+    }
 
 /** Fixed targets, or a function of the request that returns them (may be async). */
 export type InvalidationSpec =
@@ -26,12 +35,26 @@ export interface CacheResponseOptions {
   /** Tags stored with the entry, for `invalidates` / `cache.invalidateTags`. */
   tags?: readonly string[] | ((req: Request) => readonly string[])
   /**
+   * Row-precise invalidation: which rows the response shows (read from its body) and which
+   * columns decide them, so that a write declaring `{ rows: [...] }` drops only the responses it
+   * can change. See {@link RowsOptions}.
+   */
+  rows?: RowsOptions
+  /**
    * Allow-list of query parameters in the key. Omitted: every parameter is keyed. The others are
    * removed from `req.query` (`unknownQuery: 'ignore'`) or answered with a `400` (`'reject'`).
    */
   query?: readonly string[]
   /** What to do with a parameter outside `query`. Default `'ignore'`. */
   unknownQuery?: 'ignore' | 'reject'
+  /**
+   * Whether a client's request `Cache-Control` (`no-cache`, `no-store`; `Pragma: no-cache`) may
+   * skip the cached entry and run the handler. Default `false`: ignored, as nginx's proxy cache,
+   * Varnish and CDNs ignore it, so no client can turn every request into an origin hit (and
+   * `fetch`'s conditional requests, which add `no-cache`, still get the cache's 304). `true`:
+   * `no-cache` refreshes the entry (`X-Cache: BYPASS`), `no-store` bypasses it.
+   */
+  honorRequestCacheControl?: boolean
   /** After `ttl`, how long a stale response may still be served (`X-Cache: STALE`). Default none. */
   grace?: Duration
   /** Request headers the response depends on: keyed, and listed in `Vary`. Default none. */
@@ -57,6 +80,11 @@ export interface CacheResponseOptions {
   invalidates?: InvalidationSpec
   /** Called with errors the layer recovers from (store down, gzip failure). Default: ignored. */
   onError?: (err: unknown) => void
+  /**
+   * Called when the response to a miss is sent but not stored, with the reason (see
+   * {@link NotStorableReason}): to log or count why a route keeps missing. Default: ignored.
+   */
+  onNotStored?: (reason: NotStorableReason, req: Request) => void
 }
 
 /** The resolved, immutable form of the options that every request of one policy shares. */
@@ -65,8 +93,12 @@ export interface ResponsePolicy {
   readonly grace: number
   readonly scope: ((req: Request) => string | number | null | undefined) | undefined
   readonly tags: ((req: Request) => readonly string[]) | readonly string[] | undefined
+  readonly rows: RowsOptions | undefined
+  /** The partition of `rows` for a request: `rows.scope`, else the policy's `scope`, else `''`. */
+  readonly rowScope: (req: Request) => RowId
   readonly allow: ReadonlySet<string> | undefined
   readonly reject: boolean
+  readonly honorRequestCacheControl: boolean
   readonly varyKeyed: readonly string[]
   /** Names in the `Vary` header sent: Accept-Encoding, Authorization when scoped, the `vary` option's. */
   readonly varyNames: readonly string[]
@@ -85,6 +117,7 @@ export interface ResponsePolicy {
   readonly age: boolean
   readonly invalidates: InvalidationSpec | undefined
   readonly onError: (err: unknown) => void
+  readonly onNotStored: ((reason: NotStorableReason, req: Request) => void) | undefined
 }
 
 const BASE_HEADERS = ['content-type', 'content-language', 'link', 'location', 'last-modified']
@@ -96,6 +129,24 @@ function invalid(message: string): CacheResponseError {
   return new CacheResponseError('invalid_option', `cacheResponse: ${message}`)
 }
 
+function rowScopeOf(options: CacheResponseOptions): (req: Request) => RowId {
+  const scope = options.rows?.scope ?? options.scope
+  if (scope === undefined) return () => ''
+  return (req) => scope(req) ?? ''
+}
+
+/** `options[name]` in ms; a missing or malformed duration is an `invalid_option` naming the option. */
+function durationOption(name: 'ttl' | 'grace', value: unknown): number {
+  if (value === undefined) throw invalid(`\`${name}\` is required (e.g. '5m', '250ms' or ms)`)
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw invalid(`\`${name}\` must be a duration ('5m', '250ms' or ms), got ${typeof value}`)
+  try {
+    return parseDuration(value)
+  } catch {
+    throw invalid(`\`${name}\` must be a duration ('5m', '250ms' or ms), got ${JSON.stringify(value)}`)
+  }
+}
+
 /** Validates options and resolves defaults. Throws `CacheResponseError` `invalid_option`. */
 export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   if (options === null || typeof options !== 'object') throw invalid('options are required')
@@ -103,8 +154,9 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   if (!isPublic && typeof options.scope !== 'function')
     throw invalid('`scope` is required unless `public: true` (a response must never leak between tenants)')
   if (isPublic && options.scope) throw invalid('`public: true` and `scope` exclude each other')
-  const ttl = parseDuration(options.ttl)
+  const ttl = durationOption('ttl', options.ttl)
   if (ttl <= 0) throw invalid('`ttl` must be positive')
+  const grace = options.grace === undefined ? 0 : durationOption('grace', options.grace)
   const maxBodyBytes = options.maxBodyBytes ?? MiB
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0)
     throw invalid('`maxBodyBytes` must be an integer ≥ 0')
@@ -115,11 +167,14 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
   for (const s of options.statuses ?? []) statuses.add(s)
   return {
     ttl,
-    grace: options.grace === undefined ? 0 : parseDuration(options.grace),
+    grace,
     scope: options.scope,
     tags: options.tags,
+    rows: options.rows,
+    rowScope: rowScopeOf(options),
     allow: options.query ? new Set(options.query) : undefined,
     reject: options.unknownQuery === 'reject',
+    honorRequestCacheControl: options.honorRequestCacheControl === true,
     varyKeyed: vary,
     varyNames,
     varyHeader: varyNames.join(', '),
@@ -134,5 +189,6 @@ export function resolvePolicy(options: CacheResponseOptions): ResponsePolicy {
     age: options.age !== false,
     invalidates: options.invalidates,
     onError: options.onError ?? ignore,
+    onNotStored: options.onNotStored,
   }
 }

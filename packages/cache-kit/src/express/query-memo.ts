@@ -1,4 +1,5 @@
 import type { Request } from 'express'
+import { Lru } from '../lru.js'
 import { type NormalisedQuery, normaliseQuery } from './query-key.js'
 
 /** The path and normalised query of one URL: the part of a key that depends on `req.url` only. */
@@ -9,13 +10,13 @@ export interface UrlPart {
   readonly dropped: string[] | undefined
 }
 
-/** Entries kept per policy; the memo is emptied when full (an attacker's URL variety only costs a parse). */
+/** Entries kept per policy (an attacker's URL variety only costs a parse). */
 const MAX_ENTRIES = 1024
 
 interface Memo {
   /** The app's query parser the entries were computed with. */
   parser: unknown
-  readonly byUrl: Map<string, UrlPart>
+  readonly byUrl: Lru<UrlPart>
 }
 
 const memos = new WeakMap<object, Memo>()
@@ -46,16 +47,16 @@ export function urlPart(owner: object, req: Request, allow: ReadonlySet<string> 
     return compute(req, allow)
   let memo = memos.get(owner)
   if (memo === undefined || memo.parser !== parser) {
-    memo = { parser, byUrl: new Map() }
+    memo = { parser, byUrl: new Lru(MAX_ENTRIES) }
     memos.set(owner, memo)
   }
   const base = req.baseUrl
   const id = base ? `${base}\n${url}` : url
-  let part = memo.byUrl.get(id)
+  // Entries never expire (`now` 0): only the entry count bounds the memo.
+  let part = memo.byUrl.get(id, 0)
   if (part === undefined) {
     part = compute(req, allow)
-    if (memo.byUrl.size >= MAX_ENTRIES) memo.byUrl.clear()
-    memo.byUrl.set(id, part)
+    memo.byUrl.set(id, part, Number.POSITIVE_INFINITY)
   }
   return part
 }

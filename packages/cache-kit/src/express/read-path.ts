@@ -1,15 +1,17 @@
 import type { CacheEntry, TagSnapshot } from '../index.js'
 import type { ResponseCache } from './cache-port.js'
-import { Capture, type CaptureContext } from './capture.js'
+import { type CaptureContext, captureMiss } from './capture.js'
 import { CacheResponseError } from './errors.js'
-import { type Flight, flightsOf, type SharedResponse } from './flights.js'
+import { flightsOf, type ResponseFlight, type SharedResponse } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
 import type { ResponsePolicy } from './options.js'
 import { withoutParams } from './query-key.js'
 import { recordOf } from './record.js'
 import { requestKey } from './request-key.js'
-import { type CacheStatus, sendRecord, varyValue } from './send-record.js'
+import { readTags } from './row-tags.js'
+import { type CacheStatus, sendRecord } from './send-record.js'
 import { requestBypasses, requestRevalidates } from './storable.js'
+import { varyValue } from './vary.js'
 import { handleWrite } from './write-path.js'
 
 const FAIL_CLOSED = { failOpen: false }
@@ -38,15 +40,13 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
   }
   // The outer cache decides; an inner one would follow the outer's flight for the same key and wait on itself.
   if ((req as Marked)[HANDLED] === true) return runHandler(call)
-  if (requestBypasses(req.headers)) return bypass(policy, call)
+  if (requestBypasses(req.headers, policy.honorRequestCacheControl)) return bypass(policy, call)
   const k = requestKey(policy, req, call.res)
   if (k.kind === 'bypass') return bypass(policy, call)
   if (k.kind === 'reject') {
-    const err = new CacheResponseError(
-      'query_not_allowed',
-      `query parameter not allowed: ${k.param}`,
-      k.param,
-    )
+    const err = new CacheResponseError('query_not_allowed', `query parameter not allowed: ${k.param}`, {
+      param: k.param,
+    })
     if (call.next) return call.next(err)
     throw err
   }
@@ -63,7 +63,7 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
   const ctx: Keyed = { cache, policy, flights, key: k.key, ifNoneMatch: req.headers['if-none-match'] }
   const strict = cache.consistency === 'strict'
   // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
-  if (requestRevalidates(req.headers)) {
+  if (policy.honorRequestCacheControl && requestRevalidates(req.headers)) {
     if (strict) return strictMiss(ctx, call, 'BYPASS', undefined)
     return miss(ctx, call, method === 'GET' ? flights.lead(k.key) : undefined, 'BYPASS', undefined)
   }
@@ -130,7 +130,7 @@ function unservable(ctx: Keyed, call: Invocation, err: unknown): unknown {
   return bypass(ctx.policy, call)
 }
 
-async function follow(ctx: Keyed, call: Invocation, flight: Flight): Promise<unknown> {
+async function follow(ctx: Keyed, call: Invocation, flight: ResponseFlight): Promise<unknown> {
   if (!flight.done && flight.stale) return serve(ctx, call, flight.stale, 'STALE')
   const shared = flight.done ? flight.result : await flight.promise
   if (shared) return serve(ctx, call, shared, shared.stale ? 'STALE' : 'HIT')
@@ -162,7 +162,7 @@ async function strictMiss(
 async function miss(
   ctx: Keyed,
   call: Invocation,
-  flight: Flight | undefined,
+  flight: ResponseFlight | undefined,
   status: CacheStatus,
   stale: SharedResponse | undefined,
   taken: TagSnapshot | false | undefined | typeof NOT_TAKEN = NOT_TAKEN,
@@ -178,13 +178,18 @@ async function miss(
   delete req.headers['if-modified-since']
   // Marked only here, where the handler runs under this cache (a hit leaves the request as it is).
   ;(req as Marked)[HANDLED] = true
-  new Capture(ctx, req, call.res, flight, status, stale, snapshot)
+  captureMiss(ctx, req, call.res, flight, status, stale, snapshot)
   return runHandler(call)
 }
 
-/** The policy's tags with their versions; `false` (store nothing) if the store failed. */
+/**
+ * The policy's tags with their versions, and with `rows` the tags its columns and membership give
+ * plus the write epoch (last); `false` (store nothing) if the store failed.
+ */
 async function snapshotOf(ctx: Keyed, req: Invocation['req']): Promise<TagSnapshot | false | undefined> {
-  const tags = typeof ctx.policy.tags === 'function' ? ctx.policy.tags(req) : ctx.policy.tags
+  const { policy } = ctx
+  let tags = typeof policy.tags === 'function' ? policy.tags(req) : policy.tags
+  if (policy.rows) tags = [...(tags ?? []), ...readTags(policy.rows, req, policy.rowScope(req))]
   if (!tags || tags.length === 0) return undefined
   try {
     return (await ctx.cache.snapshotTags(tags)) ?? false

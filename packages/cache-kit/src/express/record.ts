@@ -36,8 +36,34 @@ const MAGIC = 0x52
 const VERSION = 2
 const FIXED = 11
 
-/** Serialises a record. Headers beyond 255, or longer than 64 KiB, are dropped by the caller's policy. */
+/** Most headers a record holds (one byte counts them). */
+const MAX_HEADERS = 255
+/** Longest header name, and ETag, in bytes (one byte holds the length). */
+const MAX_SHORT = 255
+/** Longest header value in bytes (two bytes hold the length). */
+const MAX_VALUE = 0xffff
+/** What `gzipEtagOf` adds to an ETag (`-gzip`). */
+const GZIP_ETAG_EXTRA = 5
+
+/**
+ * Whether a response with this identity ETag and these stored headers (flat `[name, value, …]`)
+ * can be held by a record: at most 255 headers, names and ETags up to 255 bytes, values up to
+ * 64 KiB. A response that does not fit is not stored (reason `'record-limits'`).
+ */
+export function recordFits(etag: string, headers: readonly string[]): boolean {
+  if (headers.length / 2 > MAX_HEADERS || Buffer.byteLength(etag, 'latin1') + GZIP_ETAG_EXTRA > MAX_SHORT)
+    return false
+  for (let i = 0; i < headers.length; i += 2) {
+    if (Buffer.byteLength(headers[i] as string, 'latin1') > MAX_SHORT) return false
+    if (Buffer.byteLength(headers[i + 1] as string, 'utf8') > MAX_VALUE) return false
+  }
+  return true
+}
+
+/** Serialises a record. Throws a `RangeError` for one that does not fit (see {@link recordFits}). */
 export function encodeRecord(r: ResponseRecord): Buffer {
+  if (!recordFits(r.etag, r.headers) || r.gzipEtag.length > MAX_SHORT)
+    throw new RangeError('response record: too many or too long headers, or too long an ETag')
   const etag = Buffer.from(r.etag, 'latin1')
   const gzipEtag = Buffer.from(r.gzipEtag, 'latin1')
   const hs: Buffer[] = []

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { ResponsePolicy } from './options.js'
 import { urlPart } from './query-memo.js'
+import { varyOf, varyTokens } from './vary.js'
 
 /** Namespace of every response key: `res:<METHOD>:<scope>:<host>…`, so `res:GET:42:*` is one tenant. */
 export const KEY_NAMESPACE = 'res:'
@@ -22,34 +23,41 @@ function header(req: Request, name: string): string {
   return encodeURIComponent(Array.isArray(v) ? v.join(', ') : v)
 }
 
-/** Lower-case tokens of `Vary` values seen (a middleware sets the same few on every request). */
-const varyTokens = new Map<string, readonly string[]>()
-
-function tokensOf(vary: string): readonly string[] {
-  let t = varyTokens.get(vary)
-  if (t === undefined) {
-    t = vary
-      .toLowerCase()
-      .split(',')
-      .map((x) => x.trim())
-      .filter((x) => x !== '')
-    if (varyTokens.size >= 256) varyTokens.clear()
-    varyTokens.set(vary, t)
-  }
-  return t
-}
-
-/** `Vary` already on the response before the handler runs (e.g. `Origin` from a CORS middleware). */
-export function priorVaryOf(res: Response): string | undefined {
-  const v = res.getHeader('vary')
-  if (v === undefined || v === '') return undefined
-  return Array.isArray(v) ? v.join(', ') : String(v)
+/** The first value of a forwarded header (a proxy chain appends with commas). */
+function firstForwarded(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v
+  if (s === undefined) return undefined
+  const comma = s.indexOf(',')
+  return (comma === -1 ? s : s.slice(0, comma)).trim()
 }
 
 /**
- * The cache key of a GET/HEAD request: method (HEAD reads GET's entry), scope, the host as the
- * client and any proxy named it (`Host`, `X-Forwarded-Host`, `X-Forwarded-Proto`: a handler that
- * builds absolute links from them can never poison another host's entry), the path, the
+ * `<protocol>,<host>` as Express derives `req.protocol` and `req.host` under its `trust proxy`
+ * setting: `X-Forwarded-Proto` / `X-Forwarded-Host` count only when the peer is a trusted proxy,
+ * so a client cannot split the cache with made-up values. Computed here (the same rules) because
+ * Express 4's `req.host` drops the port.
+ */
+function originOf(req: Request): string {
+  const socket = req.socket as (Request['socket'] & { encrypted?: boolean }) | undefined
+  let proto = socket?.encrypted ? 'https' : 'http'
+  let host = req.headers.host
+  const xfp = req.headers['x-forwarded-proto']
+  const xfh = req.headers['x-forwarded-host']
+  if (xfp !== undefined || xfh !== undefined) {
+    const trust = typeof req.app?.get === 'function' ? req.app.get('trust proxy fn') : undefined
+    if (typeof trust === 'function' && trust(socket?.remoteAddress, 0) === true) {
+      proto = firstForwarded(xfp) ?? proto
+      host = firstForwarded(xfh) ?? host
+    }
+  }
+  return `${encodeURIComponent(proto)},${host === undefined ? MISSING : encodeURIComponent(host)}`
+}
+
+/**
+ * The cache key of a GET/HEAD request: method (HEAD reads GET's entry), scope, the protocol and
+ * host as Express derives them under `trust proxy` (a handler that builds absolute links from
+ * `req.protocol` and `req.host` can never poison another host's entry, and untrusted
+ * `X-Forwarded-*` headers are not keyed), the path, the
  * normalised allowed query, the values of the `vary` headers, and the values of the headers a
  * `Vary` set before the handler names (a middleware's `Vary: Origin` is honoured, not trusted:
  * `Vary: *` there bypasses). Never the raw URL. Every user-controlled part is percent-encoded, so
@@ -64,13 +72,13 @@ export function requestKey(policy: ResponsePolicy, req: Request, res: Response):
   }
   const q = urlPart(policy, req, policy.allow)
   if (q.dropped && policy.reject) return { kind: 'reject', param: q.dropped[0] as string }
-  let key = `${KEY_NAMESPACE}GET:${scope}:${header(req, 'host')},${header(req, 'x-forwarded-host')},${header(req, 'x-forwarded-proto')}${q.text}|`
+  let key = `${KEY_NAMESPACE}GET:${scope}:${originOf(req)}${q.text}|`
   const vary = policy.varyKeyed
   for (let i = 0; i < vary.length; i++) key += `${i === 0 ? '' : '&'}${header(req, vary[i] as string)}`
-  const prior = priorVaryOf(res)
+  const prior = varyOf(res)
   if (prior !== undefined) {
     key += '|'
-    for (const name of tokensOf(prior)) {
+    for (const name of varyTokens(prior)) {
       if (name === '*') return BYPASS
       if (name === 'accept-encoding' || vary.includes(name)) continue
       key += `${encodeURIComponent(name)}=${header(req, name)}&`

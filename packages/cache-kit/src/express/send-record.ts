@@ -6,23 +6,10 @@ import { matchesIfNoneMatch } from './etag.js'
 import type { InflatedBodies } from './inflated-bodies.js'
 import type { ResponsePolicy } from './options.js'
 import type { ResponseRecord } from './record.js'
+import { varyValue } from './vary.js'
 
 /** Value of `X-Cache`. */
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS'
-
-/**
- * `Vary` to send: the one already on the response (a middleware's, e.g. `Origin` by CORS, or the
- * handler's) followed by the policy's names it lacks; `*` stays `*`.
- */
-export function varyValue(policy: ResponsePolicy, res: Response): string {
-  const prior = res.getHeader('vary')
-  if (prior === undefined || prior === '') return policy.varyHeader
-  const text = Array.isArray(prior) ? prior.join(', ') : String(prior)
-  const have = new Set(text.split(',').map((t) => t.trim().toLowerCase()))
-  if (have.has('*')) return '*'
-  const missing = policy.varyNames.filter((n) => !have.has(n.toLowerCase()))
-  return missing.length === 0 ? text : `${text}, ${missing.join(', ')}`
-}
 
 /** Header names and values as a flat list (a value may be a list for a repeated header). */
 type Flat = readonly (string | string[])[]

@@ -2,8 +2,9 @@ import type { Request, Response } from 'express'
 import type { ResponseCache } from './cache-port.js'
 import { flightsOf } from './flights.js'
 import { type Invocation, runHandler } from './handler.js'
+import { type HoldPolicy, ResponseHold } from './hold.js'
 import type { InvalidationSpec, InvalidationTargets } from './options.js'
-import { ignoreLate, type Seal, seal, settleDestroy, unseal, writable } from './sealed.js'
+import { changeTags } from './row-tags.js'
 
 /** The methods that change data: only they invalidate (OPTIONS, TRACE and the like pass through). */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -13,36 +14,22 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
  */
 const HANDLER_WAIT_MS = 1000
 
-type Method = (this: Response, ...args: unknown[]) => unknown
-
 /**
- * Holds a write's response at its first `write`/`end`: a 2xx first invalidates (awaited), then
- * goes out, so the client that wrote reads its write. Anything else goes out at once and
- * invalidates nothing (a failed write changed nothing). A cache failure is reported through
- * `onError` and the response still goes out: the write itself succeeded.
+ * Holds a write's response at its first `write`/`end` (see {@link ResponseHold}): a 2xx first
+ * invalidates (awaited), then goes out, so the client that wrote reads its write. Anything else
+ * goes out at once and invalidates nothing (a failed write changed nothing). A cache failure is
+ * reported through `onError` and the response still goes out: the write itself succeeded.
  *
  * When the handler returned a promise (a decorated method), the invalidation also waits for it:
  * a handler that answers inside its transaction invalidates once the transaction committed, and
  * one that rejects after answering (rolled back) invalidates nothing. The wait is bounded; past it
  * (or for a streamed response, whose handler is still writing) the response goes out after a
  * first invalidation, and a second one follows once the handler's promise resolved.
- *
- * Each hold wraps `write`/`end` with its own functions, so two `invalidates` on one request
- * (app-wide and on the route) nest: the inner one releases into the outer one.
  */
-class InvalidationHold {
-  private readonly origWrite: Method
-  private readonly origEnd: Method
-  private readonly ownWrite: Method
-  private readonly ownEnd: Method
-  private queue: [Method, unknown[]][] | undefined
-  /** The held response is complete: later writes are refused, as Node refuses them after `end`. */
-  private ended = false
+class WriteHold implements HoldPolicy {
+  private readonly hold: ResponseHold
   /** The handler wrote before it ended: it is streaming, and still writing when we are called. */
   private streamed = false
-  private sealed: Seal | undefined
-  /** Done holding: calls that still come through our wrappers (another wrapper kept them) go straight on. */
-  private passThrough = false
   /** The handler's own promise, when it returned one. */
   handler: PromiseLike<unknown> | undefined
 
@@ -53,88 +40,29 @@ class InvalidationHold {
     private readonly req: Request,
     private readonly res: Response,
   ) {
-    this.origWrite = res.write as unknown as Method
-    this.origEnd = res.end as unknown as Method
-    const hold = this
-    this.ownWrite = function holdWrite(this: Response, ...args: unknown[]) {
-      if (hold.passThrough) return hold.origWrite.apply(this, args)
-      hold.intercept(false, args)
-      return true
-    }
-    this.ownEnd = function holdEnd(this: Response, ...args: unknown[]) {
-      if (hold.passThrough) return hold.origEnd.apply(this, args)
-      hold.intercept(true, args)
-      return this
-    }
-    res.write = this.ownWrite as unknown as Response['write']
-    res.end = this.ownEnd as unknown as Response['end']
+    this.hold = new ResponseHold(res, this, { head: false, watchClose: false })
   }
 
-  private intercept(isEnd: boolean, args: unknown[]): void {
-    const method = isEnd ? this.origEnd : this.origWrite
-    if (this.queue) {
-      if (this.ended) {
-        ignoreLate(this.res, args)
-        return
-      }
-      this.queue.push([method, args])
-      this.ended = isEnd
-      return
-    }
+  first(method: 'write' | 'end'): 'hold' | 'pass' {
     const status = this.res.statusCode
-    if (status < 200 || status >= 300) {
-      this.restore()
-      this.passThrough = true
-      method.apply(this.res, args)
-      return
-    }
-    this.queue = [[method, args]]
-    this.ended = isEnd
-    this.streamed = !isEnd
-    // Held, the response counts as sent: a second answer gets Node's ERR_HTTP_HEADERS_SENT.
-    this.sealed = seal(this.res)
+    if (status < 200 || status >= 300) return 'pass'
+    this.streamed = method === 'write'
     // A microtask later: a handler answering synchronously has returned its promise by then.
     Promise.resolve()
       .then(() => this.afterHandler())
       .catch(this.onError)
-      .finally(() => this.release())
+      .finally(() => {
+        try {
+          this.hold.release(true)
+        } finally {
+          this.hold.settle()
+        }
+      })
+    return 'hold'
   }
 
-  /** Puts `write`/`end` back, unless a later wrapper sits on ours (ours then pass straight on). */
-  private restore(): void {
-    const r = this.res as unknown as Record<string, unknown>
-    if (r.write === this.ownWrite) r.write = this.origWrite
-    if (r.end === this.ownEnd) r.end = this.origEnd
-  }
-
-  private release(): void {
-    const sealed = this.sealed
-    if (sealed) unseal(sealed)
-    this.sealed = undefined
-    try {
-      this.replay()
-    } finally {
-      if (sealed) settleDestroy(sealed)
-    }
-  }
-
-  private replay(): void {
-    this.restore()
-    const queue = this.queue ?? []
-    this.queue = undefined
-    this.passThrough = true
-    // The client may have gone: nothing to send. A replay that throws ends the response (the
-    // client would otherwise wait for an end that never comes).
-    for (const [method, args] of queue) {
-      if (!writable(this.res)) break
-      try {
-        method.apply(this.res, args)
-      } catch (err) {
-        this.onError(err)
-        this.res.destroy(err as Error)
-        break
-      }
-    }
+  error(err: unknown): void {
+    this.onError(err)
   }
 
   /**
@@ -164,11 +92,19 @@ class InvalidationHold {
     flights.epoch++
     const targets: InvalidationTargets =
       typeof this.spec === 'function' ? await this.spec(this.req) : this.spec
-    const tags = isTagList(targets) ? targets : (targets.tags ?? [])
+    const tags = isTagList(targets) ? [...targets] : [...(targets.tags ?? [])]
     const patterns = isTagList(targets) ? [] : (targets.patterns ?? [])
+    const rows = isTagList(targets) ? [] : (targets.rows ?? [])
+    if (rows.length > 0) {
+      const changes = rows.map(changeTags)
+      // The epochs move first: a response that read the old rows and learns its row tags only
+      // now is then refused when storing (see row-tags.ts), whatever the order the rest lands in.
+      await this.cache.invalidateTags(changes.map((c) => c.epoch))
+      for (const c of changes) tags.push(...c.tags)
+    }
     if (patterns.length > 0) flights.keyEpoch++
     const work: Promise<unknown>[] = []
-    if (tags.length > 0) work.push(this.cache.invalidateTags([...tags]))
+    if (tags.length > 0) work.push(this.cache.invalidateTags(tags))
     for (const p of patterns) work.push(this.cache.invalidatePattern(p))
     await Promise.all(work)
   }
@@ -180,7 +116,7 @@ function isTagList(t: InvalidationTargets): t is readonly string[] {
 
 /**
  * Runs a write handler with its response held until the invalidation it implies is done (and,
- * for a handler that returns a promise, until that promise settled, see {@link InvalidationHold}).
+ * for a handler that returns a promise, until that promise settled, see {@link WriteHold}).
  */
 export function handleWrite(
   cache: ResponseCache,
@@ -189,7 +125,7 @@ export function handleWrite(
   call: Invocation,
 ): unknown {
   if (!WRITES.has(call.req.method)) return runHandler(call)
-  const hold = new InvalidationHold(cache, spec, onError, call.req, call.res)
+  const hold = new WriteHold(cache, spec, onError, call.req, call.res)
   const out = runHandler(call)
   if (isThenable(out)) hold.handler = out
   return out

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type Keyv from 'keyv'
-import { globToRegExp } from '../glob.js'
+import { compileGlob } from '../glob.js'
 import type { CacheStore, StoreCapabilities } from './store.js'
 
 /** Options of {@link keyvStore}. */
@@ -87,7 +87,7 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
   }
   if (capabilities.scan) {
     store.keys = async function* (glob) {
-      const re = globToRegExp(glob)
+      const re = compileGlob(glob)
       let batch: string[] = []
       for await (const [key] of (keyv.iterator as () => AsyncGenerator<unknown[]>)()) {
         if (typeof key === 'string' && re.test(key)) batch.push(key)

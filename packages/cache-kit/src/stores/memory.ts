@@ -1,6 +1,6 @@
 import { envelopeTagNames } from '../envelope.js'
 import { CacheError } from '../errors.js'
-import { globToRegExp } from '../glob.js'
+import { compileGlob } from '../glob.js'
 import { Lru } from '../lru.js'
 import type { CacheStore, ReadWithTags, StoreCapabilities } from './store.js'
 
@@ -89,7 +89,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       return n
     },
     async *keys(glob) {
-      const re = globToRegExp(glob)
+      const re = compileGlob(glob)
       const batch = [...lru.keys()].filter((k) => re.test(k))
       if (batch.length) yield batch
     },

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
+import { CacheManager, type CacheManagerOptions, type CacheStore } from '@hotpath/cache-kit'
 import { describe, expect, it } from 'vitest'
-import { CacheManager, type CacheManagerOptions, type CacheStore } from '../index.js'
 
 /** How the suite gets a store: a fresh (or shared) store and a key prefix unique to the calling test. */
 export interface SuiteTarget {

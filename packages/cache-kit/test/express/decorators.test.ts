@@ -8,8 +8,8 @@ import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express from 'express'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './http-client.js'
 import type { makeController } from './legacy-decorators/controller.js'
+import { HttpClient } from './support/http-client.js'
 
 const fixtureDir = fileURLToPath(new URL('./legacy-decorators/', import.meta.url))
 const outDir = mkdtempSync(join(tmpdir(), 'hotpath-decorators-'))

@@ -6,7 +6,7 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import type { Request, Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { HttpClient } from './http-client.js'
+import { HttpClient } from './support/http-client.js'
 
 // Loaded with require: the alias has no type declarations of its own; Express 5's types fit the calls used.
 const express4 = createRequire(import.meta.url)('express4') as typeof import('express')

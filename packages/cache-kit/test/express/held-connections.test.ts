@@ -7,7 +7,7 @@ import { CacheManager, type CacheStore, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { Gate } from './app.js'
+import { Gate } from './support/app.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

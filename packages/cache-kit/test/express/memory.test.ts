@@ -1,5 +1,5 @@
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
-import { describeResponseCache } from './suite.js'
+import { describeResponseCache } from './support/suite.js'
 
 const store = memoryStore()
 

@@ -11,8 +11,8 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Gate } from './app.js'
-import { HttpClient } from './http-client.js'
+import { Gate } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 type Method = (req: Request, res: Response) => Promise<void>
 

@@ -6,8 +6,8 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { type CacheResponseOptions, cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { tenantOf } from './app.js'
-import { HttpClient } from './http-client.js'
+import { tenantOf } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 const A = { authorization: 'Bearer acme' }
 
@@ -26,6 +26,8 @@ describe('cacheResponse policy options', () => {
   beforeAll(async () => {
     cache = new CacheManager({ store: memoryStore(), prefix: 'http-options' })
     const app = express()
+    // The tests' client is the trusted proxy: its X-Forwarded-Proto is what Express derives.
+    app.set('trust proxy', 'loopback')
     app.use((_req, res, next) => {
       const send = res.send
       res.send = function countedSend(this: Response, ...args: Parameters<Response['send']>) {
@@ -78,7 +80,7 @@ describe('cacheResponse policy options', () => {
 
     app.get('/proto', pub(), (req, res) => {
       count('proto')
-      res.json({ next: `${req.headers['x-forwarded-proto'] ?? 'http'}://example.test/proto?page=2` })
+      res.json({ next: `${req.protocol}://example.test/proto?page=2` })
     })
 
     app.get('/etag/custom', pub(), (_req, res) => {

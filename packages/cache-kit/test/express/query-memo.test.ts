@@ -5,7 +5,7 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './http-client.js'
+import { HttpClient } from './support/http-client.js'
 
 const echo = (req: Request, res: Response) => {
   res.json({ query: req.query, base: req.baseUrl })

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net'
 import { createServer, type Server, type Socket } from 'node:net'
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import express from 'express'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './http-client.js'
+import { HttpClient } from './support/http-client.js'
 
 /** A closed port: listen on an ephemeral one, then close it. */
 async function closedPort(): Promise<number> {

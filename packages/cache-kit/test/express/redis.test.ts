@@ -1,8 +1,9 @@
-import { CacheManager, redisStore } from '@hotpath/cache-kit'
+import { CacheManager } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import type { Redis } from 'ioredis'
 import { beforeAll } from 'vitest'
-import { describeResponseCache } from './suite.js'
+import { describeResponseCache } from './support/suite.js'
 
 const redis = useRedis()
 const make = () =>

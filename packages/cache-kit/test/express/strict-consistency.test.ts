@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http'
-import { CacheManager, type CacheStore, type Consistency, redisStore } from '@hotpath/cache-kit'
+import { CacheManager, type CacheStore, type Consistency } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { withHeldPublish } from '../support/held-bus.js'
-import { Gate } from './app.js'
-import { HttpClient } from './http-client.js'
+import { Gate } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 const redis = useRedis()
 let n = 0

@@ -5,8 +5,8 @@ import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { Gate } from './app.js'
-import { HttpClient } from './http-client.js'
+import { Gate } from './support/app.js'
+import { HttpClient } from './support/http-client.js'
 
 type Method = (req: Request, res: Response) => Promise<void>
 

@@ -24,7 +24,7 @@ export function pickDialect(client: Knex.Client): SqlDialect {
     throw new PaginationError(
       'unsupported_dialect',
       `paginate supports sqlite, mysql and postgres, not ${String(name)}`,
-      500,
+      { status: 500 },
     )
   }
   return dialect

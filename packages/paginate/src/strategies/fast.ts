@@ -15,7 +15,7 @@ import { seekSegments } from '../seek.js'
 export async function fastPage<Row>(list: ListQuery, options: FastOptions): Promise<KeysetPage<Row>> {
   const { params, cursorSecret } = options
   if (!cursorSecret || cursorSecret.length === 0) {
-    throw new PaginationError('invalid_option', 'strategy "fast" needs a cursorSecret', 500)
+    throw new PaginationError('invalid_option', 'strategy "fast" needs a cursorSecret', { status: 500 })
   }
   if (params.page !== null && params.page !== 1) {
     throw new PaginationError('invalid_page', 'this list is paginated by cursor; use the next/previous links')
@@ -68,14 +68,14 @@ export function sortValues(terms: readonly SortTerm[], row: unknown): unknown[] 
   return terms.map((t) => {
     const v = record[t.key]
     if (v === undefined) {
-      throw new PaginationError('invalid_option', `rows must include the sort column "${t.key}"`, 500)
+      throw new PaginationError('invalid_option', `rows must include the sort column "${t.key}"`, {
+        status: 500,
+      })
     }
     if (v === null && !t.nullable) {
-      throw new PaginationError(
-        'invalid_option',
-        `"${t.key}" holds NULL: list it in the "nullable" option`,
-        500,
-      )
+      throw new PaginationError('invalid_option', `"${t.key}" holds NULL: list it in the "nullable" option`, {
+        status: 500,
+      })
     }
     return v
   })

@@ -41,7 +41,7 @@ export async function numberedPage<Row>(
   const hasNext = fetched.length > size
   const results = hasNext ? fetched.slice(0, size) : fetched
   if (page > 1 && results.length === 0) {
-    throw new PaginationError('invalid_page', `page ${page} is past the last page`, 404)
+    throw new PaginationError('invalid_page', `page ${page} is past the last page`, { status: 404 })
   }
   // The rows win over a count that is estimated or cached from before a write.
   const totalPages = Math.max(1, Math.ceil(c.count / size), hasNext ? page + 1 : page)

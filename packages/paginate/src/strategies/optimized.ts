@@ -3,7 +3,7 @@ import { exactCount } from '../count.js'
 import { bindingReplacer, type ListQuery } from '../list-query.js'
 import type { CachedOptions, OptimizedOptions } from '../options.js'
 import type { NumberedPage } from '../page.js'
-import { checkNulls, fetchRows, type RowWindow, rowsQuery } from '../rows.js'
+import { fetchRows, type RowWindow, readRows, rowsQuery } from '../rows.js'
 import { numberedPage, offsetRows, offsetWindow, pageNumber } from './numbered.js'
 
 /** `optimized`: exact COUNT and the page's rows (deferred join) in parallel. */
@@ -44,7 +44,7 @@ async function cachedRows<Row>(list: ListQuery, options: CachedOptions, w: RowWi
   const key = cacheKey(list, 'rows', sql.sql, JSON.stringify(sql.bindings, bindingReplacer))
   const stored = await options.cache.getOrSet(
     key,
-    async () => checkNulls(list, (await q) as Row[]),
+    () => readRows<Row>(list, q),
     cacheEntryOptions(list, options),
   )
   return Array.isArray(stored) ? (stored as Row[]) : fetchRows<Row>(list, w)

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import knexFactory, { type Knex } from 'knex'
 import { SchemaError } from '../errors.js'
 
@@ -40,7 +41,26 @@ export function configFromUrl(url: string): Knex.Config {
   throw new SchemaError('unsupported_dialect', `unsupported database URL scheme: ${protocol}`)
 }
 
-/** A knex instance on `url`; the caller destroys it. */
+const DATABASES: Record<string, string> = {
+  mysql2: 'MySQL/MariaDB',
+  pg: 'PostgreSQL',
+  'better-sqlite3': 'SQLite',
+}
+
+/**
+ * A knex instance on `url`; the caller destroys it. Throws `SchemaError` code `driver_missing`
+ * naming the package to install when the URL's driver (an optional peer) is not installed.
+ */
 export function connect(url: string): Knex {
-  return knexFactory(configFromUrl(url))
+  const config = configFromUrl(url)
+  const driver = String(config.client)
+  try {
+    createRequire(import.meta.url).resolve(driver)
+  } catch {
+    throw new SchemaError(
+      'driver_missing',
+      `a ${DATABASES[driver] ?? driver} URL needs the ${driver} driver, which is not installed: npm install ${driver}`,
+    )
+  }
+  return knexFactory(config)
 }

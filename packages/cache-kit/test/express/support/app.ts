@@ -75,6 +75,8 @@ export function buildApp(cache: CacheManager): TestApp {
     calls[name] = (calls[name] ?? 0) + 1
   }
   app.set('query parser', 'simple')
+  // The tests' client is the trusted proxy: its X-Forwarded-* headers are what Express derives.
+  app.set('trust proxy', 'loopback')
   app.use((_req, _res, next) => {
     arrived.count++
     for (const w of arrived.waiters) if (arrived.count >= w.n) w.resolve()
@@ -98,6 +100,7 @@ export function buildApp(cache: CacheManager): TestApp {
     res.json(productsPage(tenant, version, req.query))
   }
   app.get('/api/products', cacheResponse(cache, scoped), list)
+  app.get('/api/refreshable', cacheResponse(cache, { ...scoped, honorRequestCacheControl: true }), list)
   app.get('/raw/products', list)
   app.get('/api/strict', cacheResponse(cache, { ...scoped, unknownQuery: 'reject' }), list)
   app.post(
@@ -130,11 +133,10 @@ export function buildApp(cache: CacheManager): TestApp {
     await cache.invalidateTags([`products:${tenant}`])
     res.status(201).json({ ok: true })
   })
-  // A handler that builds absolute links from forwarded headers, as a paginated list does.
+  // A handler that builds absolute links from the (proxied) host, as a paginated list does.
   app.get('/api/links', cacheResponse(cache, { ttl: '5m', public: true }), (req, res) => {
     count('links')
-    const host = req.headers['x-forwarded-host'] ?? req.headers.host
-    res.json({ next: `http://${host}/api/links?page=2` })
+    res.json({ next: `${req.protocol}://${req.host}/api/links?page=2` })
   })
   // Reflects a GET body, as a careless handler might.
   app.get('/api/fat', cacheResponse(cache, { ttl: '5m', public: true }), (req, res) => {

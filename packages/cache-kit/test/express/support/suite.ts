@@ -309,16 +309,32 @@ export function describeResponseCache(
       expect(t.calls).toMatchObject({ 'opt-notfound': 1, 'opt-redirect': 1, 'opt-lang': 2 })
     })
 
-    it('skips the read on Cache-Control: no-cache and refreshes the entry', async () => {
-      await http.get('/api/products', A)
+    it('with honorRequestCacheControl, skips the read on Cache-Control: no-cache and refreshes the entry', async () => {
+      await http.get('/api/refreshable', A)
       t.versions.set('acme', 41)
-      const refreshed = await http.get('/api/products', { ...A, 'cache-control': 'no-cache' })
+      const refreshed = await http.get('/api/refreshable', { ...A, 'cache-control': 'no-cache' })
       expect(refreshed.header('x-cache')).toBe('BYPASS')
       expect(JSON.parse(String(refreshed.body)).version).toBe(41)
-      const next = await http.get('/api/products', A)
+      const next = await http.get('/api/refreshable', A)
       expect(next.header('x-cache')).toBe('HIT')
       expect(JSON.parse(String(next.body)).version).toBe(41)
       expect(t.calls.products).toBe(2)
+      t.versions.delete('acme')
+    })
+
+    it('by default, a client cannot skip the entry: no-cache, Pragma and no-store are HITs', async () => {
+      await http.get('/api/products', A)
+      t.versions.set('acme', 41)
+      for (const h of [
+        { 'cache-control': 'no-cache' },
+        { pragma: 'no-cache' },
+        { 'cache-control': 'no-store' },
+      ]) {
+        const r = await http.get('/api/products', { ...A, ...h })
+        expect(r.header('x-cache')).toBe('HIT')
+        expect(JSON.parse(String(r.body)).version).toBe(0)
+      }
+      expect(t.calls.products).toBe(1)
       t.versions.delete('acme')
     })
 
@@ -505,7 +521,10 @@ export function describeResponseCache(
     })
 
     it('serves STALE to requests that arrive while one request refreshes a stale entry', async () => {
+      const sets = cache.stats().sets
       const first = await http.get('/grace-gated')
+      // The client is answered before the entry is written: wait for the write, not a duration.
+      while (cache.stats().sets === sets) await new Promise((r) => setImmediate(r))
       vi.useFakeTimers({ toFake: ['Date'] })
       try {
         vi.setSystemTime(Date.now() + 5_000)

@@ -28,7 +28,15 @@ export class HttpClient {
     if (body !== undefined) headers = { ...headers, 'content-length': String(Buffer.byteLength(body)) }
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: this.port, method, path, headers, agent: this.agent },
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method,
+          path,
+          headers,
+          agent: this.agent,
+          maxHeaderSize: 1 << 20,
+        },
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))

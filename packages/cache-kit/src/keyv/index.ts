@@ -1,0 +1,1 @@
+export { type KeyvStoreOptions, keyvStore } from '../stores/keyv.js'

@@ -1,0 +1,256 @@
+// Row-precise invalidation, run on every store: a cached list or detail names the rows it shows
+// (`rows`), a write names what it changed (`{ rows: [...] }`), and only the responses the write
+// can change are dropped. Plus the race guard: a response whose handler read the rows before a
+// write committed is never stored, whatever the order of events.
+import { createServer, type Server } from 'node:http'
+import type { CacheManager } from '@hotpath/cache-kit'
+import { cacheResponse, invalidates, type NotStorableReason } from '@hotpath/cache-kit/express'
+import express, { type Request } from 'express'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { Gate, tenantOf } from './app.js'
+import { HttpClient } from './http-client.js'
+
+interface Product {
+  id: number
+  price: number
+  created: number
+}
+
+const A = { authorization: 'Bearer acme' }
+const B = { authorization: 'Bearer globex' }
+
+/** Registers the row-precision suite for one store. */
+export function describeRowPrecision(name: string, makeCache: () => CacheManager): void {
+  describe(`row-precise invalidation on ${name}`, () => {
+    let cache: CacheManager
+    let server: Server
+    let http: HttpClient
+    /** Products per tenant, ids 1..120, price = id, created = id. */
+    const tables = new Map<string, Product[]>()
+    let calls = 0
+    let notStored: NotStorableReason[] = []
+    /** When set, the list handler reads its rows, then waits on it before answering. */
+    let gate: Gate | undefined
+
+    const table = (req: Request) => tables.get(tenantOf(req) ?? '') ?? []
+
+    /** Keys written since the last `warm`, observed on the real cache. */
+    const written: string[] = []
+    /** Whether `path`'s entry was written: its key holds the path and the sorted query. */
+    const storedFor = (path: string) => {
+      const [p, q = ''] = path.split('?')
+      const fragment = `${p}?${q.split('&').filter(Boolean).sort().join('&')}|`
+      return written.some((k) => k.includes(fragment))
+    }
+
+    beforeAll(async () => {
+      cache = makeCache()
+      const set = cache.set.bind(cache)
+      cache.set = async (key, value, options) => {
+        await set(key, value, options)
+        written.push(key)
+      }
+      const app = express()
+      app.use(express.json())
+      const rowsRead = cacheResponse(cache, {
+        ttl: '5m',
+        scope: tenantOf,
+        query: ['page', 'ordering'],
+        rows: {
+          resource: 'products',
+          ids: (body) => (body as { results: Product[] }).results.map((p) => p.id),
+          columns: (req) => [String(req.query.ordering ?? 'created').replace('-', '')],
+          list: true,
+        },
+        onNotStored: (reason) => notStored.push(reason),
+      })
+      app.get('/products', rowsRead, async (req, res) => {
+        calls++
+        const ordering = String(req.query.ordering ?? 'created')
+        const key = ordering.replace('-', '') as 'price' | 'created'
+        const desc = ordering.startsWith('-')
+        const rows = [...table(req)].sort((x, y) => (desc ? y[key] - x[key] : x[key] - y[key]))
+        const page = Number(req.query.page ?? 1)
+        const results = rows.slice((page - 1) * 10, page * 10).map((p) => ({ ...p }))
+        const count = rows.length
+        if (gate) await gate.wait()
+        res.json({ count, results })
+      })
+      const detail = cacheResponse(cache, {
+        ttl: '5m',
+        scope: tenantOf,
+        rows: { resource: 'products', ids: (body) => [(body as Product).id] },
+      })
+      app.get('/products/:id', detail, (req, res) => {
+        calls++
+        const p = table(req).find((x) => x.id === Number(req.params.id))
+        if (!p) res.status(404).json({ error: 'not found' })
+        else res.json(p)
+      })
+      app.patch(
+        '/products/:id',
+        invalidates(cache, (req) => ({
+          rows: [
+            {
+              resource: 'products',
+              scope: tenantOf(req) ?? '',
+              ids: [Number(req.params.id)],
+              columns: Object.keys(req.body),
+            },
+          ],
+        })),
+        (req, res) => {
+          const p = table(req).find((x) => x.id === Number(req.params.id)) as Product
+          Object.assign(p, req.body)
+          res.json(p)
+        },
+      )
+      app.post(
+        '/products',
+        invalidates(cache, (req) => ({
+          rows: [{ resource: 'products', scope: tenantOf(req) ?? '', membership: true }],
+        })),
+        (req, res) => {
+          const rows = table(req)
+          const p = { id: rows.length + 1, price: Number(req.body.price), created: rows.length + 1 }
+          rows.push(p)
+          res.status(201).json(p)
+        },
+      )
+      server = createServer(app)
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+      http = new HttpClient(server)
+    })
+    afterAll(async () => {
+      http.close()
+      await new Promise((r) => server.close(r))
+      await cache.close()
+    })
+    beforeEach(async () => {
+      for (const t of ['acme', 'globex']) {
+        tables.set(
+          t,
+          Array.from({ length: 120 }, (_, i) => ({ id: i + 1, price: i + 1, created: i + 1 })),
+        )
+      }
+      await cache.invalidatePattern('res:*')
+      calls = 0
+      notStored = []
+      gate = undefined
+    })
+
+    /** GETs `path` and waits until its entry is written (the client is answered before). */
+    async function warm(path: string, headers = A) {
+      written.length = 0
+      const r = await http.get(path, headers)
+      expect(r.header('x-cache')).toBe('MISS')
+      while (!storedFor(path)) await new Promise((res) => setImmediate(res))
+      return r
+    }
+    /** Waits until the response to `path` has been stored or refused (it was sent before either). */
+    async function decided(path: string) {
+      while (!storedFor(path) && notStored.length === 0) await new Promise((res) => setImmediate(res))
+    }
+    const state = async (path: string, headers = A) => (await http.get(path, headers)).header('x-cache')
+
+    it('a write to row 42 drops the pages and details that show it, and nothing else', async () => {
+      await warm('/products?page=1') // ids 1-10
+      await warm('/products?page=5') // ids 41-50
+      await warm('/products/42')
+      await warm('/products/7')
+      await warm('/products?page=5', B) // another tenant's row 42
+      const n = calls
+      expect(
+        (await http.send('PATCH', '/products/42', { ...A, 'content-type': 'application/json' }, '{"name":1}'))
+          .status,
+      ).toBe(200)
+      expect(await state('/products?page=1')).toBe('HIT')
+      expect(await state('/products/7')).toBe('HIT')
+      expect(await state('/products?page=5', B)).toBe('HIT')
+      expect(await state('/products?page=5')).toBe('MISS')
+      expect(await state('/products/42')).toBe('MISS')
+      expect(calls).toBe(n + 2)
+    })
+
+    it('a change of the ordering column drops the pages ordered by it, and the page showing the row', async () => {
+      await warm('/products?page=3&ordering=price')
+      await warm('/products?page=3&ordering=-price')
+      await warm('/products?page=3') // ordered by created: rows 21-30
+      await warm('/products?page=1') // rows 1-10
+      const r = await http.send(
+        'PATCH',
+        '/products/5',
+        { ...A, 'content-type': 'application/json' },
+        '{"price":1000}',
+      )
+      expect(r.status).toBe(200)
+      expect(await state('/products?page=3&ordering=price')).toBe('MISS')
+      expect(await state('/products?page=3&ordering=-price')).toBe('MISS')
+      expect(await state('/products?page=3')).toBe('HIT')
+      // Page 1 by creation shows row 5: it is dropped and shows the new price.
+      const page1 = await http.get('/products?page=1', A)
+      expect(page1.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(page1.body)).results[4]).toEqual({ id: 5, price: 1000, created: 5 })
+    })
+
+    it('an insert drops every list of the scope (membership and count), not the details', async () => {
+      await warm('/products?page=1')
+      await warm('/products?page=12')
+      await warm('/products/3')
+      await warm('/products?page=1', B)
+      const created = await http.send(
+        'POST',
+        '/products',
+        { ...A, 'content-type': 'application/json' },
+        '{"price":5}',
+      )
+      expect(created.status).toBe(201)
+      const page1 = await http.get('/products?page=1', A)
+      expect(page1.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(page1.body)).count).toBe(121)
+      expect(await state('/products?page=12')).toBe('MISS')
+      expect(await state('/products/3')).toBe('HIT')
+      expect(await state('/products?page=1', B)).toBe('HIT')
+    })
+
+    it('never stores a response whose handler read row 42 before a write to it committed', async () => {
+      gate = new Gate()
+      written.length = 0
+      const read = http.get('/products?page=5', A)
+      await gate.waiting // the handler has read its rows (price 42 for row 42)
+      const write = await http.send(
+        'PATCH',
+        '/products/42',
+        { ...A, 'content-type': 'application/json' },
+        '{"price":4200}',
+      )
+      expect(write.status).toBe(200)
+      gate.release()
+      gate = undefined
+      const first = await read
+      expect(JSON.parse(String(first.body)).results[1].price).toBe(42) // read before the write, sent as read
+      await decided('/products?page=5')
+      const after = await http.get('/products?page=5', A)
+      expect(after.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(after.body)).results[1].price).toBe(4200)
+      expect(notStored).toEqual(['invalidated'])
+    })
+
+    it('never stores a response when a write to another row of the scope commits while it runs', async () => {
+      // The rows a response shows are known only after its handler; any write to the scope in
+      // between moves the epoch, so the response is sent and not stored.
+      gate = new Gate()
+      written.length = 0
+      const read = http.get('/products?page=1', A)
+      await gate.waiting
+      await http.send('PATCH', '/products/99', { ...A, 'content-type': 'application/json' }, '{"price":1}')
+      gate.release()
+      gate = undefined
+      expect((await read).header('x-cache')).toBe('MISS')
+      await decided('/products?page=1')
+      expect(notStored).toEqual(['invalidated'])
+      await warm('/products?page=1')
+      expect(await state('/products?page=1')).toBe('HIT')
+    })
+  })
+}
