@@ -1,4 +1,5 @@
-import { type CacheEvents, CacheManager, memoryStore, redisStore } from '@hotpath/cache-kit'
+import { type CacheEvents, CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import { describe, expect, it } from 'vitest'
 import { compileGlob, escapeGlob } from '../src/glob.js'
