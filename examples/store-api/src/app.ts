@@ -1,4 +1,6 @@
+import cors from 'cors'
 import express, { type Express, type RequestHandler } from 'express'
+import helmet from 'helmet'
 import { Registry } from 'prom-client'
 import { renderDocsPage } from './api/docs-page.js'
 import type { ListContext } from './api/list-response.js'
@@ -18,6 +20,9 @@ import { warehousesResource } from './controllers/warehouses.js'
 import { adminAuth, apiKeyAuth } from './http/api-keys.js'
 import { errorHandler, routeNotFound } from './http/error-handler.js'
 import { idempotency } from './http/idempotency.js'
+import { jsonBody } from './http/json-body.js'
+import { perKeyRateLimit, type RateLimitOptions } from './http/rate-limit.js'
+import { requestId } from './http/request-id.js'
 import { requestLog } from './http/request-log.js'
 import { createMetrics } from './ops/metrics.js'
 import { OperationsController, operationRoutes } from './ops/operations.js'
@@ -27,7 +32,23 @@ import type { AppDeps } from './runtime-types.js'
 export interface AppOptions {
   /** Origin used in `next`/`previous` links (`http://localhost:3000`); default: relative links. */
   readonly publicUrl?: string
+  /** Per-API-key rate limit (`RATE_LIMIT`); default: none. */
+  readonly rateLimit?: RateLimitOptions
+  /** Origins CORS allows (`CORS_ORIGINS`); default: none, and no CORS headers at all. */
+  readonly corsOrigins?: readonly string[]
 }
+
+/** Response headers a browser client on an allowed origin may read. */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Cache',
+  'ETag',
+  'Link',
+  'Retry-After',
+  'RateLimit',
+  'RateLimit-Policy',
+  'Idempotent-Replayed',
+]
 
 function crud<F>(def: CrudResource<F>, deps: AppDeps, ctx: ListContext): RouteSpec[] {
   return crudRoutes(def, new CrudController(def, deps, ctx))
@@ -63,7 +84,9 @@ export function buildRoutes(
 
 /**
  * Builds the Express 5 application on `deps` (which the caller owns and closes). No side effects
- * besides registering metrics on `deps.registry` (or a fresh registry).
+ * besides registering metrics on `deps.registry` (or a fresh registry). Every answer carries
+ * `X-Request-Id` and helmet's security headers; a route authenticates (and rate-limits) before it
+ * reads a JSON body. Set `app.locals.draining = true` to make `/ready` answer 503.
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const app = express()
@@ -87,12 +110,17 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     },
   })
 
+  app.use(requestId())
   if (deps.logger) app.use(requestLog(deps.logger))
   app.use(metrics.observe)
-  app.use(express.json({ limit: '1mb' }))
+  app.use(helmet())
+  if (options.corsOrigins?.length)
+    app.use(cors({ origin: [...options.corsOrigins], exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }))
 
   const keyAuth = apiKeyAuth(deps.db, deps.cache)
+  const limit = options.rateLimit && perKeyRateLimit(options.rateLimit)
   const admin = adminAuth(deps.adminToken)
+  const body = jsonBody()
   const idem = idempotency(deps.db)
   for (const route of routes) {
     const chain: RequestHandler[] = [
@@ -102,7 +130,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
       },
     ]
     if (route.auth === 'api_key') chain.push(keyAuth)
+    if (route.auth === 'api_key' && limit) chain.push(limit)
     if (route.auth === 'admin') chain.push(admin)
+    chain.push(body)
     if (route.idempotent) chain.push(idem)
     chain.push(route.handler)
     app[route.method](route.path, ...chain)

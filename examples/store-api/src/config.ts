@@ -41,7 +41,29 @@ export interface Config {
   readonly home: string
   /** Seed demo data when the database has no company yet (default: SQLite only; `STORE_API_SEED=auto|off`). */
   readonly autoSeed: boolean
+  /** Requests per minute per API key (`RATE_LIMIT`, default {@link DEFAULT_RATE_LIMIT}); `0`: no limit. */
+  readonly rateLimit: number
+  /** Origins allowed by CORS (`CORS_ORIGINS`, comma-separated); empty (the default): no CORS headers. */
+  readonly corsOrigins: readonly string[]
+  /** Server timeouts in ms (see {@link DEFAULT_TIMEOUTS}). */
+  readonly timeouts: ServerTimeouts
 }
+
+/** The HTTP server's socket timeouts, in milliseconds. */
+export interface ServerTimeouts {
+  /** Longest wait for a request's headers (`HEADERS_TIMEOUT_MS`): a slow-headers client is cut off. */
+  readonly headersMs: number
+  /** Longest wait for a whole request, body included (`REQUEST_TIMEOUT_MS`). */
+  readonly requestMs: number
+  /** How long an idle keep-alive connection stays open (`KEEP_ALIVE_TIMEOUT_MS`). */
+  readonly keepAliveMs: number
+}
+
+/** Default server timeouts: far below Node's (60 s headers, 300 s request), so a slow client cannot hold sockets. */
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 }
+
+/** Default `RATE_LIMIT`: requests per minute per API key (100 a second on average). */
+export const DEFAULT_RATE_LIMIT = 6000
 
 /** A configuration value the service cannot start with; `issues` holds one clear line per bad value. */
 export class ConfigError extends Error {
@@ -54,6 +76,12 @@ export class ConfigError extends Error {
 
 /** One `REDIS_CLUSTER_NODES` entry: `host:port`, `redis://` optional, IPv6 hosts in brackets. */
 const clusterNode = /^(?:redis:\/\/)?(\[[\da-fA-F:.]+\]|[\w.-]+):(\d{1,5})$/
+
+const milliseconds = z
+  .string()
+  .regex(/^[1-9]\d{2,6}$/, 'must be a whole number of milliseconds from 100')
+  .transform(Number)
+  .optional()
 
 const envSchema = z.object({
   PORT: z
@@ -81,7 +109,11 @@ const envSchema = z.object({
       'must be a comma-separated list of host:port (e.g. 10.0.0.1:7000,10.0.0.2:7000)',
     )
     .optional(),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .refine((v) => !/\s/.test(v), 'must not contain whitespace (a bearer token cannot carry it)')
+    .optional(),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CACHE_PREFIX: z
     .string()
@@ -97,7 +129,32 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   HOTPATH_HOME: z.string().min(1).optional(),
   STORE_API_SEED: z.enum(['auto', 'off']).optional(),
+  RATE_LIMIT: z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number of requests per minute (0 turns the limit off)')
+    .transform(Number)
+    .optional(),
+  CORS_ORIGINS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((o) => /^https?:\/\/[^/\s,]+$/.test(o.trim())),
+      'must be a comma-separated list of origins (https://app.example.com,http://localhost:5173)',
+    )
+    .optional(),
+  HEADERS_TIMEOUT_MS: milliseconds,
+  REQUEST_TIMEOUT_MS: milliseconds,
+  KEEP_ALIVE_TIMEOUT_MS: milliseconds,
 })
+
+/** Values a configuration error must not print (a rejected secret stays out of logs). */
+const SECRETS = new Set(['ADMIN_TOKEN', 'CURSOR_SECRET'])
+
+/** A value as an error message may show it: secrets hidden, URL passwords masked. */
+function shown(key: string, value: string | undefined): string {
+  if (value === undefined) return '""'
+  if (SECRETS.has(key)) return `a value of ${value.length} characters`
+  return JSON.stringify(value.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'))
+}
 
 /**
  * Reads and validates the environment. With nothing set: port 3000, an SQLite file under
@@ -116,13 +173,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const key = String(i.path[0] ?? '')
-        return `${key}: ${i.message} (got ${JSON.stringify(raw[key] ?? '')})`
+        return `${key}: ${i.message} (got ${shown(key, raw[key])})`
       }),
     )
   }
   const e = parsed.data
   if (e.REDIS_URL !== undefined && e.REDIS_CLUSTER_NODES !== undefined)
     throw new ConfigError(['REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both'])
+  const headersMs = e.HEADERS_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.headersMs
+  const requestMs = e.REQUEST_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.requestMs
+  if (headersMs > requestMs)
+    throw new ConfigError([
+      `HEADERS_TIMEOUT_MS (${headersMs}) must not exceed REQUEST_TIMEOUT_MS (${requestMs})`,
+    ])
   const home = resolve(cwd, e.HOTPATH_HOME ?? '.hotpath')
   const database = parseDatabaseUrl(e.DATABASE_URL, home, cwd)
   const adminToken = e.ADMIN_TOKEN ?? randomBytes(18).toString('base64url')
@@ -143,6 +206,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: e.LOG_LEVEL ?? 'info',
     home,
     autoSeed: e.STORE_API_SEED === 'auto' || (e.STORE_API_SEED === undefined && database.client === 'sqlite'),
+    rateLimit: e.RATE_LIMIT ?? DEFAULT_RATE_LIMIT,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
+    timeouts: {
+      headersMs,
+      requestMs,
+      keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS ?? DEFAULT_TIMEOUTS.keepAliveMs,
+    },
   }
 }
 

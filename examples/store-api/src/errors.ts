@@ -65,3 +65,10 @@ export class UnavailableError extends ApiError {
     super(503, 'database_unavailable', message)
   }
 }
+
+/** `429 rate_limited`: the API key sent more than its requests per minute (`Retry-After` says when to retry). */
+export class RateLimitedError extends ApiError {
+  constructor(message = 'too many requests for this API key; retry after the Retry-After header') {
+    super(429, 'rate_limited', message)
+  }
+}

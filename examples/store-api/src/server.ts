@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { Knex } from 'knex'
 import { createApp } from './app.js'
@@ -71,9 +71,35 @@ export async function serve(
     throw error
   }
   const publicUrl = `http://localhost:${config.port}`
-  const app = createApp(runtime.deps, { publicUrl })
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)))
+  const app = createApp(runtime.deps, {
+    publicUrl,
+    corsOrigins: config.corsOrigins,
+    rateLimit: {
+      perMinute: config.rateLimit,
+      ...(runtime.redis ? { redis: runtime.redis } : {}),
+      prefix: config.cachePrefix,
+      timeoutMs: config.cacheTimeoutMs,
+      logger,
+    },
+  })
+  // A client that sends its headers or body slowly, or idles on a keep-alive socket, is cut off
+  // long before Node's defaults (60 s headers, 300 s request) would; the timeouts are checked every
+  // second (Node's default: every 30 s, which would stretch each of them by up to that much).
+  const server = createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      keepAliveTimeout: config.timeouts.keepAliveMs,
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
@@ -90,6 +116,7 @@ export async function serve(
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down: finishing in-flight requests')
+      app.locals.draining = true
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeIdleConnections()

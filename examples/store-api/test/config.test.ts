@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, DEFAULT_RATE_LIMIT, DEFAULT_TIMEOUTS, loadConfig } from '../src/config.js'
 
 describe('loadConfig', () => {
   it('with no environment: port 3000, SQLite under ./.hotpath, memory cache, generated admin token, auto seed', () => {
@@ -85,5 +85,44 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_URL: 'redis://a:6379' })).toThrow(
       /REDIS_URL and REDIS_CLUSTER_NODES: set one of them, not both/,
     )
+  })
+
+  it('refuses an ADMIN_TOKEN with whitespace and never prints a rejected secret', () => {
+    const secret = 'correct horse battery staple'
+    let error: unknown
+    try {
+      loadConfig({ ADMIN_TOKEN: secret, CURSOR_SECRET: 'short', DATABASE_URL: 'oracle://u:hunter2@h/db' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const text = (error as ConfigError).message
+    expect(text).toMatch(/ADMIN_TOKEN: must not contain whitespace .*\(got a value of 28 characters\)/)
+    expect(text).toMatch(/CURSOR_SECRET: must be at least 16 characters \(got a value of 5 characters\)/)
+    expect(text).toContain('oracle://u:***@h/db')
+    for (const leaked of [secret, 'short', 'hunter2']) expect(text).not.toContain(leaked)
+  })
+
+  it('reads RATE_LIMIT, CORS_ORIGINS and the server timeouts, with safe defaults', () => {
+    const d = loadConfig({}, '/srv/app')
+    expect(d.rateLimit).toBe(DEFAULT_RATE_LIMIT)
+    expect(d.corsOrigins).toEqual([])
+    expect(d.timeouts).toEqual(DEFAULT_TIMEOUTS)
+    expect(DEFAULT_TIMEOUTS.headersMs).toBeLessThan(60_000)
+    expect(DEFAULT_TIMEOUTS.requestMs).toBeLessThan(300_000)
+    const c = loadConfig({
+      RATE_LIMIT: '0',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      HEADERS_TIMEOUT_MS: '5000',
+      REQUEST_TIMEOUT_MS: '20000',
+      KEEP_ALIVE_TIMEOUT_MS: '65000',
+    })
+    expect(c.rateLimit).toBe(0)
+    expect(c.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173'])
+    expect(c.timeouts).toEqual({ headersMs: 5000, requestMs: 20_000, keepAliveMs: 65_000 })
+    expect(() => loadConfig({ RATE_LIMIT: '-1' })).toThrow(/RATE_LIMIT/)
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/)
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/)
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000' })).toThrow(/must not exceed REQUEST_TIMEOUT_MS/)
   })
 })

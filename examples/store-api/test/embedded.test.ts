@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { hostileSuite } from './support/hostile-suite.js'
 import { invalidationSuite } from './support/invalidation-suite.js'
 import { openapiSuite } from './support/openapi-suite.js'
 import { opsSuite } from './support/ops-suite.js'
@@ -14,4 +15,5 @@ describe('sqlite + memory', () => {
   opsSuite(stack)
   invalidationSuite(stack)
   openapiSuite(stack)
+  hostileSuite(stack)
 })

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +24,14 @@ it('stop() lets a request in flight finish, then refuses new connections and clo
   const running = await serve(config, () => {}, { handleSignals: false })
   const address = running.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
+  // The database file holds every company's data: its owner only. Slow clients are cut off early.
+  expect(statSync(join(dir, 'store.sqlite')).mode & 0o777).toBe(0o600)
+  expect([
+    running.server.headersTimeout,
+    running.server.requestTimeout,
+    running.server.keepAliveTimeout,
+  ]).toEqual([10_000, 30_000, 5_000])
+  expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200)
 
   // A request whose body is still arriving when the stop begins.
   const body = JSON.stringify({ name: 'Late', email: 'late@example.test' })
@@ -36,6 +44,9 @@ it('stop() lets a request in flight finish, then refuses new connections and clo
     })
     socket.on('end', () => resolve(text))
   })
+  // A keep-alive connection opened (and used) before the stop.
+  const keepAlive = connect(port, '127.0.0.1')
+  await new Promise<void>((resolve) => keepAlive.once('connect', () => resolve()))
   const accepted = new Promise<void>((resolve) => running.server.once('request', () => resolve()))
   socket.write(
     `POST /api/admin/companies HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer ${token}\r\n` +
@@ -48,6 +59,17 @@ it('stop() lets a request in flight finish, then refuses new connections and clo
   })
   await new Promise((r) => setImmediate(r))
   expect(stopped).toBe(false)
+  // While draining, a request on a connection still open learns the instance is leaving.
+  const ready = await new Promise<string>((resolve) => {
+    let text = ''
+    keepAlive.on('data', (c: Buffer) => {
+      text += c.toString()
+      if (text.includes('draining')) resolve(text)
+    })
+    keepAlive.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+  })
+  expect(ready).toMatch(/^HTTP\/1\.1 503/)
+  keepAlive.destroy()
   socket.end(body.slice(10))
   const text = await reply
   expect(text).toMatch(/^HTTP\/1\.1 201/)

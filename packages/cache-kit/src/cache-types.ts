@@ -19,6 +19,12 @@ export interface CacheEntry<T> {
 export interface TagSnapshot {
   readonly tags: readonly string[]
   readonly versions: readonly string[]
+  /**
+   * Set by `snapshotTags` on a cache with an L1: its eviction count then. A value `set` with the
+   * snapshot stays out of L1 if an invalidation was heard since (L1 copies are not checked against
+   * the store's versions without strict consistency).
+   */
+  readonly since?: number
 }
 
 /** Per-call options of `set`. */

@@ -120,7 +120,8 @@ export class CacheManager extends CacheEmitter {
     const snap = options.snapshot
     const tags = snap ? snap.tags : (options.tags ?? [])
     const versions = snap ? snap.versions : await this.tiers.l2.stampTags(tags, failOpen)
-    if (versions) await this.tiers.write(key, value, options, tags, versions, failOpen)
+    if (versions)
+      await this.tiers.write(key, value, { ...options, l1Since: snap?.since }, tags, versions, failOpen)
   }
 
   /**
@@ -132,8 +133,10 @@ export class CacheManager extends CacheEmitter {
     tags: readonly string[],
     options: { failOpen?: boolean } = {},
   ): Promise<TagSnapshot | undefined> {
+    const since = this.tiers.l1?.generation
     const versions = await this.tiers.l2.stampTags(tags, options.failOpen ?? this.options.failOpen)
-    return versions && { tags: [...tags], versions }
+    if (!versions) return undefined
+    return since === undefined ? { tags: [...tags], versions } : { tags: [...tags], versions, since }
   }
 
   /**

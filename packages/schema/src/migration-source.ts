@@ -1,9 +1,14 @@
 import type { Knex } from 'knex'
+import { exactKeysMigration } from './migrations/exact-keys.js'
 import { storeIndexesMigration } from './migrations/store-indexes.js'
 import { storeTablesMigration } from './migrations/store-tables.js'
 
 /** Names of the store migrations, in the order they run (knex records these in its migrations table). */
-export const STORE_MIGRATION_NAMES = ['20260101000001_store_tables', '20260101000002_store_indexes'] as const
+export const STORE_MIGRATION_NAMES = [
+  '20260101000001_store_tables',
+  '20260101000002_store_indexes',
+  '20260101000003_exact_keys',
+] as const
 
 /** One of {@link STORE_MIGRATION_NAMES}. */
 export type StoreMigrationName = (typeof STORE_MIGRATION_NAMES)[number]
@@ -11,6 +16,7 @@ export type StoreMigrationName = (typeof STORE_MIGRATION_NAMES)[number]
 const MIGRATIONS: Record<StoreMigrationName, Knex.Migration> = {
   '20260101000001_store_tables': storeTablesMigration,
   '20260101000002_store_indexes': storeIndexesMigration,
+  '20260101000003_exact_keys': exactKeysMigration,
 }
 
 /** Options of {@link storeMigrations}. */

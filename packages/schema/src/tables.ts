@@ -45,6 +45,7 @@ export const STORE_COLUMNS = {
     quantity: 'quantity',
     reason: 'reason',
     userId: 'user_id',
+    invoiceId: 'invoice_id',
     createdAt: 'created_at',
   },
   invoices: {
@@ -116,3 +117,15 @@ export const MOVEMENT_TYPES = ['in', 'out', 'adjust'] as const
 export const INVOICE_TYPES = ['sale', 'purchase', 'credit_note'] as const
 /** Invoice lifecycle states. */
 export const INVOICE_STATUSES = ['draft', 'issued', 'paid', 'cancelled'] as const
+
+/**
+ * The numeric ranges of the store's columns, which the migrations create them with: validate
+ * against these (not literals of your own) and no accepted value can overflow a column.
+ * `price`: `sale_price`, `cost_price`, `unit_price`; `invoiceTotal`: `invoices.total`;
+ * `integerMax`: every `integer` column (quantities, stock, ids) — signed 32 bits on all three databases.
+ */
+export const STORE_COLUMN_LIMITS = {
+  price: { precision: 12, scale: 2 },
+  invoiceTotal: { precision: 14, scale: 2 },
+  integerMax: 2_147_483_647,
+} as const

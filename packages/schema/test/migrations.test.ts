@@ -5,6 +5,7 @@ import {
   REPORT_INDEXES,
   STORE_COLUMNS,
   STORE_INDEXES,
+  STORE_MIGRATION_NAMES,
   STORE_TABLES,
   storeMigrations,
 } from '@hotpath/schema'
@@ -21,14 +22,14 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
 
   it('goes up, down and up again, with every table and column of the contract', async () => {
     const [, ran] = (await db.knex.migrate.latest(source())) as [number, string[]]
-    expect(ran).toEqual(['20260101000001_store_tables', '20260101000002_store_indexes'])
+    expect(ran).toEqual([...STORE_MIGRATION_NAMES])
     for (const table of STORE_TABLES) {
       expect(await columnsOf(table)).toEqual(Object.values(STORE_COLUMNS[table]).sort())
     }
     await db.knex.migrate.rollback({ ...source() }, true)
     for (const table of STORE_TABLES) expect(await db.knex.schema.hasTable(table)).toBe(false)
     const [, again] = (await db.knex.migrate.latest(source())) as [number, string[]]
-    expect(again).toHaveLength(2)
+    expect(again).toHaveLength(STORE_MIGRATION_NAMES.length)
     for (const table of STORE_TABLES) expect(await db.knex.schema.hasTable(table)).toBe(true)
   })
 
@@ -60,6 +61,26 @@ describe.each(DIALECTS)('store migrations on %s', (dialect) => {
     const row = await k('products').where({ id: productId }).first()
     expect(String(row.sale_price)).toMatch(/^10\.50?$/)
     expect(row.created_at).not.toBeNull()
+  })
+
+  it('compares SKUs and idempotency keys exactly (case and accents), and links movements to invoices', async () => {
+    const k = db.knex
+    await k('companies').insert({ name: 'Exact', email: 'exact@acme.test' })
+    const companyId = Number((await k('companies').where({ email: 'exact@acme.test' }).first('id'))?.id)
+    const product = { company_id: companyId, name: 'P', sale_price: '1.00', cost_price: '1.00' }
+    await k('products').insert(['SKU-é', 'sku-é', 'SKU-e'].map((sku) => ({ ...product, sku })))
+    expect(await k('products').where({ company_id: companyId, sku: 'sku-é' }).pluck('sku')).toEqual(['sku-é'])
+    await expect(k('products').insert({ ...product, sku: 'SKU-é' })).rejects.toThrow()
+    const key = { company_id: companyId, method: 'POST', path: '/x', request_hash: 'h' }
+    await k('idempotency_keys').insert(
+      ['Key-1', 'key-1'].map((idempotency_key) => ({ ...key, idempotency_key })),
+    )
+    expect(await k('idempotency_keys').where({ idempotency_key: 'KEY-1' }).pluck('idempotency_key')).toEqual(
+      [],
+    )
+    expect(await columnsOf('stock_movements')).toContain(STORE_COLUMNS.stock_movements.invoiceId)
+    const names = (await listIndexes(k, 'stock_movements')).map((i) => i.name)
+    expect(names).toContain(indexName('stock_movements', ['invoice_id']))
   })
 
   it('runs the index migration twice harmlessly', async () => {

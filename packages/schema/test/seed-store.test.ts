@@ -4,6 +4,7 @@ import {
   listIndexes,
   type SeedPhase,
   STORE_INDEXES,
+  STORE_MIGRATION_NAMES,
   STORE_TABLES,
   seedStore,
   storeMigrations,
@@ -56,6 +57,7 @@ describe.each(DIALECTS)('seedStore on %s', (dialect) => {
     expect((await migrationRows(fresh.knex)).map((m) => m.name)).toEqual([
       '20260101000001_store_tables',
       '20260101000002_store_indexes',
+      '20260101000003_exact_keys',
     ])
     expect(await missingIndexes(fresh.knex)).toEqual([])
 
@@ -71,7 +73,7 @@ describe.each(DIALECTS)('seedStore on %s', (dialect) => {
     expect(result.indexes).toBe('deferred')
     expect(phases.map((p) => p.phase)).toEqual(['load', 'build-indexes'])
     const [completed, pending] = (await migrated.knex.migrate.list(source())) as [unknown[], unknown[]]
-    expect([completed.length, pending.length]).toEqual([2, 0])
+    expect([completed.length, pending.length]).toEqual([STORE_MIGRATION_NAMES.length, 0])
     expect(await missingIndexes(migrated.knex)).toEqual([])
   })
 

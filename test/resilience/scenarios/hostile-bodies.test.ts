@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { expect, it } from 'vitest'
 import { type CaseOutcome, reportCases } from '../support/case-table.js'
 import { bodyOf, type HttpRequest, send } from '../support/http-client.js'
@@ -14,6 +15,22 @@ it('malformed, oversized, mistyped and prototype-polluting bodies and queries: 4
   const move = { product_id: pid, warehouse_id: a.warehouseId, type: 'in', quantity: 1 }
   const post = (path: string, json: unknown): HttpRequest => ({ method: 'POST', path, json })
   const patch = (json: unknown): HttpRequest => ({ method: 'PATCH', path: `/api/products/${pid}`, json })
+  const rawPost = (path: string, body: Buffer): HttpRequest => ({ method: 'POST', path, body })
+  const deep: HttpRequest = {
+    method: 'POST',
+    path: '/api/products',
+    body: `${'['.repeat(300_000)}${']'.repeat(300_000)}`,
+    headers: { 'content-type': 'application/json' },
+  }
+  const bigInvoice = {
+    shop_id: a.shopId,
+    type: 'sale',
+    lines: Array.from({ length: 5 }, () => ({
+      product_id: pid,
+      quantity: 1_000_000,
+      unit_price: '9999999999.99',
+    })),
+  }
   const table: [string, HttpRequest, string][] = [
     [
       'malformed JSON',
@@ -91,6 +108,53 @@ it('malformed, oversized, mistyped and prototype-polluting bodies and queries: 4
       '400',
     ],
     ['query is_active not a boolean', { path: '/api/products?is_active=maybe' }, '400'],
+    // Issue 15: bodies read only after authentication, nesting bounded, compression errors in the
+    // contract's codes, and values past the schema's columns refused before the database sees them.
+    [
+      '300,000-deep body without a key',
+      { ...deep, headers: { ...deep.headers, authorization: 'Bearer sk_unknown' } },
+      '401',
+    ],
+    ['300,000-deep body', deep, '400'],
+    [
+      '300,000-deep body with an Idempotency-Key',
+      { ...deep, headers: { ...deep.headers, 'idempotency-key': 'deep-1' } },
+      '400',
+    ],
+    [
+      'gzip Content-Encoding, corrupt stream',
+      {
+        ...rawPost('/api/products', Buffer.from('not gzip')),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      },
+      '400',
+    ],
+    [
+      'gzip Content-Encoding, truncated stream',
+      {
+        ...rawPost('/api/products', gzipSync(JSON.stringify(product)).subarray(0, 12)),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      },
+      '400',
+    ],
+    [
+      'unknown Content-Encoding',
+      {
+        ...rawPost('/api/products', Buffer.from(JSON.stringify(product))),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'compress' },
+      },
+      '415',
+    ],
+    ['invoice total past decimal(14,2)', post('/api/invoices', bigInvoice), '422'],
+    [
+      'sale_price past decimal(12,2)',
+      post('/api/products', { ...product, sale_price: '12345678901.00' }),
+      '422',
+    ],
+    ['movement quantity 2^31', post('/api/stock-movements', { ...move, quantity: 2 ** 31 }), '422'],
+    ['movement product_id 2^31', post('/api/stock-movements', { ...move, product_id: 2 ** 31 }), '422'],
+    ['detail id 2^31', { path: `/api/products/${2 ** 31}` }, '404'],
+    ['query id 2^31', { path: `/api/products?category=${2 ** 31}` }, '400'],
   ]
   const before = await rowCensus(stack.db)
   const cases: CaseOutcome[] = []
@@ -120,7 +184,7 @@ it('malformed, oversized, mistyped and prototype-polluting bodies and queries: 4
   const verdict = reportCases({
     id: 'hostile-bodies',
     title:
-      'Bodies and queries: malformed JSON, 2 MiB, wrong types, __proto__, objects for scalars (knex CVE-2016-20018)',
+      'Bodies and queries: malformed JSON, 2 MiB, 300,000-deep, bad Content-Encoding, wrong types, values past the columns, __proto__, objects for scalars (knex CVE-2016-20018)',
     cases,
     requests: cases.length + 1,
     written,

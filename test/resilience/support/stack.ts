@@ -22,6 +22,8 @@ export interface StackOptions {
   readonly privateMariaDb?: boolean
   /** Store API instances to start (default 1), all on the same database and Redis. */
   readonly instances?: number
+  /** More environment variables of the instances (`RATE_LIMIT`, default 0: off). */
+  readonly vars?: Readonly<Record<string, string>>
   /** Tenants to create, each with this many products. */
   readonly tenants: number
   readonly products: number
@@ -53,11 +55,12 @@ export function useStack(o: StackOptions): Stack {
     state.cluster = o.cluster ? await startReplicatedCluster(o.cluster) : undefined
     state.mariaDb = o.privateMariaDb ? await startPrivateMariaDb() : undefined
     const databaseUrl = state.mariaDb ? state.mariaDb.url : (shared?.url() ?? '')
+    const limit = o.vars === undefined ? {} : { vars: o.vars }
     const env: StoreEnv = state.redis
-      ? { databaseUrl, redisUrl: state.redis.url }
+      ? { databaseUrl, redisUrl: state.redis.url, ...limit }
       : state.cluster
-        ? { databaseUrl, redisClusterNodes: state.cluster.nodes }
-        : { databaseUrl }
+        ? { databaseUrl, redisClusterNodes: state.cluster.nodes, ...limit }
+        : { databaseUrl, ...limit }
     state.env = env
     await migrateStore(env)
     for (let i = 0; i < (o.instances ?? 1); i++) state.instances?.push(await startStore(env))

@@ -24,6 +24,8 @@ export interface StoreEnv {
   readonly redisClusterNodes?: readonly string[]
   /** Key prefix in Redis (`CACHE_PREFIX`); give each test file its own on a shared Redis. */
   readonly cachePrefix?: string
+  /** More environment variables (`RATE_LIMIT`, `HEADERS_TIMEOUT_MS`…); `RATE_LIMIT` defaults to 0 here: load scenarios must not be limited. */
+  readonly vars?: Readonly<Record<string, string>>
 }
 
 /** A `store-api serve` child process. */
@@ -54,11 +56,33 @@ function environment(env: StoreEnv, port: number): NodeJS.ProcessEnv {
     LOG_LEVEL: 'error',
     STORE_API_SEED: 'off',
     CACHE_TIMEOUT_MS: String(CACHE_TIMEOUT_MS),
+    RATE_LIMIT: '0',
+    ...env.vars,
   }
   if (env.redisUrl) out.REDIS_URL = env.redisUrl
   if (env.redisClusterNodes) out.REDIS_CLUSTER_NODES = env.redisClusterNodes.join(',')
   if (env.cachePrefix) out.CACHE_PREFIX = env.cachePrefix
   return out
+}
+
+/**
+ * Runs `store-api serve` with `env` and `extra` variables that must be refused: resolves the exit
+ * code and what the process printed (it must exit before listening).
+ */
+export async function refusedStart(
+  env: StoreEnv,
+  extra: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; output: string }> {
+  try {
+    const r = await run(process.execPath, [STORE_API_CLI, 'serve'], {
+      env: { ...environment(env, 0), ...extra },
+      timeout: 30_000,
+    })
+    return { code: 0, output: r.stdout + r.stderr }
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : null, output: `${e.stdout ?? ''}${e.stderr ?? ''}` }
+  }
 }
 
 /** Runs `store-api migrate` on `env` once, so instances started together do not race on the schema. */

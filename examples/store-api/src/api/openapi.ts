@@ -164,12 +164,18 @@ function operation(route: RouteSpec): Record<string, unknown> {
     addError(409, 'a request with this Idempotency-Key is still running')
     addError(422, 'idempotency_key_reused: the Idempotency-Key came with another body')
   }
-  // Every route parses a JSON body when one is sent, so any of them can answer malformed_json.
-  addError(400, 'malformed JSON body')
+  // Every route reads a JSON body when one is sent (after authentication, where it has one).
+  addError(
+    400,
+    'malformed_json, body_too_deep (over 32 levels) or invalid_body (a compressed body that does not inflate)',
+  )
+  addError(415, 'unsupported_encoding (Content-Encoding) or unsupported_charset (not UTF-8)')
   if (route.auth !== 'none') {
     addError(401, 'missing or wrong bearer token')
     addError(503, 'the database is unavailable')
   }
+  if (route.auth === 'api_key')
+    addError(429, 'rate_limited: over RATE_LIMIT requests per minute for this API key (see Retry-After)')
 
   const parameters: Record<string, unknown>[] = []
   for (const m of route.path.matchAll(/:(\w+)/g)) {

@@ -1,8 +1,9 @@
+import { STORE_COLUMN_LIMITS } from '@hotpath/schema'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
 import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
-import { dateParam, idParam, moneyBody } from '../api/filters.js'
+import { dateParam, idBody, idParam, moneyBody } from '../api/filters.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
 import type { ListSpec } from '../api/route-spec.js'
@@ -10,25 +11,29 @@ import { insertRow } from '../db/insert-row.js'
 import { inTransaction } from '../db/retry.js'
 import { applyMovement, type MovementType } from '../db/stock-ledger.js'
 import { toInt, toMoney } from '../db/values.js'
-import { ConflictError, NotFoundError } from '../errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { companyOf } from '../http/request-context.js'
 import { parseBody, parseId } from '../http/validate.js'
 import type { AppDeps } from '../runtime-types.js'
 import { cents, fromCents, invoiceQuery, serializeInvoice, withLines } from './invoice-rows.js'
 
 const INVOICE_TYPES = ['sale', 'purchase', 'credit_note'] as const
+/** Most units one line may carry (a business bound, far inside the integer column). */
+const MAX_LINE_QUANTITY = 1_000_000
+/** The largest total `invoices.total` holds, in cents (`decimal(14,2)`: 999,999,999,999.99). */
+const MAX_TOTAL_CENTS = 10n ** BigInt(STORE_COLUMN_LIMITS.invoiceTotal.precision) - 1n
 const STATUSES = ['draft', 'issued', 'paid', 'cancelled'] as const
 type InvoiceType = (typeof INVOICE_TYPES)[number]
 
 /** Body of `POST /api/invoices`. */
 export const invoiceCreateSchema = z.strictObject({
-  shop_id: z.number().int().positive(),
+  shop_id: idBody,
   type: z.enum(INVOICE_TYPES),
   lines: z
     .array(
       z.strictObject({
-        product_id: z.number().int().positive(),
-        quantity: z.number().int().positive().max(1_000_000),
+        product_id: idBody,
+        quantity: z.number().int().positive().max(MAX_LINE_QUANTITY),
         unit_price: moneyBody.optional(),
       }),
     )
@@ -36,7 +41,7 @@ export const invoiceCreateSchema = z.strictObject({
     .max(500),
 })
 /** Body of `POST /api/invoices/:id/issue`. */
-export const invoiceIssueSchema = z.strictObject({ warehouse_id: z.number().int().positive() })
+export const invoiceIssueSchema = z.strictObject({ warehouse_id: idBody })
 
 const filters = z.object({
   shop: idParam.optional(),
@@ -134,6 +139,14 @@ export class InvoicesController {
       unit_price: l.unit_price ?? prices.get(l.product_id) ?? '0.00',
     }))
     const total = lines.reduce((sum, l) => sum + cents(l.unit_price) * BigInt(l.quantity), 0n)
+    if (total > MAX_TOTAL_CENTS) {
+      throw new ValidationError([
+        {
+          path: 'lines',
+          message: `the total ${fromCents(total)} exceeds ${fromCents(MAX_TOTAL_CENTS)}, the largest an invoice holds`,
+        },
+      ])
+    }
     const id = await inTransaction(db, async (trx) => {
       const now = new Date()
       const invoiceId = await insertRow(trx, 'invoices', {
@@ -215,6 +228,7 @@ export class InvoicesController {
           type: ISSUE_MOVEMENT[invoice.type],
           quantity: toInt(l.quantity),
           reason: `invoice:${id}`,
+          invoiceId: id,
         })
         moved.push(applied.stockId)
       }
@@ -244,10 +258,12 @@ export class InvoicesController {
     const { db } = this.deps
     const stocks = await inTransaction(db, async (trx) => {
       const reversed: number[] = []
-      await this.transition(trx, companyId, id, ['draft', 'issued'], 'cancelled')
-      // Reverse what issuing moved (nothing for a draft), in the same transaction.
+      const before = await this.transition(trx, companyId, id, ['draft', 'issued'], 'cancelled')
+      // A draft moved no stock. An issued invoice's movements are found by the id its issue
+      // wrote them with (never by `reason`, which any client writes), and reversed in this transaction.
+      if (before.status !== 'issued') return reversed
       const moved = (await trx('stock_movements')
-        .where({ company_id: companyId, reason: `invoice:${id}` })
+        .where({ company_id: companyId, invoice_id: id })
         .orderBy('product_id')
         .select('product_id', 'warehouse_id', 'type', 'quantity')) as Record<string, unknown>[]
       for (const m of moved) {
@@ -258,6 +274,7 @@ export class InvoicesController {
           type: m.type === 'out' ? 'in' : 'out',
           quantity: toInt(m.quantity),
           reason: `invoice:${id}:cancel`,
+          invoiceId: id,
         })
         reversed.push(applied.stockId)
       }

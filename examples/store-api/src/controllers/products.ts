@@ -2,7 +2,7 @@ import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
 import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
-import { boolParam, idParam, moneyBody, moneyParam } from '../api/filters.js'
+import { boolParam, idBody, idParam, moneyBody, moneyParam } from '../api/filters.js'
 import { ID, MONEY, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
@@ -18,8 +18,8 @@ import type { AppDeps } from '../runtime-types.js'
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(255),
   sku: z.string().trim().min(1).max(64),
-  category_id: z.number().int().positive().nullable().optional(),
-  supplier_id: z.number().int().positive().nullable().optional(),
+  category_id: idBody.nullable().optional(),
+  supplier_id: idBody.nullable().optional(),
   sale_price: moneyBody,
   cost_price: moneyBody.optional(),
   is_active: z.boolean().optional(),

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
 import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
-import { dateParam, idParam } from '../api/filters.js'
+import { dateParam, idBody, idParam, quantityBody } from '../api/filters.js'
 import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
 import { assertOwned } from '../api/owned.js'
@@ -18,10 +18,10 @@ import type { AppDeps } from '../runtime-types.js'
 
 const createSchema = z
   .strictObject({
-    product_id: z.number().int().positive(),
-    warehouse_id: z.number().int().positive(),
+    product_id: idBody,
+    warehouse_id: idBody,
     type: z.enum(['in', 'out', 'adjust']),
-    quantity: z.number().int().min(-1_000_000_000).max(1_000_000_000),
+    quantity: quantityBody,
     reason: z.string().trim().max(255).nullable().optional(),
   })
   .refine((b) => (b.type === 'adjust' ? b.quantity !== 0 : b.quantity > 0), {
@@ -212,7 +212,7 @@ export function stockMovementRoutes(c: StockMovementsController): RouteSpec[] {
       returns: createdBody,
       responses: {
         201: 'The accepted movement, with the stock quantity after it',
-        409: 'insufficient_stock: an out (or negative adjust) larger than the stock; nothing was written',
+        409: 'insufficient_stock: an out (or negative adjust) larger than the stock; stock_limit_exceeded: the stock would pass 2^31−1; nothing was written',
       },
       handler: (req, res) => c.create(req, res),
     },

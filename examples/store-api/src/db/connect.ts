@@ -1,3 +1,4 @@
+import { closeSync, existsSync, openSync } from 'node:fs'
 import knexFactory, { type Knex } from 'knex'
 import type { DatabaseConfig } from '../config.js'
 
@@ -47,7 +48,12 @@ export function knexConfig(db: DatabaseConfig, poolMax = 20): Knex.Config {
   }
 }
 
-/** Opens a knex instance on `db`. */
+/**
+ * Opens a knex instance on `db`. A new SQLite file is created readable by its owner only (0600;
+ * SQLite gives its -wal and -shm files the same mode): it holds every company's data and key hashes.
+ */
 export function connectDatabase(db: DatabaseConfig, poolMax?: number): Knex {
+  if (db.client === 'sqlite' && db.filename !== ':memory:' && !existsSync(db.filename))
+    closeSync(openSync(db.filename, 'a', 0o600))
   return knexFactory(knexConfig(db, poolMax))
 }

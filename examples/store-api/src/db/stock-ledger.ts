@@ -1,3 +1,4 @@
+import { STORE_COLUMN_LIMITS } from '@hotpath/schema'
 import type { Knex } from 'knex'
 import { ConflictError } from '../errors.js'
 import { insertRow } from './insert-row.js'
@@ -16,6 +17,8 @@ export interface MovementInput {
   readonly quantity: number
   readonly reason: string | null
   readonly userId?: number | null
+  /** The invoice whose issue (or cancel) writes the movement: cancelling finds them by it. */
+  readonly invoiceId?: number | null
 }
 
 /** What {@link applyMovement} did. */
@@ -38,17 +41,32 @@ function delta(m: MovementInput): number {
  * (`… SET quantity = quantity - ? WHERE … AND quantity >= ?`), so concurrent `out`s can never take the
  * stock below zero, whatever the isolation level; when it matches no row the movement is refused with
  * `409 insufficient_stock` and the caller's transaction rolls back. The first increase on a product and
- * warehouse creates the stock row (an upsert on the unique pair).
+ * warehouse creates the stock row; an increase is conditional too, so no stock passes the integer
+ * column's 2^31−1 (`409 stock_limit_exceeded`).
  */
 export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Promise<AppliedMovement> {
   const d = delta(m)
   const now = new Date()
   const pair = { company_id: m.companyId, product_id: m.productId, warehouse_id: m.warehouseId }
   if (d >= 0) {
-    await trx('stocks')
-      .insert({ ...pair, quantity: d, updated_at: now })
-      .onConflict(['product_id', 'warehouse_id'])
-      .merge({ quantity: trx.raw('?? + ?', ['stocks.quantity', d]), updated_at: now })
+    const add = () =>
+      trx('stocks')
+        .where(pair)
+        .where('quantity', '<=', STORE_COLUMN_LIMITS.integerMax - d)
+        .update({ quantity: trx.raw('?? + ?', ['quantity', d]), updated_at: now })
+    if ((await add()) === 0) {
+      // No row yet (or one too full): create it empty, then add under the same guard.
+      await trx('stocks')
+        .insert({ ...pair, quantity: 0, updated_at: now })
+        .onConflict(['product_id', 'warehouse_id'])
+        .ignore()
+      if ((await add()) === 0) {
+        throw new ConflictError(
+          'stock_limit_exceeded',
+          `the stock of product ${m.productId} in warehouse ${m.warehouseId} would exceed ${STORE_COLUMN_LIMITS.integerMax}`,
+        )
+      }
+    }
   } else {
     const changed = await trx('stocks')
       .where(pair)
@@ -67,6 +85,7 @@ export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Pr
     quantity: m.quantity,
     reason: m.reason,
     user_id: m.userId ?? null,
+    invoice_id: m.invoiceId ?? null,
     created_at: now,
   })
   const stock = (await trx('stocks').where(pair).first('id', 'quantity')) as

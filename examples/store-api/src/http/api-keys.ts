@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { Knex } from 'knex'
 import { UnauthorizedError } from '../errors.js'
 import type { Cache } from '../runtime-types.js'
+import { ExpiringSet } from './expiring-set.js'
 
 /** A freshly minted API key: `key` is shown once; only `hash` is stored. */
 export interface MintedKey {
@@ -35,12 +36,18 @@ export async function createApiKey(db: Knex, companyId: number, name: string): P
   return minted.key
 }
 
+/** Longest bearer value looked up: minted keys are 46 characters, the admin token a few dozen. */
+const MAX_BEARER = 512
+
 function bearer(req: Request): string | undefined {
   const h = req.headers.authorization
-  if (!h) return undefined
+  if (!h || h.length > MAX_BEARER + 7) return undefined
   const m = /^Bearer\s+(\S+)$/i.exec(h)
   return m?.[1]
 }
+
+/** Unknown keys remembered per process: bounded, so a flood of random keys costs fixed memory. */
+const UNKNOWN_KEYS = { maxSize: 10_000, ttlMs: 60_000 }
 
 interface KeyRecord {
   readonly companyId: number
@@ -58,10 +65,13 @@ function isKeyRecord(v: unknown): v is KeyRecord {
 
 /**
  * Middleware: resolves `Authorization: Bearer <key>` to its company (`req.auth`), or `401`.
- * The hash → company mapping is cached for a minute (a revoked key stops working within that time),
- * so a cached read needs no database round trip at all.
+ * The hash → company mapping of a valid key is cached for a minute (a revoked key stops working
+ * within that time), so a cached read needs no database round trip at all. Unknown keys never
+ * reach the shared cache: each process remembers up to 10,000 of them for a minute, so random
+ * keys neither add Redis keys nor evict tenants' responses, and a repeated one costs no query.
  */
 export function apiKeyAuth(db: Knex, cache: Cache): RequestHandler {
+  const unknown = new ExpiringSet(UNKNOWN_KEYS.maxSize, UNKNOWN_KEYS.ttlMs)
   const load = (hash: string): Promise<unknown> =>
     cache.getOrSet(
       `auth:${hash}`,
@@ -75,11 +85,15 @@ export function apiKeyAuth(db: Knex, cache: Cache): RequestHandler {
         return row ? { companyId: Number(row.company_id), apiKeyId: Number(row.id) } : null
       },
       // Untagged: nothing invalidates a key's entry (revocation waits out the minute), and under
-      // strict consistency a tagged L1 entry costs a Redis round trip per request to check its tags.
-      { ttl: '1m' },
+      // strict consistency a tagged L1 entry costs a Redis round trip per request to check its
+      // tags. No lease either: a lease is a Redis key, and unknown keys must not write any.
+      { ttl: '1m', lock: false, cacheIf: (v) => v !== null },
     )
-  const accept = (req: Request, found: unknown, next: NextFunction): void => {
-    if (!isKeyRecord(found)) throw new UnauthorizedError()
+  const accept = (req: Request, hash: string, found: unknown, next: NextFunction): void => {
+    if (!isKeyRecord(found)) {
+      unknown.add(hash)
+      throw new UnauthorizedError()
+    }
     req.auth = { companyId: found.companyId, apiKeyId: found.apiKeyId }
     next()
   }
@@ -87,10 +101,11 @@ export function apiKeyAuth(db: Knex, cache: Cache): RequestHandler {
     const key = bearer(req)
     if (!key) throw new UnauthorizedError()
     const hash = hashApiKey(key)
+    if (unknown.has(hash)) throw new UnauthorizedError()
     // An in-process hit (memory store, L1 without strict consistency) answers without a promise.
     const near = cache.peekEntry<unknown>(`auth:${hash}`)
-    if (near) return accept(req, near.value, next)
-    return load(hash).then((found) => accept(req, found, next))
+    if (near) return accept(req, hash, near.value, next)
+    return load(hash).then((found) => accept(req, hash, found, next))
   }
 }
 

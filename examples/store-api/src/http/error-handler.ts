@@ -6,24 +6,22 @@ import { RESPONSE_ERROR } from './request-log.js'
 interface HttpishError {
   status?: unknown
   statusCode?: unknown
-  type?: unknown
   code?: unknown
   message?: unknown
 }
+
+/** The shape of the contract's error codes: lower snake case (`invalid_cursor`). */
+const CONTRACT_CODE = /^[a-z][a-z0-9_]*$/
 
 /** Turns anything thrown into an {@link ApiError}: the service never answers 500 for bad input. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error
   const e = (typeof error === 'object' && error !== null ? error : {}) as HttpishError
-  // body-parser's errors (Express 5's express.json)
-  if (e.type === 'entity.parse.failed')
-    return new ApiError(400, 'malformed_json', 'the request body is not valid JSON')
-  if (e.type === 'entity.too.large')
-    return new ApiError(413, 'payload_too_large', 'the request body exceeds 1 MiB')
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 0
-  // typed errors of the packages (PaginationError and the like) carry their own code and status
+  // Typed errors of the packages (PaginationError and the like) carry their own code and status;
+  // a library's own codes (zlib's Z_BUF_ERROR, Node's ERR_…) are not the contract's and do not pass.
   if (status >= 400 && status < 500) {
-    const code = typeof e.code === 'string' ? e.code : 'bad_request'
+    const code = typeof e.code === 'string' && CONTRACT_CODE.test(e.code) ? e.code : 'bad_request'
     return new ApiError(status, code, typeof e.message === 'string' ? e.message : code)
   }
   switch (classifyDbError(error)) {

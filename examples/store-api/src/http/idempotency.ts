@@ -10,6 +10,16 @@ import { companyOf } from './request-context.js'
 /** How long a stored response answers replays of its key. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000
 
+/**
+ * How long a key stays locked by a request that has not answered: past it the request is taken
+ * for dead (its process crashed) and the key is free again. Far above any request's run time
+ * (database waits give up after 5 s, the server's request timeout is 30 s).
+ */
+export const IDEMPOTENCY_LOCK_MS = 60_000
+
+/** Expired keys are purged at most this often per process, a batch at a time. */
+const PURGE = { everyMs: 60_000, batch: 1000 }
+
 interface StoredKey {
   id: number
   request_hash: string
@@ -56,13 +66,35 @@ function replay(res: Response, row: StoredKey): void {
 }
 
 /**
+ * Deletes up to `batch` keys older than {@link IDEMPOTENCY_WINDOW_MS} (oldest first, through the
+ * `created_at` index); resolves how many went. The middleware calls it at most once a minute.
+ */
+export async function purgeExpiredIdempotencyKeys(
+  db: Knex,
+  now = Date.now(),
+  batch = PURGE.batch,
+): Promise<number> {
+  const ids = (await db('idempotency_keys')
+    .where('created_at', '<', new Date(now - IDEMPOTENCY_WINDOW_MS))
+    .orderBy('created_at')
+    .limit(batch)
+    .pluck('id')) as unknown[]
+  if (ids.length === 0) return 0
+  return db('idempotency_keys').whereIn('id', ids.map(toInt)).delete()
+}
+
+/**
  * Middleware for POST routes: an `Idempotency-Key` header makes the request run once per company
- * within 24 h. A replay with the same body gets the first response (`Idempotent-Replayed: true`);
- * the same key with another body is `422 idempotency_key_reused`; a replay while the first request
- * still runs is `409 idempotency_key_in_use`. Keys live in the `idempotency_keys` table, so every
- * instance sees them. Responses of 5xx are not kept (the client may retry).
+ * within 24 h. Keys compare exactly (case and accents count). A replay with the same body gets the
+ * first response (`Idempotent-Replayed: true`); the same key with another body is
+ * `422 idempotency_key_reused`; a replay while the first request still runs is
+ * `409 idempotency_key_in_use`. Every answer is kept, however the handler sent it (`json`, `send`,
+ * `end`), except a 5xx, which frees the key (the client may retry); so does a request that never
+ * answered within {@link IDEMPOTENCY_LOCK_MS} (a crashed process). Keys live in the
+ * `idempotency_keys` table, so every instance sees them; expired ones are purged as requests come.
  */
 export function idempotency(db: Knex): RequestHandler {
+  let lastPurge = 0
   return async (req, res, next) => {
     const key = req.get('idempotency-key')
     if (key === undefined) {
@@ -74,8 +106,14 @@ export function idempotency(db: Knex): RequestHandler {
     }
     const companyId = companyOf(req)
     const hash = requestHash(req)
+    const now = Date.now()
+    if (now - lastPurge > PURGE.everyMs) {
+      lastPurge = now
+      purgeExpiredIdempotencyKeys(db, now).catch(() => undefined) // retried on a later request
+    }
     const existing = await findKey(db, companyId, key)
-    if (existing && Date.now() - createdMs(existing.created_at) > IDEMPOTENCY_WINDOW_MS) {
+    if (existing && isOver(existing, now)) {
+      // Two requests taking one key over both delete it; the unique key lets one insert again.
       await db('idempotency_keys').where({ id: existing.id }).delete()
     } else if (existing) {
       answerExisting(res, existing, hash)
@@ -104,7 +142,16 @@ export function idempotency(db: Knex): RequestHandler {
   }
 }
 
+/** An expired key, or one its request left locked (no answer) past {@link IDEMPOTENCY_LOCK_MS}. */
+function isOver(row: StoredKey, now: number): boolean {
+  const age = now - createdMs(row.created_at)
+  return age > IDEMPOTENCY_WINDOW_MS || (row.status_code === null && age > IDEMPOTENCY_LOCK_MS)
+}
+
 function answerExisting(res: Response, row: StoredKey, hash: string): void {
+  if (row.status_code === null) {
+    throw new ConflictError('idempotency_key_in_use', 'a request with this Idempotency-Key is still running')
+  }
   if (row.request_hash !== hash) {
     throw new ApiError(
       422,
@@ -112,27 +159,51 @@ function answerExisting(res: Response, row: StoredKey, hash: string): void {
       'this Idempotency-Key was used with another request body',
     )
   }
-  if (row.status_code === null) {
-    throw new ConflictError('idempotency_key_in_use', 'a request with this Idempotency-Key is still running')
-  }
   replay(res, row)
 }
 
-/** Stores the JSON response under the key *before* sending it, so a replay right after sees it. */
+type EndArgs = [chunk?: unknown, encoding?: unknown, callback?: unknown]
+
+function bytesOf(chunk: unknown, encoding: unknown): Buffer | undefined {
+  if (typeof chunk === 'string')
+    return Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk)
+  return undefined
+}
+
+/**
+ * Stores the response under the key *before* it ends, so a replay right after sees it: wraps
+ * `res.end`, which `json`, `send` and `sendStatus` all end in (`write`s are collected too).
+ */
 function captureResponse(db: Knex, res: Response, id: number): void {
-  const send = res.json.bind(res)
-  res.json = (body: unknown) => {
+  const chunks: Buffer[] = []
+  const write = res.write
+  const end = res.end
+  let ended = false
+  res.write = function (this: Response, ...args: Parameters<Response['write']>) {
+    const bytes = bytesOf(args[0], args[1])
+    if (bytes && !ended) chunks.push(bytes)
+    return write.apply(this, args)
+  } as Response['write']
+  res.end = function (this: Response, ...args: EndArgs) {
+    if (ended) return end.apply(this, args as Parameters<Response['end']>)
+    ended = true
+    res.write = write
+    res.end = end
+    const [chunk, encoding] = args
+    const bytes = typeof chunk === 'function' ? undefined : bytesOf(chunk, encoding)
+    if (bytes) chunks.push(bytes)
     const status = res.statusCode
-    const write =
+    const keys = db('idempotency_keys').where({ id })
+    const stored =
       status >= 500
-        ? db('idempotency_keys').where({ id }).delete()
-        : db('idempotency_keys')
-            .where({ id })
-            .update({ status_code: status, response_body: JSON.stringify(body) })
-    write.then(
-      () => send(body),
-      () => send(body),
-    )
-    return res
-  }
+        ? keys.delete()
+        : keys.update({ status_code: status, response_body: Buffer.concat(chunks).toString('utf8') })
+    // A key whose answer could not be stored is freed rather than left locked.
+    stored
+      .catch(() => db('idempotency_keys').where({ id }).delete())
+      .catch(() => undefined)
+      .finally(() => end.apply(this, args as Parameters<Response['end']>))
+    return this
+  } as Response['end']
 }

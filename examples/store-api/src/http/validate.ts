@@ -1,3 +1,4 @@
+import { STORE_COLUMN_LIMITS } from '@hotpath/schema'
 import type { z } from 'zod'
 import { BadRequestError, type ErrorDetail, ValidationError } from '../errors.js'
 
@@ -22,8 +23,9 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.ou
   return r.data
 }
 
-/** Parses an `:id` route parameter; anything but a positive integer is a `404` (no such row). */
+/** Parses an `:id` route parameter; anything but a positive integer an id column holds is a `404` (no such row). */
 export function parseId(raw: unknown): number | undefined {
-  if (typeof raw !== 'string' || !/^[1-9]\d{0,15}$/.test(raw)) return undefined
-  return Number(raw)
+  if (typeof raw !== 'string' || !/^[1-9]\d{0,9}$/.test(raw)) return undefined
+  const id = Number(raw)
+  return id <= STORE_COLUMN_LIMITS.integerMax ? id : undefined
 }

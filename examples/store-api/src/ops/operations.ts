@@ -25,7 +25,10 @@ const readyBody: NamedSchema = {
   schema: z.looseObject({ status: z.string(), database: state.optional(), cache: state.optional() }),
 }
 
-/** `/health` (the process lives) and `/ready` (the database answers; the cache's state is reported). */
+/**
+ * `/health` (the process lives) and `/ready` (the database answers; the cache's state is reported;
+ * `503 draining` once shutdown began).
+ */
 export class OperationsController {
   constructor(private readonly deps: AppDeps) {}
 
@@ -33,7 +36,12 @@ export class OperationsController {
     res.json({ status: 'ok' })
   }
 
-  async ready(_req: Request, res: Response): Promise<void> {
+  async ready(req: Request, res: Response): Promise<void> {
+    // A draining instance must leave the load balancer's rotation before it closes.
+    if (req.app.locals.draining === true) {
+      res.status(503).json({ status: 'draining' })
+      return
+    }
     const [database, cache] = await Promise.all([
       withTimeout(this.deps.db.raw('select 1'), 2000).then(
         () => 'up' as const,
@@ -91,7 +99,7 @@ export function operationRoutes(
       (req, res) => c.ready(req, res),
       {
         200: 'Ready',
-        503: 'The database does not answer',
+        503: 'The database does not answer, or the service is draining (shutting down)',
       },
       { returns: readyBody, sameBodyOn: [503] },
     ),

@@ -25,6 +25,7 @@ export function startServerChild(
       HOST: '127.0.0.1',
       STORE_API_SEED: 'auto',
       STORE_API_CACHE: cacheOn ? 'on' : 'off',
+      RATE_LIMIT: '0', // one demo key sends the whole load
       LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -172,15 +172,14 @@ class Capture implements HoldPolicy {
 
   /**
    * Stores the record unless an invalidation ran since the handler started (its response may
-   * predate it). Under strict consistency a response with a tag snapshot is kept when only tags
-   * were invalidated: the snapshot leaves it invalid if it must be, and every read (L1 included)
-   * checks that. (Without strict, an L1 copy is not checked, so the epoch still decides.)
+   * predate it). A response with a tag snapshot is kept when only tags were invalidated: the
+   * snapshot leaves it invalid in the store if it must be, and keeps it out of L1 if any
+   * invalidation was heard since it was taken.
    */
   private async storeIfCurrent(record: ResponseRecord, body: Buffer): Promise<void> {
-    const current =
-      this.snapshot && this.cache.consistency === 'strict'
-        ? this.flights.keyEpoch === this.keyEpoch
-        : this.flights.epoch === this.epoch
+    const current = this.snapshot
+      ? this.flights.keyEpoch === this.keyEpoch
+      : this.flights.epoch === this.epoch
     if (!current) return this.notStored('invalidated')
     if (this.snapshot === false) return this.notStored('cache-error')
     let snapshot = this.snapshot
@@ -226,10 +225,11 @@ class Capture implements HoldPolicy {
     if (now === undefined) return 'cache-error'
     for (let i = 0; i < guard.tags.length; i++)
       if (now.versions[tags.length + i] !== guard.versions[i]) return 'invalidated'
-    return {
+    const stamped = {
       tags: [...stamp.tags, ...tags],
       versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],
     }
+    return snapshot.since === undefined ? stamped : { ...stamped, since: snapshot.since }
   }
 
   /** Sends a record as a hit is sent; `identity`, on a miss, spares inflating what was just deflated. */

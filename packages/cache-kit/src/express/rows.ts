@@ -65,7 +65,11 @@ export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
 /** The tags of the rows the sent body shows; throws when the body is not JSON or `ids` throws. */
 export function rowsShown(rows: ResolvedRows, req: Request, body: Buffer): string[] {
   const parsed: unknown = JSON.parse(body.toString())
-  return rows.flatMap(({ options, scope }) => rowTags(options.resource, scope(req), options.ids(parsed, req)))
+  // Many rows join the same few (a page's products share their categories): one tag each.
+  const tags = new Set<string>()
+  for (const { options, scope } of rows)
+    for (const t of rowTags(options.resource, scope(req), options.ids(parsed, req))) tags.add(t)
+  return [...tags]
 }
 
 /**

@@ -38,6 +38,16 @@ export interface SqlDialect {
     column: string,
     defaultNow: boolean,
   ): Knex.ColumnBuilder
+  /**
+   * The statement that makes a NOT NULL `varchar(length)` column compare byte for byte (`exact`), or
+   * go back to the table's default collation. Absent where text already compares exactly
+   * (SQLite's BINARY, PostgreSQL's deterministic collations).
+   */
+  readonly exactTextSql?: (
+    knex: Knex,
+    column: { readonly table: string; readonly column: string; readonly length: number },
+    exact: boolean,
+  ) => Knex.Raw
   /** Indexes on `table`, read from the catalog. */
   listIndexes(knex: Knex, table: string): Promise<IndexInfo[]>
   /** The statement that builds an index online where the database can. */

@@ -49,6 +49,15 @@ export const mysql: SqlDialect = {
     return defaultNow ? col.defaultTo(knex.raw('CURRENT_TIMESTAMP(3)')) : col
   },
 
+  // utf8mb4_bin: the default utf8mb4 collations fold case and accents, so 'Key' would equal 'key'.
+  exactTextSql(knex, { table, column, length }, exact) {
+    const collation = exact ? ' character set utf8mb4 collate utf8mb4_bin' : ''
+    return knex.raw(`alter table ?? modify ?? varchar(${Number(length)})${collation} not null`, [
+      table,
+      column,
+    ])
+  },
+
   async listIndexes(knex, table) {
     const [rows] = (await knex.raw(
       `select index_name as name, column_name as col, non_unique as nu

@@ -1,6 +1,12 @@
 import type { Knex } from 'knex'
 import { dialectOf } from '../dialects/index.js'
-import { INVOICE_STATUSES, INVOICE_TYPES, MOVEMENT_TYPES, STORE_TABLES } from '../tables.js'
+import {
+  INVOICE_STATUSES,
+  INVOICE_TYPES,
+  MOVEMENT_TYPES,
+  STORE_COLUMN_LIMITS,
+  STORE_TABLES,
+} from '../tables.js'
 
 type Table = Knex.CreateTableBuilder
 
@@ -23,7 +29,11 @@ export const storeTablesMigration: Knex.Migration = {
   async up(knex) {
     const d = dialectOf(knex)
     const ts = (t: Table, column: string, defaultNow = true) => d.timestamp(knex, t, column, defaultNow)
-    const money = (t: Table, column: string, precision = 12) => t.decimal(column, precision, 2).notNullable()
+    const money = (
+      t: Table,
+      column: string,
+      { precision, scale }: { precision: number; scale: number } = STORE_COLUMN_LIMITS.price,
+    ) => t.decimal(column, precision, scale).notNullable()
 
     await knex.schema.createTable('companies', (t) => {
       t.increments('id')
@@ -106,7 +116,7 @@ export const storeTablesMigration: Knex.Migration = {
       t.enu('status', [...INVOICE_STATUSES])
         .notNullable()
         .defaultTo('draft')
-      money(t, 'total', 14).defaultTo(0)
+      money(t, 'total', STORE_COLUMN_LIMITS.invoiceTotal).defaultTo(0)
       ts(t, 'created_at').notNullable()
       ts(t, 'updated_at').notNullable()
       t.unique(['company_id', 'number'], { indexName: 'invoices_company_id_number_unique' })
