@@ -62,28 +62,28 @@ export class L2Tier {
   private readonly decoded: WeakMap<Uint8Array, DecodedEntry> | undefined
 
   constructor(
-    private readonly o: ResolvedOptions,
+    private readonly options: ResolvedOptions,
     private readonly hooks: L2Hooks,
   ) {
-    this.store = o.store
-    this.keyPrefix = `${o.prefix}:`
-    this.tagPrefix = `${o.prefix}#t:`
-    this.channel = `${o.prefix}#bus`
-    const connecting = o.store.connecting?.bind(o.store) ?? (() => undefined)
+    this.store = options.store
+    this.keyPrefix = `${options.prefix}:`
+    this.tagPrefix = `${options.prefix}#t:`
+    this.channel = `${options.prefix}#bus`
+    const connecting = options.store.connecting?.bind(options.store) ?? (() => undefined)
     this.guard = new RemoteGuard(
-      o.timeout,
-      o.breaker,
+      options.timeout,
+      options.breaker,
       this.stats,
       hooks.report,
       () => this.replay(),
       connecting,
     )
-    this.leases = new Leases(o.store, this.guard, o.prefix)
-    this.decoded = o.store.capabilities.shared ? undefined : new WeakMap()
-    const keepVersions = o.bus && o.l1 && !o.store.capabilities.readWithTags
+    this.leases = new Leases(options.store, this.guard, options.prefix)
+    this.decoded = options.store.capabilities.shared ? undefined : new WeakMap()
+    const keepVersions = options.bus && options.l1 && !options.store.capabilities.readWithTags
     // No kept version outlives a minute (or L1's ttl), in case a bus message was lost.
     this.known = keepVersions
-      ? new KnownVersions(Math.max(1000, o.l1!.maxEntries), Math.min(o.l1?.ttl ?? 0, 60_000))
+      ? new KnownVersions(Math.max(1000, options.l1!.maxEntries), Math.min(options.l1?.ttl ?? 0, 60_000))
       : undefined
   }
 
@@ -98,7 +98,7 @@ export class L2Tier {
   }
 
   private counterKeys(tags: readonly string[]): string[] {
-    return tags.map((t) => `${this.o.prefix}#n:${t}`)
+    return tags.map((t) => `${this.options.prefix}#n:${t}`)
   }
 
   /** Whether `peek` may answer (an in-process store with a synchronous read). */
@@ -168,7 +168,7 @@ export class L2Tier {
     let d = this.decoded?.get(bytes)
     if (d === undefined) {
       try {
-        const decoded = decodeEntry(bytes, this.o)
+        const decoded = decodeEntry(bytes, this.options)
         d = decoded instanceof Promise ? await decoded : decoded
       } catch (err) {
         this.hooks.corrupt(
@@ -189,7 +189,7 @@ export class L2Tier {
         const names = env.tags.map((t) => t.name)
         // A known version that does not match may just be older than the entry: ask the store.
         // Strict reads never trust versions kept in process: a bus message may still be on its way.
-        const known = this.o.strict ? undefined : this.known?.lookup(names)
+        const known = this.options.strict ? undefined : this.known?.lookup(names)
         if (known && stampedWith(env.tags, known)) versions = known
         else versions = await this.tagVersions(names, failOpen)
       }
@@ -292,7 +292,7 @@ export class L2Tier {
     const list = this.store.keys?.bind(this.store)
     if (!list) throw new CacheError('unsupported', `store ${this.store.name} cannot list keys`)
     const it = list(escapeGlob(this.keyPrefix) + glob)[Symbol.asyncIterator]()
-    const slow = Math.max(this.o.timeout ?? 0, 1000)
+    const slow = Math.max(this.options.timeout ?? 0, 1000)
     let n = 0
     for (;;) {
       const step = await this.guard.call('scan', undefined, () => it.next(), failOpen, undefined, slow)

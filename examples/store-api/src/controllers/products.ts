@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { cachedReadFactory, invalidate, PAGE_QUERY } from '../api/cached-read.js'
+import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { boolParam, idBody, idParam, moneyBody, moneyParam } from '../api/filters.js'
 import { ID, MONEY, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
@@ -118,12 +118,18 @@ export function serializeProduct(r: Record<string, unknown>): z.output<typeof pr
   }
 }
 
-/** Products: cached reads (5 minutes, per company), writes that invalidate what shows products. */
-export function productsController(deps: AppDeps, ctx: ListContext) {
-  const cachedRead = cachedReadFactory(deps)
-  const { db } = deps
+/**
+ * Products: reads, and writes that name what they changed (see `api/cache-policy.ts`). Build it
+ * with {@link productsController}, which caches its reads.
+ */
+export class ProductsController {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly ctx: ListContext,
+  ) {}
 
-  async function load(companyId: number, id: number): Promise<z.output<typeof productRow>> {
+  private async load(companyId: number, id: number): Promise<z.output<typeof productRow>> {
+    const { db } = this.deps
     const row = (await productQuery(db, companyId).where('p.id', id).first()) as
       | Record<string, unknown>
       | undefined
@@ -131,89 +137,96 @@ export function productsController(deps: AppDeps, ctx: ListContext) {
     return serializeProduct(row)
   }
 
-  async function checkRefs(companyId: number, b: z.output<typeof updateSchema>): Promise<void> {
+  private async checkRefs(companyId: number, b: z.output<typeof updateSchema>): Promise<void> {
+    const { db } = this.deps
     if (typeof b.category_id === 'number')
       await assertOwned(db, companyId, 'categories', 'category_id', [b.category_id])
     if (typeof b.supplier_id === 'number')
       await assertOwned(db, companyId, 'suppliers', 'supplier_id', [b.supplier_id])
   }
 
-  class ProductsController {
-    @cachedRead({ resource: 'products', ttl: '5m', query: cacheQuery, list: productList })
-    async list(req: Request, res: Response): Promise<void> {
-      const companyId = companyOf(req)
-      await sendList<Filters>(
-        req,
-        res,
-        ctx,
-        productList,
-        (f) => applyFilters(productQuery(db, companyId), f),
-        serializeProduct,
-      )
-    }
-
-    @cachedRead({ resource: 'products', ttl: '5m', query: [] })
-    async detail(req: Request, res: Response): Promise<void> {
-      const id = parseId(req.params.id)
-      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
-      res.json(await load(companyOf(req), id))
-    }
-
-    async create(req: Request, res: Response): Promise<void> {
-      const companyId = companyOf(req)
-      const b = parseBody(createSchema, req.body)
-      await checkRefs(companyId, b)
-      const now = new Date()
-      const id = await insertRow(db, 'products', {
-        company_id: companyId,
-        name: b.name,
-        sku: b.sku,
-        category_id: b.category_id ?? null,
-        supplier_id: b.supplier_id ?? null,
-        sale_price: b.sale_price,
-        cost_price: b.cost_price ?? '0',
-        is_active: b.is_active ?? true,
-        created_at: now,
-        updated_at: now,
-      })
-      await invalidate(deps, companyId, [{ resource: 'products', ids: [id], membership: true }])
-      res.status(201).json(await load(companyId, id))
-    }
-
-    async update(req: Request, res: Response): Promise<void> {
-      const companyId = companyOf(req)
-      const id = parseId(req.params.id)
-      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
-      const b = parseBody(updateSchema, req.body)
-      await checkRefs(companyId, b)
-      const changed = await db('products')
-        .where({ id, company_id: companyId })
-        .update({ ...b, updated_at: new Date() })
-      if (changed === 0) throw new NotFoundError('product', id)
-      // The reads showing this product (its lists' pages, its detail, the stock pages joining it
-      // in) and the lists ordered or filtered by a changed column.
-      const columns = [...Object.keys(b), 'updated_at']
-      await invalidate(deps, companyId, [{ resource: 'products', ids: [id], columns }])
-      res.json(await load(companyId, id))
-    }
-
-    async remove(req: Request, res: Response): Promise<void> {
-      const companyId = companyOf(req)
-      const id = parseId(req.params.id)
-      if (id === undefined) throw new NotFoundError('product', String(req.params.id))
-      const deleted = await inTransaction(db, (trx) =>
-        trx('products').where({ id, company_id: companyId }).delete(),
-      )
-      if (deleted === 0) throw new NotFoundError('product', id)
-      await invalidate(deps, companyId, [
-        { resource: 'products', ids: [id], membership: true, deleted: true },
-        'stocks',
-        'stock-movements',
-      ])
-      res.status(204).end()
-    }
+  async list(req: Request, res: Response): Promise<void> {
+    const companyId = companyOf(req)
+    await sendList<Filters>(
+      req,
+      res,
+      this.ctx,
+      productList,
+      (f) => applyFilters(productQuery(this.deps.db, companyId), f),
+      serializeProduct,
+    )
   }
-  return new ProductsController()
+
+  async detail(req: Request, res: Response): Promise<void> {
+    const id = parseId(req.params.id)
+    if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+    res.json(await this.load(companyOf(req), id))
+  }
+
+  async create(req: Request, res: Response): Promise<void> {
+    const companyId = companyOf(req)
+    const b = parseBody(createSchema, req.body)
+    await this.checkRefs(companyId, b)
+    const now = new Date()
+    const id = await insertRow(this.deps.db, 'products', {
+      company_id: companyId,
+      name: b.name,
+      sku: b.sku,
+      category_id: b.category_id ?? null,
+      supplier_id: b.supplier_id ?? null,
+      sale_price: b.sale_price,
+      cost_price: b.cost_price ?? '0',
+      is_active: b.is_active ?? true,
+      created_at: now,
+      updated_at: now,
+    })
+    await invalidate(this.deps, companyId, [{ resource: 'products', ids: [id], membership: true }])
+    res.status(201).json(await this.load(companyId, id))
+  }
+
+  async update(req: Request, res: Response): Promise<void> {
+    const companyId = companyOf(req)
+    const id = parseId(req.params.id)
+    if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+    const b = parseBody(updateSchema, req.body)
+    await this.checkRefs(companyId, b)
+    const changed = await this.deps
+      .db('products')
+      .where({ id, company_id: companyId })
+      .update({ ...b, updated_at: new Date() })
+    if (changed === 0) throw new NotFoundError('product', id)
+    // The reads showing this product (its lists' pages, its detail, the stock pages joining it
+    // in) and the lists ordered or filtered by a changed column.
+    const columns = [...Object.keys(b), 'updated_at']
+    await invalidate(this.deps, companyId, [{ resource: 'products', ids: [id], columns }])
+    res.json(await this.load(companyId, id))
+  }
+
+  async remove(req: Request, res: Response): Promise<void> {
+    const companyId = companyOf(req)
+    const id = parseId(req.params.id)
+    if (id === undefined) throw new NotFoundError('product', String(req.params.id))
+    const deleted = await inTransaction(this.deps.db, (trx) =>
+      trx('products').where({ id, company_id: companyId }).delete(),
+    )
+    if (deleted === 0) throw new NotFoundError('product', id)
+    await invalidate(this.deps, companyId, [
+      { resource: 'products', ids: [id], membership: true, deleted: true },
+      'stocks',
+      'stock-movements',
+    ])
+    res.status(204).end()
+  }
+}
+
+/** The products controller with its list and detail cached per company for 5 minutes. */
+export function productsController(deps: AppDeps, ctx: ListContext): ProductsController {
+  return withCachedReads(ProductsController, deps, ctx, {
+    resource: 'products',
+    ttl: '5m',
+    query: cacheQuery,
+    list: productList,
+  })
 }
 
 /** The product routes. */

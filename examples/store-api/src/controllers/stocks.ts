@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
-import { cachedReadFactory, PAGE_QUERY } from '../api/cached-read.js'
+import { PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { idParam } from '../api/filters.js'
 import { ID, TIMESTAMP } from '../api/json-fields.js'
 import { type ListContext, sendList } from '../api/list-response.js'
@@ -79,48 +79,50 @@ export function serializeStock(r: Record<string, unknown>): z.output<typeof stoc
   }
 }
 
-/** Stocks: read-only (stock changes through movements), cached 3 minutes per company. */
-export function stocksController(deps: AppDeps, ctx: ListContext) {
-  const cachedRead = cachedReadFactory(deps)
-  const { db } = deps
+/** Stocks: read-only (stock changes through movements). Build it with {@link stocksController}. */
+export class StocksController {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly ctx: ListContext,
+  ) {}
 
-  class StocksController {
-    @cachedRead({
-      resource: 'stocks',
-      ttl: '3m',
-      query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
-      list: stockList,
-    })
-    async list(req: Request, res: Response): Promise<void> {
-      const companyId = companyOf(req)
-      await sendList<Filters>(
-        req,
-        res,
-        ctx,
-        stockList,
-        (f) => {
-          const q = stockQuery(db, companyId)
-          if (f.product !== undefined) q.where('st.product_id', f.product)
-          if (f.warehouse !== undefined) q.where('st.warehouse_id', f.warehouse)
-          if (f.max_quantity !== undefined) q.where('st.quantity', '<=', f.max_quantity)
-          return q
-        },
-        serializeStock,
-      )
-    }
-
-    @cachedRead({ resource: 'stocks', ttl: '3m', query: [] })
-    async detail(req: Request, res: Response): Promise<void> {
-      const id = parseId(req.params.id)
-      if (id === undefined) throw new NotFoundError('stock', String(req.params.id))
-      const row = (await stockQuery(db, companyOf(req)).where('st.id', id).first()) as
-        | Record<string, unknown>
-        | undefined
-      if (!row) throw new NotFoundError('stock', id)
-      res.json(serializeStock(row))
-    }
+  async list(req: Request, res: Response): Promise<void> {
+    const companyId = companyOf(req)
+    await sendList<Filters>(
+      req,
+      res,
+      this.ctx,
+      stockList,
+      (f) => {
+        const q = stockQuery(this.deps.db, companyId)
+        if (f.product !== undefined) q.where('st.product_id', f.product)
+        if (f.warehouse !== undefined) q.where('st.warehouse_id', f.warehouse)
+        if (f.max_quantity !== undefined) q.where('st.quantity', '<=', f.max_quantity)
+        return q
+      },
+      serializeStock,
+    )
   }
-  return new StocksController()
+
+  async detail(req: Request, res: Response): Promise<void> {
+    const id = parseId(req.params.id)
+    if (id === undefined) throw new NotFoundError('stock', String(req.params.id))
+    const row = (await stockQuery(this.deps.db, companyOf(req)).where('st.id', id).first()) as
+      | Record<string, unknown>
+      | undefined
+    if (!row) throw new NotFoundError('stock', id)
+    res.json(serializeStock(row))
+  }
+}
+
+/** The stocks controller with its list and detail cached per company for 3 minutes. */
+export function stocksController(deps: AppDeps, ctx: ListContext): StocksController {
+  return withCachedReads(StocksController, deps, ctx, {
+    resource: 'stocks',
+    ttl: '3m',
+    query: [...PAGE_QUERY, ...Object.keys(filters.shape)],
+    list: stockList,
+  })
 }
 
 /** The stock routes (read-only). */
