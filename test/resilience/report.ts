@@ -52,7 +52,7 @@ const busy = loads.some((l) => l > cpus().length + 1)
 const doc = `# Reliability
 
 What the store API (MariaDB + Redis) does when things break and when clients are hostile, measured by
-the resilience suite (\`test/resilience/\`, issue 8). The suite starts the real service — \`node
+the resilience suite (\`test/resilience/\`). The suite starts the real service — \`node
 examples/store-api/dist/cli.js serve\`, one or two instances as child processes — on servers it owns
 (\`@hotpath/test-services/faults\`: a private redis-server, a private MariaDB, a six-node Redis
 Cluster), drives it with a bounded load (at most \`RESILIENCE_RATE\` requests/s, default 250, 16 in
@@ -116,7 +116,7 @@ ${
 ## Scenarios
 
 ${results.map(details).join('\n')}
-## Where else, what is not covered, and where the suite departs from the issue
+## Where else, what is not covered, and where the suite departs from its brief
 
 - Redis Cluster: the store API runs on the suite's own six-node cluster through
   \`REDIS_CLUSTER_NODES\` (\`cluster-store-api\`: catalogue load, one master killed, its replica
@@ -126,7 +126,7 @@ ${results.map(details).join('\n')}
   files), and here on the replicated cluster just before its master is killed
   (\`cluster-failover.test.ts\`). The store API's own cluster e2e test (two instances, invalidation)
   is \`examples/store-api/test/redis-cluster.test.ts\`.
-- The tenant-isolation fuzz runs the issue's minute (\`RESILIENCE_FUZZ_S\`, default 60).
+- The tenant-isolation fuzz runs a minute (\`RESILIENCE_FUZZ_S\`, default 60).
 - "Requests slowed only within the cache timeout" is checked per request: no request that was in
   flight when Redis was killed or paused, or sent at any time after that until the end of the run,
   may take longer than 4 × the cache timeout (\`CACHE_TIMEOUT_MS\`, which the suite sets to the

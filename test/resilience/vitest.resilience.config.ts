@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
 /**
- * `npm run test:resilience`: the resilience and security suite (issue 8), apart from `npm test`.
+ * `npm run test:resilience`: the resilience and security suite, apart from `npm test`.
  * Files run one after another: each drives its own store API processes under load on this
  * 2-core machine, and parallel files would measure each other.
  */

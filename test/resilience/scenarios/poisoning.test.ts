@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { type CaseOutcome, reportCases } from '../support/case-table.js'
-import { bodyOf, type HttpRequest, type HttpResponse, send } from '../support/http-client.js'
+import { bodyOf, type HttpRequest, type HttpResponse, send, xCache } from '../support/http-client.js'
+import { redisKeyCount } from '../support/observe.js'
 import { useStack } from '../support/stack.js'
 
 const stack = useStack({ redis: {}, tenants: 2, products: 45 })
@@ -94,6 +95,57 @@ it('a poison attempt followed by a clean request returns the clean body', async 
       'Cache poisoning: unkeyed headers, method override, fat GET, ; cloaking, duplicated/reordered/encoded parameters',
     cases,
     requests,
+    written: null,
+  })
+  expect(verdict.actual).toEqual(verdict.expected)
+})
+
+it('no client can steer the cache: request Cache-Control, made-up forwarded headers', async () => {
+  const [a] = stack.tenants
+  if (!a) throw new Error('a tenant expected')
+  const redisUrl = stack.redis?.url
+  if (!redisUrl) throw new Error('a private Redis expected')
+  const path = '/api/products?ordering=id&page_size=40'
+  const get = (headers: Record<string, string> = {}) =>
+    send(stack.origin, { path, headers: { ...a.auth, ...headers } })
+  const first = await get()
+  await get() // stored once answered: this one is a HIT
+  const etag = String(first.headers.etag ?? '')
+  const keysBefore = await redisKeyCount(redisUrl)
+  const cases: CaseOutcome[] = []
+  const hit = (name: string, res: HttpResponse, expected = '200') =>
+    cases.push({
+      name,
+      expected,
+      status: res.status,
+      ...(xCache(res) === 'HIT' ? {} : { problem: `X-Cache ${xCache(res)}` }),
+    })
+  hit('Cache-Control: no-cache is answered from the cache', await get({ 'cache-control': 'no-cache' }))
+  hit('Pragma: no-cache is answered from the cache', await get({ pragma: 'no-cache' }))
+  hit('Cache-Control: no-store is answered from the cache', await get({ 'cache-control': 'no-store' }))
+  hit(
+    "fetch's conditional request (If-None-Match + no-cache) gets the cache's 304",
+    await get({ 'if-none-match': etag, 'cache-control': 'no-cache' }),
+    '304',
+  )
+  let split = 0
+  for (let i = 0; i < 30; i++) {
+    const r = await get({ 'x-forwarded-host': `h${i}.evil.example`, 'x-forwarded-proto': `p${i}` })
+    if (xCache(r) !== 'HIT') split++
+  }
+  const newKeys = (await redisKeyCount(redisUrl)) - keysBefore
+  cases.push({
+    name: '30 made-up X-Forwarded-Host/Proto values: all HITs, no new cache entry',
+    expected: '200',
+    status: 200,
+    ...(split === 0 && newKeys <= 0 ? {} : { problem: `${split} not HIT, ${newKeys} new Redis keys` }),
+  })
+  const verdict = reportCases({
+    id: 'client-steering',
+    title:
+      'A client cannot force the origin (request Cache-Control) nor split the cache (untrusted X-Forwarded-*)',
+    cases,
+    requests: 36,
     written: null,
   })
   expect(verdict.actual).toEqual(verdict.expected)

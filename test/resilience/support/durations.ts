@@ -9,8 +9,8 @@ function seconds(name: string, fallback: number): number {
 
 /**
  * The suite's durations and load, from the environment (defaults in brackets): `RESILIENCE_FAULT_S`
- * (5, the issue's value) how long each fault lasts, `RESILIENCE_PHASE_S` (2) the load before and
- * after it, `RESILIENCE_FUZZ_S` (60, the issue's minute) the tenant-isolation fuzz,
+ * (5) how long each fault lasts, `RESILIENCE_PHASE_S` (2) the load before and
+ * after it, `RESILIENCE_FUZZ_S` (60, a minute) the tenant-isolation fuzz,
  * `RESILIENCE_RATE` (250) requests/s.
  */
 export const LOAD = {
