@@ -22,6 +22,7 @@ export interface CaptureContext {
   readonly flights: ResponseFlights
   readonly key: string
   readonly ifNoneMatch: string | undefined
+  readonly ifModifiedSince: string | undefined
 }
 
 /**
@@ -43,6 +44,7 @@ class Capture implements HoldPolicy {
   private readonly flights: ResponseFlights
   private readonly key: string
   private readonly ifNoneMatch: string | undefined
+  private readonly ifModifiedSince: string | undefined
 
   constructor(
     keyed: CaptureContext,
@@ -65,6 +67,7 @@ class Capture implements HoldPolicy {
     this.flights = keyed.flights
     this.key = keyed.key
     this.ifNoneMatch = keyed.ifNoneMatch
+    this.ifModifiedSince = keyed.ifModifiedSince
     this.priorVary = varyOf(res)
     this.epoch = keyed.flights.epoch
     this.keyEpoch = keyed.flights.keyEpoch
@@ -250,6 +253,7 @@ class Capture implements HoldPolicy {
         status,
         storedAt,
         this.ifNoneMatch,
+        this.ifModifiedSince,
         this.flights.inflated,
         identity,
       )

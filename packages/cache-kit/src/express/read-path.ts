@@ -24,7 +24,7 @@ type Marked = Invocation['req'] & { [HANDLED]?: true }
 /** `miss` takes the snapshot itself. */
 const NOT_TAKEN: unique symbol = Symbol('not-taken')
 
-/** What a GET needs once keyed (the client's `If-None-Match` is removed before a handler runs). */
+/** What a GET needs once keyed (the client's conditional headers are removed before a handler runs). */
 type Keyed = CaptureContext
 
 /**
@@ -60,7 +60,14 @@ export function handleRequest(cache: ResponseCache, policy: ResponsePolicy, call
     })
   }
   const flights = flightsOf(cache)
-  const ctx: Keyed = { cache, policy, flights, key: k.key, ifNoneMatch: req.headers['if-none-match'] }
+  const ctx: Keyed = {
+    cache,
+    policy,
+    flights,
+    key: k.key,
+    ifNoneMatch: req.headers['if-none-match'],
+    ifModifiedSince: req.headers['if-modified-since'],
+  }
   const strict = cache.consistency === 'strict'
   // no-cache: skip the read; the refresh leads a new flight so later requests wait for it, not the old entry.
   if (policy.honorRequestCacheControl && requestRevalidates(req.headers)) {
@@ -113,10 +120,21 @@ function bypass(policy: ResponsePolicy, call: Invocation): unknown {
 /** Sends a stored response; synchronous unless the body must be inflated first. */
 function serve(ctx: Keyed, call: Invocation, shared: SharedResponse, status: CacheStatus): unknown {
   try {
-    const { cache, policy, flights, ifNoneMatch } = ctx
+    const { cache, policy, flights, ifNoneMatch, ifModifiedSince } = ctx
     const { req, res } = call
     const { record, storedAt } = shared
-    const p = sendRecord(cache, policy, req, res, record, status, storedAt, ifNoneMatch, flights.inflated)
+    const p = sendRecord(
+      cache,
+      policy,
+      req,
+      res,
+      record,
+      status,
+      storedAt,
+      ifNoneMatch,
+      ifModifiedSince,
+      flights.inflated,
+    )
     return p === undefined ? undefined : p.then(undefined, (err: unknown) => unservable(ctx, call, err))
   } catch (err) {
     return unservable(ctx, call, err)

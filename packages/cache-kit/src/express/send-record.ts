@@ -61,7 +61,8 @@ function baseHeaders(record: ResponseRecord, policy: ResponsePolicy, gzip: boole
  * object built once per record and representation, copied per hit), then `end` with the stored
  * bytes, gzip as stored for a client that accepts it, else inflated. Never `res.send` (which
  * would hash an ETag again on every hit). `If-None-Match` matching the ETag of the representation
- * sent (identity or gzip) answers `304` with no body. `ifNoneMatch` is passed in because a miss
+ * sent (identity or gzip) answers `304` with no body; without `If-None-Match`, an `If-Modified-Since`
+ * not older than the stored `Last-Modified` does too (RFC 9110 §13.1.3). Both are passed in because a miss
  * removes it from the request before the handler runs; `identity` (on a miss) spares inflating
  * what was just deflated.
  */
@@ -74,6 +75,7 @@ export function sendRecord(
   status: CacheStatus,
   storedAt: number | undefined,
   ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
   inflated: InflatedBodies,
   identity?: Uint8Array,
 ): Promise<void> | undefined {
@@ -88,7 +90,7 @@ export function sendRecord(
   if (policy.age && storedAt !== undefined)
     headers.age = String(Math.max(0, Math.floor((Date.now() - storedAt) / 1000)))
   const ok = record.status >= 200 && record.status < 300
-  if (ok && matchesIfNoneMatch(ifNoneMatch, gzip ? record.gzipEtag : record.etag)) {
+  if (ok && notModified(record, gzip, ifNoneMatch, ifModifiedSince)) {
     // A 304 carries the validators and caching headers only (RFC 9110 §15.4.5); on a miss the
     // handler's own are still on `res`, where a wrapper (compression) would act on them.
     for (const name of REPRESENTATION) {
@@ -137,3 +139,27 @@ const REPRESENTATION = new Set([
   'content-encoding',
   'link',
 ])
+
+/**
+ * RFC 9110 §13.2.2: `If-None-Match` decides when present (weak comparison against the sent
+ * representation's ETag); otherwise `If-Modified-Since` against the stored `Last-Modified`.
+ */
+function notModified(
+  record: ResponseRecord,
+  gzip: boolean,
+  ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
+): boolean {
+  if (ifNoneMatch !== undefined && ifNoneMatch !== '')
+    return matchesIfNoneMatch(ifNoneMatch, gzip ? record.gzipEtag : record.etag)
+  if (ifModifiedSince === undefined) return false
+  const since = Date.parse(ifModifiedSince)
+  if (Number.isNaN(since)) return false
+  const h = record.headers
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i] !== 'last-modified') continue
+    const modified = Date.parse(h[i + 1] as string)
+    return !Number.isNaN(modified) && modified <= since
+  }
+  return false
+}

@@ -88,6 +88,10 @@ describe('cacheResponse policy options', () => {
       res.set('ETag', '"custom-1"').json({ v: 1 })
     })
     app.get('/etag/hashed', pub(), ok('etag-hashed'))
+    app.get('/modified', pub(), (_req, res) => {
+      count('modified')
+      res.set('Last-Modified', 'Wed, 02 Dec 2026 10:00:00 GMT').json({ v: 1 })
+    })
 
     server = createServer(app)
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -227,5 +231,27 @@ describe('cacheResponse policy options', () => {
     expect(sends).toBe(0)
     expect(hashedMiss.header('etag')).toMatch(/^"[A-Za-z0-9_-]{27}"$/)
     expect(hashedHit.header('etag')).toBe(hashedMiss.header('etag'))
+  })
+
+  it('answers If-Modified-Since (without If-None-Match) against the stored Last-Modified', async () => {
+    const miss = await http.get('/modified', { 'if-modified-since': 'Thu, 03 Dec 2026 10:00:00 GMT' })
+    expect([miss.status, miss.header('x-cache')]).toEqual([304, 'MISS'])
+    const cases: [string, number][] = [
+      ['Thu, 03 Dec 2026 10:00:00 GMT', 304], // after Last-Modified
+      ['Wed, 02 Dec 2026 10:00:00 GMT', 304], // equal
+      ['Tue, 01 Dec 2026 10:00:00 GMT', 200], // before: modified since
+      ['not a date', 200],
+    ]
+    for (const [since, status] of cases) {
+      const r = await http.get('/modified', { 'if-modified-since': since })
+      expect([since, r.status, r.header('x-cache')]).toEqual([since, status, 'HIT'])
+    }
+    // If-None-Match decides when both are sent (RFC 9110 §13.2.2).
+    const both = await http.get('/modified', {
+      'if-none-match': '"other"',
+      'if-modified-since': 'Thu, 03 Dec 2026 10:00:00 GMT',
+    })
+    expect(both.status).toBe(200)
+    expect(calls.modified).toBe(1)
   })
 })
