@@ -36,6 +36,10 @@ class Capture implements HoldPolicy {
   private readonly hold: ResponseHold
   /** `flushHeaders()` sent the head before `end`: nothing can be changed, so nothing is stored. */
   private flushed = false
+  /** The object the handler passed to `res.json` (with `rows`). */
+  private json: unknown
+  /** The tags of the rows the response shows, read at `end` from {@link json}; an error if unreadable. */
+  private shown: string[] | Error | undefined
   private readonly priorVary: string | undefined
   private readonly epoch: number
   private readonly keyEpoch: number
@@ -72,6 +76,21 @@ class Capture implements HoldPolicy {
     this.epoch = keyed.flights.epoch
     this.keyEpoch = keyed.flights.keyEpoch
     this.hold = new ResponseHold(res, this, { head: true, watchClose: true })
+    if (keyed.policy.rows) this.keepJson(res)
+  }
+
+  /**
+   * With `rows`: remembers the object the handler passes to `res.json`, so that the row ids are
+   * read from it instead of parsing the sent bytes again (the ids are read before `end` returns,
+   * so a later change of the object cannot move them).
+   */
+  private keepJson(res: Response): void {
+    const json = res.json
+    const capture = this
+    res.json = function keptJson(this: Response, body: unknown) {
+      capture.json = body
+      return json.call(this, body)
+    }
   }
 
   first(method: 'write' | 'end'): 'hold' | 'pass' {
@@ -91,6 +110,14 @@ class Capture implements HoldPolicy {
 
   complete(calls: readonly HeldCall[]): void {
     const [chunk, encoding, cb] = endArgs((calls[calls.length - 1] as HeldCall).args)
+    const rows = this.policy.rows
+    if (rows && this.json !== undefined) {
+      try {
+        this.shown = rowsShown(rows, this.req, EMPTY, this.json)
+      } catch (err) {
+        this.shown = err instanceof Error ? err : new Error(String(err))
+      }
+    }
     const body =
       chunk === undefined || chunk === null
         ? EMPTY
@@ -219,7 +246,8 @@ class Capture implements HoldPolicy {
     const { stamp, guard } = splitGuard(snapshot, rows.length)
     let tags: string[]
     try {
-      tags = rowsShown(rows, this.req, body)
+      if (this.shown instanceof Error) throw this.shown
+      tags = this.shown ?? rowsShown(rows, this.req, body)
     } catch (err) {
       this.policy.onError(err)
       return 'rows-unknown'

@@ -62,9 +62,13 @@ export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
   return tags
 }
 
-/** The tags of the rows the sent body shows; throws when the body is not JSON or `ids` throws. */
-export function rowsShown(rows: ResolvedRows, req: Request, body: Buffer): string[] {
-  const parsed: unknown = JSON.parse(body.toString())
+/**
+ * The tags of the rows a response shows, from its body as the handler gave it to `res.json`
+ * (`parsed`) or, without it, parsed from the bytes sent; throws when the body is not JSON or
+ * `ids` throws.
+ */
+export function rowsShown(rows: ResolvedRows, req: Request, body: Buffer, parsed?: unknown): string[] {
+  if (parsed === undefined) parsed = JSON.parse(body.toString())
   // Many rows join the same few (a page's products share their categories): one tag each.
   const tags = new Set<string>()
   for (const { options, scope } of rows)

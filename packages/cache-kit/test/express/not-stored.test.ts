@@ -52,6 +52,30 @@ describe('responses that are not stored', () => {
         .set('Content-Range', 'bytes 0-1/10')
         .send(`p${count('partial')}`)
     })
+    const rows = (ids: (body: unknown) => number[]) => pub({ rows: { resource: 'items', ids } })
+    app.get(
+      '/rows/ids-throw',
+      rows(() => {
+        throw new Error('no ids')
+      }),
+      (_req, res) => {
+        res.json({ n: count('ids-throw') })
+      },
+    )
+    app.get(
+      '/rows/not-json',
+      rows(() => [1]),
+      (_req, res) => {
+        res.type('text/plain').send(`plain ${count('not-json')}`)
+      },
+    )
+    app.get(
+      '/rows/ok',
+      rows((body) => [(body as { id: number }).id]),
+      (_req, res) => {
+        res.json({ id: 7, n: count('rows-ok') })
+      },
+    )
     app.get('/fine', pub(), (_req, res) => {
       res.json({ n: count('fine') })
     })
@@ -107,6 +131,21 @@ describe('responses that are not stored', () => {
     // None of them was stored: each runs its handler again.
     expect((await http.get('/partial')).body.toString()).toBe('p2')
     expect((await http.get('/stream')).body.toString()).toBe('part 2;done')
+  })
+
+  it('with rows: a body whose ids cannot be read is sent, not stored (rows-unknown)', async () => {
+    for (const path of ['/rows/ids-throw', '/rows/not-json']) {
+      const sets = cache.stats().sets
+      const r = await http.get(path)
+      expect([path, r.status, r.header('x-cache')]).toEqual([path, 200, 'MISS'])
+      expect(cache.stats().sets).toBe(sets)
+    }
+    expect(reasons).toEqual([
+      { reason: 'rows-unknown', path: '/rows/ids-throw' },
+      { reason: 'rows-unknown', path: '/rows/not-json' },
+    ])
+    expect((await http.get('/rows/ok')).header('x-cache')).toBe('MISS')
+    expect((await http.get('/rows/ok')).header('x-cache')).toBe('HIT')
   })
 
   it('reports nothing for a stored response, which is then a hit', async () => {
