@@ -60,6 +60,8 @@ export class L2Tier {
    * each is decoded once. JSON values are still parsed per read (callers get their own copy).
    */
   private readonly decoded: WeakMap<Uint8Array, DecodedEntry> | undefined
+  /** Versions arrays `peek` found an envelope stamped with (see {@link peek}). */
+  private readonly matched = new WeakMap<readonly string[], object>()
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -122,7 +124,12 @@ export class L2Tier {
     if (d === undefined) return SLOW
     const env = d.envelope
     const now = Date.now()
-    if (now >= env.graceUntil || !stampedWith(env.tags, r.versions)) return undefined
+    if (now >= env.graceUntil) return undefined
+    // An in-process store hands back the same versions array until a version changes.
+    if (this.matched.get(r.versions) !== env) {
+      if (!stampedWith(env.tags, r.versions)) return undefined
+      this.matched.set(r.versions, env)
+    }
     if (this.pending.covers(key, env.tags)) return undefined
     if (env.kind === 'json') d = { ...d, value: deserialize('json', d.plain) }
     return { envelope: env, value: d.value, plain: d.plain, stale: now >= env.expiresAt }

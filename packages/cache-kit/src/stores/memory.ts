@@ -16,6 +16,14 @@ export interface MemoryStoreOptions {
   maxBytes?: number
 }
 
+/** The tag keys of a stored entry and their versions when last looked up (an array never changed in place). */
+interface TaggedEntry {
+  readonly prefix: string
+  readonly keys: readonly string[]
+  changes: number
+  versions: readonly string[]
+}
+
 const CAPABILITIES: StoreCapabilities = {
   shared: false,
   readWithTags: true,
@@ -40,22 +48,29 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     throw new CacheError('invalid_option', 'maxBytes must be a positive integer')
   const lru = new Lru<Uint8Array>(max, { maxBytes, sizeOf: (key, bytes) => key.length + bytes.byteLength })
   const versions = new Map<string, string>()
-  // Entries are kept as the same bytes objects: the tag names of each are read once, not per hit.
-  const names = new WeakMap<Uint8Array, string[]>()
+  /** Moves on whenever a tag version is created or deleted. */
+  let changes = 0
+  // Entries are kept as the same bytes objects: the tag keys of each are built once, and their
+  // current versions looked up again only after some version changed (a hit of a page showing 60
+  // rows would otherwise build and look up 60 keys).
+  const tagged = new WeakMap<Uint8Array, TaggedEntry>()
   const counters = new Map<string, number>()
   let seq = 0
   const version = (k: string) => versions.get(k) ?? ''
   const peek = (key: string, tagPrefix: string): ReadWithTags | undefined => {
     const bytes = lru.get(key)
     if (!bytes) return undefined
-    let tags = names.get(bytes)
-    if (tags === undefined) {
-      tags = envelopeTagNames(bytes)
-      names.set(bytes, tags)
+    let t = tagged.get(bytes)
+    if (t === undefined || t.prefix !== tagPrefix) {
+      const keys = envelopeTagNames(bytes).map((name) => tagPrefix + name)
+      t = { prefix: tagPrefix, keys, changes: -1, versions: [] }
+      tagged.set(bytes, t)
     }
-    const current: string[] = new Array(tags.length)
-    for (let i = 0; i < tags.length; i++) current[i] = version(tagPrefix + tags[i])
-    return { bytes, versions: current }
+    if (t.changes !== changes) {
+      t.versions = t.keys.map(version)
+      t.changes = changes
+    }
+    return { bytes, versions: t.versions }
   }
   return {
     name: 'memory',
@@ -85,12 +100,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
         if (v === undefined) {
           v = String(++seq)
           versions.set(k, v)
+          changes++
         }
         return v
       })
     },
     async invalidateTags(tagKeys, counterKeys) {
-      for (const k of tagKeys) versions.delete(k)
+      for (const k of tagKeys) if (versions.delete(k)) changes++
       let n = 0
       for (const k of counterKeys) {
         n += counters.get(k) ?? 0
