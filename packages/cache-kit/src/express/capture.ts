@@ -113,7 +113,7 @@ class Capture implements HoldPolicy {
     const rows = this.policy.rows
     if (rows && this.json !== undefined) {
       try {
-        this.shown = rowsShown(rows, this.req, EMPTY, this.json)
+        this.shown = rowsShown(rows, this.req, this.json)
       } catch (err) {
         this.shown = err instanceof Error ? err : new Error(String(err))
       }
@@ -247,7 +247,7 @@ class Capture implements HoldPolicy {
     let tags: string[]
     try {
       if (this.shown instanceof Error) throw this.shown
-      tags = this.shown ?? rowsShown(rows, this.req, body)
+      tags = this.shown ?? rowsShown(rows, this.req, JSON.parse(body.toString()))
     } catch (err) {
       this.policy.onError(err)
       return 'rows-unknown'

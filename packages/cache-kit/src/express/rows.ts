@@ -63,16 +63,14 @@ export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
 }
 
 /**
- * The tags of the rows a response shows, from its body as the handler gave it to `res.json`
- * (`parsed`) or, without it, parsed from the bytes sent; throws when the body is not JSON or
- * `ids` throws.
+ * The tags of the rows a response shows, from its body (the object the handler gave `res.json`, or
+ * the sent bytes parsed); throws when `ids` throws.
  */
-export function rowsShown(rows: ResolvedRows, req: Request, body: Buffer, parsed?: unknown): string[] {
-  if (parsed === undefined) parsed = JSON.parse(body.toString())
+export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): string[] {
   // Many rows join the same few (a page's products share their categories): one tag each.
   const tags = new Set<string>()
   for (const { options, scope } of rows)
-    for (const t of rowTags(options.resource, scope(req), options.ids(parsed, req))) tags.add(t)
+    for (const t of rowTags(options.resource, scope(req), options.ids(body, req))) tags.add(t)
   return [...tags]
 }
 
