@@ -7,6 +7,7 @@ import type { ResolvedOptions } from './options.js'
 import { deserialize } from './payload.js'
 import { FAILED, PendingInvalidations } from './pending-invalidations.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
+import { counterTagOf } from './row-tags.js'
 import { tierStats } from './stats.js'
 import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags } from './stores/store.js'
 
@@ -99,8 +100,14 @@ export class L2Tier {
     this.known?.forget()
   }
 
+  /** The entry counters of `tags`, each once (row tags share their scope's; see {@link counterTagOf}). */
   private counterKeys(tags: readonly string[]): string[] {
-    return tags.map((t) => `${this.options.prefix}#n:${t}`)
+    const names = new Set<string>()
+    for (const t of tags) {
+      const c = counterTagOf(t)
+      if (c !== undefined) names.add(c)
+    }
+    return Array.from(names, (c) => `${this.options.prefix}#n:${c}`)
   }
 
   /** Whether `peek` may answer (an in-process store with a synchronous read). */

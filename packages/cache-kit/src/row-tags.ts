@@ -51,8 +51,9 @@ export function rowReadTags(read: RowRead): string[] {
 
 /** The tags of rows `ids` of a resource in a scope: a value showing a row carries its tag. */
 export function rowTags(resource: string, scope: RowId, ids: readonly RowId[]): string[] {
-  const b = base(resource, scope)
-  return ids.map((id) => `${b}:r:${enc(String(id))}`)
+  const b = `${base(resource, scope)}:r:`
+  // An integer id encodes to itself: the common case skips the encoder.
+  return ids.map((id) => (Number.isSafeInteger(id) ? b + id : b + enc(String(id))))
 }
 
 /**
@@ -78,4 +79,16 @@ export function rowChangeTags(change: RowChange): { epoch: string; tags: string[
     }),
   )
   return { epoch: rowEpochTag(change.resource, scope), tags }
+}
+
+/**
+ * The per-tag entry counter a tag counts under (see `invalidateTags`' return value): a row tag
+ * counts under its resource and scope, so that an entry showing 60 rows bumps one counter, not 60;
+ * a write epoch under none (it is never stamped on an entry); any other tag under itself.
+ */
+export function counterTagOf(tag: string): string | undefined {
+  if (!tag.startsWith('~')) return tag
+  const colon = tag.indexOf(':')
+  if (colon < 0) return tag
+  return tag.endsWith(':w') && colon === tag.length - 2 ? undefined : tag.slice(0, colon)
 }

@@ -32,6 +32,17 @@ describe('invalidateRows', () => {
     await cache.close()
   })
 
+  it('counts an entry once per resource and scope, however many rows it shows', async () => {
+    const cache = new CacheManager({ store: memoryStore(), prefix: 'row-tags-count' })
+    await cache.set('page', [1, 2, 3], { tags: rowTags('products', 1, [1, 2, 3]) })
+    await cache.set('detail-2', { id: 2 }, { tags: rowTags('products', 1, [2]) })
+    await cache.set('other-tenant', 9, { tags: rowTags('products', 2, [2]) })
+    expect(await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [2] }])).toBe(2)
+    expect(await cache.get('page')).toBeUndefined()
+    expect(await cache.get('other-tenant')).toBe(9)
+    await cache.close()
+  })
+
   it('names tags so that no resource, scope, id or column forges another’s', () => {
     expect(rowTags('a:r', 1, [2])).not.toEqual(rowTags('a', 1, ['r:2']))
     expect(rowReadTags({ resource: 'p', scope: 'x@1', columns: ['c'] })).not.toEqual(

@@ -82,6 +82,19 @@ end
 return total
 `
 
+/**
+ * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
+ * exists is kept and a missing one gets this call's token. One call stamps every tag of an entry
+ * (a page showing 60 rows has 60 row tags). KEYS tag versions; ARGV[1] the token.
+ */
+export const STAMP_TAGS = `
+local out = {}
+for i = 1, #KEYS do
+  out[i] = redis.call('SET', KEYS[i], ARGV[1], 'NX', 'GET') or ARGV[1]
+end
+return out
+`
+
 /** DEL the lease only when this token still holds it. KEYS[1] lease; ARGV[1] token. */
 export const RELEASE_LEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -4,7 +4,7 @@ import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
 import { FirstConnection } from './first-connection.js'
 import { batchedReads } from './redis-reads.js'
-import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED } from './redis-scripts.js'
+import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED, STAMP_TAGS } from './redis-scripts.js'
 import type { CacheStore, StoreCapabilities } from './store.js'
 
 /** Options of {@link redisStore}. */
@@ -44,6 +44,7 @@ type Scripted = {
   hotpathReadManyBuffer(...args: (string | number)[]): Promise<unknown[]>
   hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
   hotpathInvalidate(...args: (string | number)[]): Promise<number>
+  hotpathStamp(...args: (string | number)[]): Promise<string[]>
   hotpathRelease(key: string, token: string): Promise<number>
 }
 
@@ -53,6 +54,7 @@ function defineScripts(client: Redis | Cluster): void {
   c.defineCommand('hotpathReadMany', { lua: READ_MANY })
   c.defineCommand('hotpathSet', { lua: SET_COUNTED })
   c.defineCommand('hotpathInvalidate', { lua: INVALIDATE_TAGS })
+  c.defineCommand('hotpathStamp', { lua: STAMP_TAGS })
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
 }
 
@@ -157,14 +159,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
     async stampTags(tagKeys) {
       ready()
-      // SET NX GET: the existing version, or the fresh token this call just stored. One key per
-      // command, so it works on a Cluster; the commands go out together (one round trip).
+      if (tagKeys.length === 0) return []
+      // SET NX GET: the existing version, or the fresh token this call just stored. One token per
+      // call is enough: a version is only compared with itself, and every call's token is new.
+      const token = randomBytes(12).toString('base64url')
+      if (!cluster) return scripted.hotpathStamp(tagKeys.length, ...tagKeys, token)
+      // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
-        tagKeys.map(async (k) => {
-          const token = randomBytes(12).toString('base64url')
-          const old = (await client.call('SET', k, token, 'NX', 'GET')) as string | null
-          return old ?? token
-        }),
+        tagKeys.map(
+          async (k) => ((await client.call('SET', k, token, 'NX', 'GET')) as string | null) ?? token,
+        ),
       )
     },
     async invalidateTags(tagKeys, counterKeys) {

@@ -1,0 +1,140 @@
+// `npm run build && node --import tsx bench/http/miss.ts`: what a cache miss costs the server
+// against the same request uncached, for `cacheResponse` on the built package (memory store; Redis
+// too with REDIS_URL). The handler sends the benchmark page (50 products, ~15 KB) from memory, so
+// the difference between the rows is the cache's own work. A client in a child process sends the
+// requests one after another (gzip accepted, as browsers do); the server reads its own CPU time
+// (`process.cpuUsage`) around each variant's run. Every miss has a key of its own (a query
+// parameter in the key), so no write is needed to make it miss. Variants alternate over the
+// rounds; each keeps its best. Prints server CPU µs per request and the ratio to the uncached one.
+import { spawn } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import { CacheManager, memoryStore } from '@hotpath/cache-kit'
+import { cacheResponse } from '@hotpath/cache-kit/express'
+import { redisStore } from '@hotpath/cache-kit/redis'
+import express, { type RequestHandler } from 'express'
+import { Redis } from 'ioredis'
+import { productsPage } from './page.ts'
+
+const N = Number(process.env.BENCH_REQUESTS ?? 2000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const page = productsPage()
+const handler: RequestHandler = (_req, res) => {
+  res.json(page)
+}
+const rows = [
+  {
+    resource: 'products',
+    ids: (body: unknown) => (body as typeof page).results.map((r) => r.id),
+    columns: ['created_at'],
+    list: true,
+  },
+  {
+    resource: 'categories>products',
+    ids: (body: unknown) => (body as typeof page).results.map((r) => r.category_id),
+  },
+]
+const query = ['page', 'v']
+const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined
+const prefix = `bench-miss-${process.pid}`
+const caches: CacheManager[] = []
+function manager(kind: 'memory' | 'redis'): CacheManager {
+  const c =
+    kind === 'memory'
+      ? new CacheManager({ store: memoryStore(), prefix })
+      : new CacheManager({
+          store: redisStore({ client: redis as Redis }),
+          prefix,
+          consistency: 'strict',
+          l1: { maxEntries: 10_000 },
+        })
+  caches.push(c)
+  return c
+}
+
+const app = express()
+app.set('etag', false)
+const variants: Record<string, { path: (i: number) => string; mw?: RequestHandler }> = {
+  uncached: { path: () => '/uncached?page=1' },
+  'memory hit': {
+    path: () => '/memory-tags?page=1',
+    mw: cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], query }),
+  },
+  'memory miss, tags': { path: (i) => `/memory-tags?page=1&v=${i}` },
+  'memory miss, rows': {
+    path: (i) => `/memory-rows?page=1&v=${i}`,
+    mw: cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], rows, query }),
+  },
+}
+variants['memory miss, tags'].mw = variants['memory hit'].mw
+if (redis) {
+  const tags = cacheResponse(manager('redis'), { ttl: '5m', public: true, tags: ['products'], query })
+  variants['redis miss, tags'] = { path: (i) => `/redis-tags?page=1&v=${i}`, mw: tags }
+  variants['redis miss, rows'] = {
+    path: (i) => `/redis-rows?page=1&v=${i}`,
+    mw: cacheResponse(manager('redis'), { ttl: '5m', public: true, tags: ['products'], rows, query }),
+  }
+}
+for (const v of Object.values(variants)) {
+  const route = new URL(v.path(0), 'http://x').pathname
+  if (v.mw) app.get(route, v.mw, handler)
+  else app.get(route, handler)
+}
+const server = app.listen(0, '127.0.0.1')
+await new Promise((r) => server.once('listening', r))
+const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+// The client: reads the paths to request from stdin, one run per line, answers "done" per run.
+const CLIENT = `
+const rl = require('node:readline').createInterface({ input: process.stdin })
+rl.on('line', async (line) => {
+  const paths = JSON.parse(line)
+  for (const p of paths) await (await fetch(p, { headers: { 'accept-encoding': 'gzip' } })).arrayBuffer()
+  process.stdout.write('done\\n')
+})`
+const client = spawn(process.execPath, ['-e', CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] })
+let waiting: (() => void) | undefined
+client.stdout.on('data', () => waiting?.())
+let serial = 0
+const faults: Record<string, number> = {}
+const sys: Record<string, number> = {}
+
+async function run(name: string): Promise<number> {
+  const v = variants[name] as (typeof variants)[string]
+  const paths = Array.from({ length: N }, () => origin + v.path(++serial))
+  const done = new Promise<void>((r) => {
+    waiting = r
+  })
+  const r0 = process.resourceUsage()
+  client.stdin.write(`${JSON.stringify(paths)}\n`)
+  await done
+  const r1 = process.resourceUsage()
+  faults[name] = (r1.minorPageFault - r0.minorPageFault) / N
+  sys[name] = (r1.systemCPUTime - r0.systemCPUTime) / N
+  return (r1.userCPUTime - r0.userCPUTime + r1.systemCPUTime - r0.systemCPUTime) / N
+}
+
+const only = process.env.BENCH_ONLY
+if (only)
+  for (const name of Object.keys(variants))
+    if (name !== 'uncached' && !name.includes(only)) delete variants[name]
+for (const name of Object.keys(variants)) await run(name) // warm up every path
+const best: Record<string, number> = {}
+for (let round = 0; round < ROUNDS; round++) {
+  const names = round % 2 ? Object.keys(variants).reverse() : Object.keys(variants)
+  for (const name of names) best[name] = Math.min(best[name] ?? Number.POSITIVE_INFINITY, await run(name))
+}
+const base = best.uncached as number
+console.log(`server CPU µs per request, best of ${ROUNDS} rounds of ${N} sequential requests:`)
+for (const [name, us] of Object.entries(best))
+  console.log(
+    `${name.padEnd(20)} ${us.toFixed(0).padStart(6)} µs   ${(us / base).toFixed(2)}× uncached, ${faults[name]?.toFixed(1)} page faults/request, sys ${sys[name]?.toFixed(0)} µs`,
+  )
+client.kill()
+server.close()
+for (const c of caches) await c.close?.()
+if (redis) {
+  const keys = await redis.keys(`${prefix}*`)
+  for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000))
+  redis.disconnect()
+}
+process.exit(0)
