@@ -15,6 +15,7 @@ export {
 } from './manager.js'
 export type { CacheManagerOptions, Consistency } from './options.js'
 export {
+  type ColumnRange,
   type RowChange,
   type RowId,
   type RowRead,

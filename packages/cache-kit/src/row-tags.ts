@@ -14,6 +14,25 @@ export interface RowRead {
   readonly columns?: readonly string[]
   /** A list or a count: an insert or delete in the scope can change it. Default `false`. */
   readonly list?: boolean
+  /**
+   * Ordering columns read over a range of values: the lowest and highest value among the rows the
+   * value shows (a page ordered by price shows prices 40 to 52). A change of such a column drops
+   * the value only when the row moved across that range (see {@link ColumnRange}). List them here
+   * instead of in `columns`.
+   */
+  readonly ranges?: readonly ColumnRange[]
+}
+
+/**
+ * The span of an ordering column's values: on a read, among the rows shown; on a write, the
+ * column's old and new value of the changed row (either order). Numbers: timestamps in ms. A bound
+ * that is not a finite number makes the range unknown: the read then depends on the whole column,
+ * and the write drops every value reading it.
+ */
+export interface ColumnRange {
+  readonly column: string
+  readonly low: number
+  readonly high: number
 }
 
 /** What a write changed, for `cache.invalidateRows` and `invalidates`' `{ rows }`. */
@@ -25,6 +44,12 @@ export interface RowChange {
   readonly ids?: readonly RowId[]
   /** Columns whose values changed: values ordered or filtered by one of them are dropped. */
   readonly columns?: readonly string[]
+  /**
+   * Changed columns with their old and new values (`low`/`high`, either order): values reading one
+   * of them over a range (`RowRead.ranges`) are dropped only when that range meets this one. A
+   * column listed here need not be in `columns`. Read the old value in the write's transaction.
+   */
+  readonly ranges?: readonly ColumnRange[]
   /** Rows were inserted or deleted: every list and count of the scope is dropped. */
   readonly membership?: boolean
 }
@@ -45,7 +70,54 @@ function base(resource: string, scope: RowId): string {
 export function rowReadTags(read: RowRead): string[] {
   const b = base(read.resource, read.scope ?? '')
   const tags = (read.columns ?? []).map((c) => `${b}:c:${enc(c)}`)
+  for (const r of read.ranges ?? []) tags.push(...rangeReadTags(`${b}:c:${enc(r.column)}`, r))
   if (read.list === true) tags.push(`${b}:m`)
+  return tags
+}
+
+// Range tags. Values are bucketed on a fixed ladder of widths 4^0 … 4^26 (up to 2^52; no
+// configuration, so reads and writes cannot disagree). A read tags its range at the finest level
+// where it spans at most READ_BUCKETS buckets, so its tags reach less than its own span beyond it;
+// a write drops, at every level, the buckets its range spans, or the whole level past
+// WRITE_BUCKETS (then every read narrower than about a sixteenth of the write's span goes too).
+// Two ranges that meet share a bucket at the read's level.
+const LEVELS = 27
+const READ_BUCKETS = 4
+const WRITE_BUCKETS = 64
+const WIDTHS = Array.from({ length: LEVELS }, (_, k) => 4 ** k)
+
+function knownRange(r: ColumnRange): { low: number; high: number } | undefined {
+  if (!Number.isFinite(r.low) || !Number.isFinite(r.high)) return undefined
+  return r.low <= r.high ? { low: r.low, high: r.high } : { low: r.high, high: r.low }
+}
+
+/** `column` is the column's tag; a range reader also carries `<column>:~`, which a write without a range drops. */
+function rangeReadTags(column: string, range: ColumnRange): string[] {
+  const r = knownRange(range)
+  if (r)
+    for (let k = 0; k < LEVELS; k++) {
+      const w = WIDTHS[k] as number
+      const first = Math.floor(r.low / w)
+      const last = Math.floor(r.high / w)
+      if (last - first >= READ_BUCKETS) continue
+      const tags = [`${column}:~`, `${column}:${k}`]
+      for (let b = first; b <= last; b++) tags.push(`${column}:${k}:${b}`)
+      return tags
+    }
+  return [column]
+}
+
+function rangeChangeTags(column: string, range: ColumnRange | undefined): string[] {
+  const r = range && knownRange(range)
+  if (!r) return [column, `${column}:~`]
+  const tags = [column]
+  for (let k = 0; k < LEVELS; k++) {
+    const w = WIDTHS[k] as number
+    const first = Math.floor(r.low / w)
+    const last = Math.floor(r.high / w)
+    if (last - first >= WRITE_BUCKETS) tags.push(`${column}:${k}`)
+    else for (let b = first; b <= last; b++) tags.push(`${column}:${k}:${b}`)
+  }
   return tags
 }
 
@@ -69,15 +141,12 @@ export function rowEpochTag(resource: string, scope: RowId): string {
 /** What `change` invalidates: its epoch (first, on its own), then the tags of what it can change. */
 export function rowChangeTags(change: RowChange): { epoch: string; tags: string[] } {
   const scope = change.scope ?? ''
+  const b = base(change.resource, scope)
   const tags = rowTags(change.resource, scope, change.ids ?? [])
-  tags.push(
-    ...rowReadTags({
-      resource: change.resource,
-      scope,
-      columns: change.columns ?? [],
-      list: change.membership === true,
-    }),
-  )
+  const ranges = new Map((change.ranges ?? []).map((r) => [r.column, r]))
+  for (const c of new Set([...(change.columns ?? []), ...ranges.keys()]))
+    tags.push(...rangeChangeTags(`${b}:c:${enc(c)}`, ranges.get(c)))
+  if (change.membership === true) tags.push(`${b}:m`)
   return { epoch: rowEpochTag(change.resource, scope), tags }
 }
 

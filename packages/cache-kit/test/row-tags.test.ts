@@ -43,6 +43,44 @@ describe('invalidateRows', () => {
     await cache.close()
   })
 
+  it('drops a value read over a range only when a change of the column meets that range', async () => {
+    const cache = new CacheManager({ store: memoryStore(), prefix: 'row-tags-range' })
+    const read = (low: number, high: number) =>
+      rowReadTags({ resource: 'stocks', scope: 1, ranges: [{ column: 'updated_at', low, high }] })
+    const t = 1_780_000_000_000
+    const cases: [string, number, number][] = [
+      ['recent', t - 60_000, t], // the first page: the last minute
+      ['older', t - 172_800_000, t - 86_400_000], // a deeper page: two days to a day ago
+      ['unknown', Number.NaN, t], // no range known: depends on the whole column
+    ]
+    const store = async () => {
+      for (const [key, low, high] of cases) await cache.set(key, key, { tags: read(low, high) })
+    }
+    const present = async () => Promise.all(cases.map(async ([key]) => (await cache.get(key)) !== undefined))
+    const change = (ranges: { column: string; low: number; high: number }[], columns?: string[]) =>
+      cache.invalidateRows([
+        { resource: 'stocks', scope: 1, ids: [7], ranges, ...(columns ? { columns } : {}) },
+      ])
+
+    await store()
+    // A stock updated 30 s ago is updated now (high before low: either order).
+    await change([{ column: 'updated_at', low: t + 1000, high: t - 30_000 }])
+    expect(await present()).toEqual([false, true, false])
+    await store()
+    await change([{ column: 'updated_at', low: t - 129_600_000, high: t + 1000 }]) // updated 36 h ago
+    expect(await present()).toEqual([false, false, false])
+    await store()
+    await change([{ column: 'quantity', low: 1, high: 2 }])
+    expect(await present()).toEqual([true, true, true])
+    // The column changed and its old value is unknown: every value reading it is dropped.
+    await change([], ['updated_at'])
+    expect(await present()).toEqual([false, false, false])
+    await store()
+    await change([{ column: 'updated_at', low: Number.NaN, high: t }])
+    expect(await present()).toEqual([false, false, false])
+    await cache.close()
+  })
+
   it('names tags so that no resource, scope, id or column forges another’s', () => {
     expect(rowTags('a:r', 1, [2])).not.toEqual(rowTags('a', 1, ['r:2']))
     expect(rowReadTags({ resource: 'p', scope: 'x@1', columns: ['c'] })).not.toEqual(

@@ -1,6 +1,7 @@
-import { type RowChange, rowReadTags } from '@hotpath/cache-kit'
+import { type ColumnRange, type RowChange, rowReadTags } from '@hotpath/cache-kit'
 import type { RowsOptions } from '@hotpath/cache-kit/express'
 import type { Request } from 'express'
+import { toIso } from '../db/values.js'
 import type { ListSpec, ResourceName } from './route-spec.js'
 
 /**
@@ -71,12 +72,56 @@ function resourceTag(resource: ResourceName, companyId: number): string {
 
 /** The columns a list request's rows depend on: its ordering (or the default) and its filters. */
 export function listColumns(spec: ListSpec, req: Request): string[] {
+  const columns = new Set(orderingOf(spec, req))
   const q = req.query as Record<string, unknown>
-  const ordering = typeof q.ordering === 'string' ? q.ordering.split(',') : spec.defaultOrdering
-  const columns = new Set(ordering.map((o) => o.trim().replace(/^-/, '')).filter((o) => o !== ''))
   for (const name of Object.keys(spec.filters.shape))
     if (q[name] !== undefined) columns.add(FILTER_COLUMNS[name] ?? name)
   return [...columns]
+}
+
+function orderingOf(spec: ListSpec, req: Request): string[] {
+  const q = req.query as Record<string, unknown>
+  const ordering = typeof q.ordering === 'string' ? q.ordering.split(',') : spec.defaultOrdering
+  return ordering.map((o) => o.trim().replace(/^-/, '')).filter((o) => o !== '')
+}
+
+/**
+ * Ordering columns holding numbers or timestamps: a page ordered by one of them alone is tagged by
+ * the range of its values, so that a write naming the column's old and new value drops only the
+ * pages the row moved across (cache-kit's `ColumnRange`).
+ */
+const RANGED = new Set(['sale_price', 'quantity', 'created_at', 'updated_at'])
+
+/** The column a list page is tagged by range: its ordering's only column, when {@link RANGED}. */
+function rangedColumn(spec: ListSpec, req: Request): string | undefined {
+  const ordering = orderingOf(spec, req)
+  return ordering.length === 1 && RANGED.has(ordering[0] as string) ? ordering[0] : undefined
+}
+
+/** A money, quantity or timestamp column's value as a number (timestamps in ms); `NaN` if none. */
+export function orderValue(v: unknown): number {
+  if (typeof v === 'number') return v
+  if (v instanceof Date) return v.getTime()
+  if (v === null || v === undefined) return Number.NaN
+  const s = String(v)
+  if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s)
+  return Date.parse(toIso(s) ?? '')
+}
+
+/**
+ * How a write moved the ranged columns it changed, from the row before and after it (read in the
+ * write's transaction): timestamps widened by a second, since a database may keep them rounded.
+ */
+export function columnMoves(before: Row | undefined, after: Row, columns: readonly string[]): ColumnRange[] {
+  const moves: ColumnRange[] = []
+  for (const column of columns) {
+    if (!RANGED.has(column) || !(column in after)) continue
+    const from = orderValue(before?.[column])
+    const to = orderValue(after[column])
+    const slack = column.endsWith('_at') ? 1000 : 0
+    moves.push({ column, low: Math.min(from, to) - slack, high: Math.max(from, to) + slack })
+  }
+  return moves
 }
 
 type Row = Record<string, unknown>
@@ -105,7 +150,22 @@ export function readRows(resource: ResourceName, list: ListSpec | undefined): Ro
     ? {
         resource,
         ids: (body) => idsOf(rowsOf(body), 'id'),
-        columns: (req) => listColumns(list, req),
+        columns: (req) => {
+          const ranged = rangedColumn(list, req)
+          return listColumns(list, req).filter((c) => c !== ranged)
+        },
+        ranges: (body, req) => {
+          const column = rangedColumn(list, req)
+          if (column === undefined) return []
+          const values = rowsOf(body).map((r) => orderValue(r[column]))
+          // An empty page or a NULL value: no range known, so the page depends on the whole column.
+          const known = values.length > 0 && values.every(Number.isFinite)
+          return [
+            known
+              ? { column, low: Math.min(...values), high: Math.max(...values) }
+              : { column, low: Number.NaN, high: Number.NaN },
+          ]
+        },
         list: true,
       }
     : { resource, ids: (body) => idsOf(rowsOf(body), 'id') }
@@ -148,6 +208,8 @@ export type Change =
       readonly ids: readonly number[]
       /** Columns updated (an update); rows that lists order or filter by them move. */
       readonly columns?: readonly string[]
+      /** Of the columns updated, those moved between known values (see {@link columnMoves}). */
+      readonly ranges?: readonly ColumnRange[]
       /** Rows inserted or deleted: the company's lists and counts of the resource change. */
       readonly membership?: boolean
       /** The rows were deleted: every read joining them in changes too. */

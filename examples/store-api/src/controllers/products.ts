@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
+import { columnMoves } from '../api/cache-policy.js'
 import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { boolParam, idBody, idParam, moneyBody, moneyParam } from '../api/filters.js'
 import { ID, MONEY, TIMESTAMP } from '../api/json-fields.js'
@@ -63,6 +64,9 @@ export const productList: ListSpec = {
   filters,
 }
 const cacheQuery = [...PAGE_QUERY, ...Object.keys(filters.shape)]
+
+/** The orderable number and timestamp columns an update can change (see `columnMoves`). */
+const RANGED_PRODUCT_COLUMNS = ['sale_price', 'updated_at']
 
 /** The product columns every read returns, with the category and supplier names joined in (one query). */
 function productQuery(db: Knex, companyId: number): Knex.QueryBuilder {
@@ -190,15 +194,24 @@ export class ProductsController {
     if (id === undefined) throw new NotFoundError('product', String(req.params.id))
     const b = parseBody(updateSchema, req.body)
     await this.checkRefs(companyId, b)
-    const changed = await this.deps
-      .db('products')
-      .where({ id, company_id: companyId })
-      .update({ ...b, updated_at: new Date() })
-    if (changed === 0) throw new NotFoundError('product', id)
+    const after = { ...b, updated_at: new Date() }
+    const columns = Object.keys(after)
+    // The old values of the columns lists are ordered by, read under the row's lock: the pages
+    // the product moved across are the ones to drop.
+    const before = await inTransaction(this.deps.db, async (trx) => {
+      const where = { id, company_id: companyId }
+      const row = (await trx('products')
+        .where(where)
+        .forUpdate()
+        .first(...RANGED_PRODUCT_COLUMNS)) as Record<string, unknown> | undefined
+      if (row) await trx('products').where(where).update(after)
+      return row
+    })
+    if (before === undefined) throw new NotFoundError('product', id)
     // The reads showing this product (its lists' pages, its detail, the stock pages joining it
     // in) and the lists ordered or filtered by a changed column.
-    const columns = [...Object.keys(b), 'updated_at']
-    await invalidate(this.deps, companyId, [{ resource: 'products', ids: [id], columns }])
+    const ranges = columnMoves(before, after, columns)
+    await invalidate(this.deps, companyId, [{ resource: 'products', ids: [id], columns, ranges }])
     res.json(await this.load(companyId, id))
   }
 

@@ -2,6 +2,7 @@ import { indexName } from '@hotpath/schema'
 import type { Request, Response } from 'express'
 import type { Knex } from 'knex'
 import { z } from 'zod'
+import { columnMoves } from '../api/cache-policy.js'
 import { invalidate, PAGE_QUERY, withCachedReads } from '../api/cached-read.js'
 import { dateParam, idBody, idParam, quantityBody } from '../api/filters.js'
 import { ID, TIMESTAMP } from '../api/json-fields.js'
@@ -150,11 +151,13 @@ export class StockMovementsController {
     )
     // The reads showing this stock and the stock lists ordered or filtered by its quantity or
     // update time (no product read shows stock quantities); the movement lists gain a row.
+    const after = { quantity: applied.stockQuantity, updated_at: applied.updatedAt }
     await invalidate(this.deps, companyId, [
       {
         resource: 'stocks',
         ids: [applied.stockId],
         columns: ['quantity', 'updated_at'],
+        ranges: columnMoves(applied.before, after, ['quantity', 'updated_at']),
         membership: applied.stockCreated,
       },
       { resource: 'stock-movements', ids: [applied.movementId], membership: true },

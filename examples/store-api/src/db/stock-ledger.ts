@@ -29,6 +29,10 @@ export interface AppliedMovement {
   readonly stockQuantity: number
   /** The stock row may have been created by this movement (an increase that left exactly its quantity). */
   readonly stockCreated: boolean
+  /** The stock's quantity and update time before the movement (read under its lock); absent when it had no row. */
+  readonly before: { readonly quantity: unknown; readonly updated_at: unknown } | undefined
+  /** The update time the movement wrote. */
+  readonly updatedAt: Date
 }
 
 function delta(m: MovementInput): number {
@@ -48,6 +52,10 @@ export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Pr
   const d = delta(m)
   const now = new Date()
   const pair = { company_id: m.companyId, product_id: m.productId, warehouse_id: m.warehouseId }
+  // Locked until the transaction ends, so the values read are the ones this movement replaces.
+  const before = (await trx('stocks').where(pair).forUpdate().first('quantity', 'updated_at')) as
+    | { quantity: unknown; updated_at: unknown }
+    | undefined
   if (d >= 0) {
     const add = () =>
       trx('stocks')
@@ -97,5 +105,7 @@ export async function applyMovement(trx: Knex.Transaction, m: MovementInput): Pr
     stockId: toInt(stock?.id ?? 0),
     stockQuantity,
     stockCreated: d >= 0 && stockQuantity === d,
+    before,
+    updatedAt: now,
   }
 }

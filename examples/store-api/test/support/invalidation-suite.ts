@@ -161,4 +161,42 @@ export function invalidationSuite(stack: Stack): void {
       )
     })
   })
+
+  describe('range-precise invalidation: a price change drops the price-ordered pages it crosses', () => {
+    let r: Client
+    let products: number[]
+    /** Pages of three by price: 10.50–12.50, 13.50–15.50, 16.50–18.50, 19.50–21.50. */
+    const page = (n: number) => `/api/products?ordering=sale_price&page_size=3&page=${n}`
+
+    beforeAll(async () => {
+      const company = await newCompany(() => stack.url, 'Ranged')
+      r = company.api
+      products = (await populate(r, 'R', 12)).products
+    })
+
+    async function expectPages(write: () => Promise<{ status: number }>, stale: readonly number[]) {
+      for (const n of [1, 2, 3, 4])
+        await expect
+          .poll(async () => (await r.get(page(n))).headers.get('x-cache'), { timeout: 5000 })
+          .toBe('HIT')
+      expect((await write()).status).toBe(200)
+      const uncached = await stack.another({ cacheEnabled: false })
+      const truth = client(() => uncached.url, r.key)
+      for (const n of [1, 2, 3, 4]) {
+        const after = await r.get(page(n))
+        expect(after.headers.get('x-cache'), `page ${n}`).toBe(stale.includes(n) ? 'MISS' : 'HIT')
+        // The pages link to each other through their own instance's origin.
+        const body = (text: string) => text.replaceAll(/http:\/\/[^/"]+/g, '')
+        expect(body(after.text), `page ${n} shows the database`).toBe(body((await truth.get(page(n))).text))
+      }
+    }
+
+    it('a move within the last page drops that page only', async () => {
+      await expectPages(() => r.patch(`/api/products/${products[10]}`, { sale_price: '21.00' }), [4])
+    })
+
+    it('a move from the first page to the third drops the pages in between, not the last', async () => {
+      await expectPages(() => r.patch(`/api/products/${products[1]}`, { sale_price: '17.00' }), [1, 2, 3])
+    })
+  })
 }

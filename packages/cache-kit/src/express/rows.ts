@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import type { TagSnapshot } from '../index.js'
-import { type RowId, rowEpochTag, rowReadTags, rowTags } from '../row-tags.js'
+import { type ColumnRange, type RowId, rowEpochTag, rowReadTags, rowTags } from '../row-tags.js'
 
 /**
  * What a cached response shows, for row-precise invalidation (`cacheResponse`'s `rows` option; one
@@ -19,6 +19,13 @@ export interface RowsOptions {
   readonly ids: (body: unknown, req: Request) => readonly RowId[]
   /** Columns the response's choice or order of rows reads (its ordering and filters). */
   readonly columns?: readonly string[] | ((req: Request) => readonly string[])
+  /**
+   * Ordering columns read over a range, from the body: the lowest and highest value among the rows
+   * shown, e.g. `(body) => [{ column: 'price', low: min, high: max }]` for a page ordered by price.
+   * A write that passes the column's old and new value (`RowChange.ranges`) then drops the page only
+   * when the row moved across its range. Leave these columns out of `columns`.
+   */
+  readonly ranges?: (body: unknown, req: Request) => readonly ColumnRange[]
   /** A list: an insert or delete in its scope can change which rows it shows and its count. Default `false`. */
   readonly list?: boolean
   /** The partition of the rows (a tenant), as writes name it. Default: the policy's `scope` (`''` when public). */
@@ -63,14 +70,19 @@ export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
 }
 
 /**
- * The tags of the rows a response shows, from its body (the object the handler gave `res.json`, or
- * the sent bytes parsed); throws when `ids` throws.
+ * The tags of the rows a response shows and of the ranges its ordering columns span, from its body
+ * (the object the handler gave `res.json`, or the sent bytes parsed); throws when `ids` or `ranges`
+ * throws.
  */
 export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): string[] {
   // Many rows join the same few (a page's products share their categories): one tag each.
   const tags = new Set<string>()
-  for (const { options, scope } of rows)
+  for (const { options, scope } of rows) {
     for (const t of rowTags(options.resource, scope(req), options.ids(body, req))) tags.add(t)
+    const ranges = options.ranges?.(body, req)
+    if (ranges?.length)
+      for (const t of rowReadTags({ resource: options.resource, scope: scope(req), ranges })) tags.add(t)
+  }
   return [...tags]
 }
 

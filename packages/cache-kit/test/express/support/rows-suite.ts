@@ -76,6 +76,48 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
         if (gate) await gate.wait()
         res.json({ count, results })
       })
+      // Ordered by price, tagged by the range of prices each page shows.
+      const ranged = cacheResponse(cache, {
+        ttl: '5m',
+        scope: tenantOf,
+        query: ['page'],
+        rows: {
+          resource: 'products',
+          ids: (body) => (body as { results: Product[] }).results.map((p) => p.id),
+          ranges: (body) => {
+            const prices = (body as { results: Product[] }).results.map((p) => p.price)
+            return [{ column: 'price', low: Math.min(...prices), high: Math.max(...prices) }]
+          },
+          list: true,
+        },
+      })
+      app.get('/by-price', ranged, (req, res) => {
+        calls++
+        const rows = [...table(req)].sort((x, y) => x.price - y.price || x.id - y.id)
+        const page = Number(req.query.page ?? 1)
+        res.json({ results: rows.slice((page - 1) * 10, page * 10).map((p) => ({ ...p })) })
+      })
+      // A price change that names the old and the new price (or, with ?plain, only the column).
+      app.patch(
+        '/prices/:id',
+        invalidates(cache, (req) => {
+          const old = (req as Request & { oldPrice?: number }).oldPrice as number
+          const change = { resource: 'products', scope: tenantOf(req) ?? '', ids: [Number(req.params.id)] }
+          return {
+            rows: [
+              req.query.plain !== undefined
+                ? { ...change, columns: ['price'] }
+                : { ...change, ranges: [{ column: 'price', low: old, high: Number(req.body.price) }] },
+            ],
+          }
+        }),
+        (req, res) => {
+          const p = table(req).find((x) => x.id === Number(req.params.id)) as Product
+          ;(req as Request & { oldPrice?: number }).oldPrice = p.price
+          p.price = Number(req.body.price)
+          res.json(p)
+        },
+      )
       const detail = cacheResponse(cache, {
         ttl: '5m',
         scope: tenantOf,
@@ -191,6 +233,27 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
       const page1 = await http.get('/products?page=1', A)
       expect(page1.header('x-cache')).toBe('MISS')
       expect(JSON.parse(String(page1.body)).results[4]).toEqual({ id: 5, price: 1000, created: 5 })
+    })
+
+    it('a price change drops only the pages ordered by price whose range it crosses', async () => {
+      for (const page of [1, 5, 10, 11, 12]) await warm(`/by-price?page=${page}`) // prices 1-10 … 111-120
+      const patch = (path: string, price: number) =>
+        http.send('PATCH', path, { ...A, 'content-type': 'application/json' }, JSON.stringify({ price }))
+      // Product 95 (page 10) moves from 95 to 115 (page 12): pages 10, 11 and 12 change.
+      expect((await patch('/prices/95', 115)).status).toBe(200)
+      expect(await state('/by-price?page=1')).toBe('HIT')
+      expect(await state('/by-price?page=5')).toBe('HIT')
+      for (const page of [10, 11, 12]) {
+        const r = await http.get(`/by-price?page=${page}`, A)
+        expect(r.header('x-cache')).toBe('MISS')
+      }
+      const page11 = JSON.parse(String((await http.get('/by-price?page=11', A)).body)).results
+      expect(page11.map((p: Product) => p.id)).toEqual([102, 103, 104, 105, 106, 107, 108, 109, 110, 111])
+      // A change that does not say where the row was drops every page ordered by price.
+      expect(await state('/by-price?page=1')).toBe('HIT')
+      expect((await patch('/prices/60?plain', 61)).status).toBe(200)
+      expect(await state('/by-price?page=1')).toBe('MISS')
+      expect(await state('/by-price?page=5')).toBe('MISS')
     })
 
     it('an insert drops every list of the scope (membership and count), not the details', async () => {
