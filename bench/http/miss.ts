@@ -60,22 +60,38 @@ const variants: Record<string, { path: (i: number) => string; mw?: RequestHandle
     mw: cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], query }),
   },
   'memory miss, tags': { path: (i) => `/memory-tags?page=1&v=${i}` },
-  'memory miss, rows': {
-    path: (i) => `/memory-rows?page=1&v=${i}`,
-    mw: cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], rows, query }),
-  },
+  'memory hit, rows': { path: () => '/memory-rows?page=1' },
+  'memory miss, rows': { path: (i) => `/memory-rows?page=1&v=${i}` },
 }
-variants['memory miss, tags'].mw = variants['memory hit'].mw
+const memoryTags = cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], query })
+const memoryRows = cacheResponse(manager('memory'), {
+  ttl: '5m',
+  public: true,
+  tags: ['products'],
+  rows,
+  query,
+})
+for (const [name, v] of Object.entries(variants))
+  if (name.startsWith('memory')) v.mw = name.includes('rows') ? memoryRows : memoryTags
 if (redis) {
   const tags = cacheResponse(manager('redis'), { ttl: '5m', public: true, tags: ['products'], query })
+  const withRows = cacheResponse(manager('redis'), {
+    ttl: '5m',
+    public: true,
+    tags: ['products'],
+    rows,
+    query,
+  })
+  variants['redis hit, tags'] = { path: () => '/redis-tags?page=1', mw: tags }
+  variants['redis hit, rows'] = { path: () => '/redis-rows?page=1', mw: withRows }
   variants['redis miss, tags'] = { path: (i) => `/redis-tags?page=1&v=${i}`, mw: tags }
-  variants['redis miss, rows'] = {
-    path: (i) => `/redis-rows?page=1&v=${i}`,
-    mw: cacheResponse(manager('redis'), { ttl: '5m', public: true, tags: ['products'], rows, query }),
-  }
+  variants['redis miss, rows'] = { path: (i) => `/redis-rows?page=1&v=${i}`, mw: withRows }
 }
+const routes = new Set<string>()
 for (const v of Object.values(variants)) {
   const route = new URL(v.path(0), 'http://x').pathname
+  if (routes.has(route)) continue
+  routes.add(route)
   if (v.mw) app.get(route, v.mw, handler)
   else app.get(route, handler)
 }

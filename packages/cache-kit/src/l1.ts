@@ -16,6 +16,8 @@ export interface L1Entry {
 /** The optional in-process tier in front of a remote store. Keys are the caller's (unprefixed) keys. */
 export class L1Tier {
   private readonly lru: Lru<L1Entry>
+  /** The keys of the entries carrying each tag, so that `evictTags` costs what it drops. */
+  private readonly byTag = new Map<string, Set<string>>()
   /**
    * Moves on with every eviction (invalidations here or heard on the bus). A value read or loaded
    * across one may predate it: `set` with the generation taken before the read leaves it out.
@@ -26,7 +28,12 @@ export class L1Tier {
     maxEntries: number,
     private readonly ttlMs: number,
   ) {
-    this.lru = new Lru(maxEntries)
+    this.lru = new Lru(maxEntries, undefined, (key, entry) => {
+      for (const t of entry.tags) {
+        const keys = this.byTag.get(t)
+        if (keys?.delete(key) && keys.size === 0) this.byTag.delete(t)
+      }
+    })
   }
 
   get(key: string, now: number): L1Entry | undefined {
@@ -54,6 +61,11 @@ export class L1Tier {
   set(key: string, entry: L1Entry, now: number, since?: number): void {
     if (since !== undefined && since !== this.generation) return
     this.lru.set(key, entry, Math.min(entry.graceUntil, now + this.ttlMs))
+    for (const t of entry.tags) {
+      const keys = this.byTag.get(t)
+      if (keys) keys.add(key)
+      else this.byTag.set(t, new Set([key]))
+    }
   }
 
   delete(keys: readonly string[]): number {
@@ -63,17 +75,17 @@ export class L1Tier {
     return n
   }
 
-  /** Drops entries carrying any of `tags`; O(L1 size), bounded by `maxEntries`. */
+  /** Drops entries carrying any of `tags`, in time proportional to what it drops. */
   evictTags(tags: readonly string[]): number {
-    const wanted = new Set(tags)
-    const drop: string[] = []
-    for (const [k, e] of this.lru.entries()) if (e.tags.some((t) => wanted.has(t))) drop.push(k)
-    return this.delete(drop)
+    const drop = new Set<string>()
+    for (const t of tags) for (const k of this.byTag.get(t) ?? []) drop.add(k)
+    return this.delete([...drop])
   }
 
   clear(): void {
     this.generation++
     this.lru.clear()
+    this.byTag.clear()
   }
 
   /** Drops entries whose key matches. */

@@ -14,7 +14,8 @@ export class Lru<V> {
 
   /**
    * `budget`: evict the least recently used entries until the sizes (`sizeOf`) add up to at most
-   * `maxBytes`, too; an entry bigger than the whole budget is not kept.
+   * `maxBytes`, too; an entry bigger than the whole budget is not kept. `onRemove` is called for
+   * every entry that leaves (deleted, replaced, evicted, found expired; not on `clear`).
    */
   constructor(
     private readonly maxEntries: number,
@@ -22,6 +23,7 @@ export class Lru<V> {
       readonly maxBytes: number
       readonly sizeOf: (key: string, value: V) => number
     },
+    private readonly onRemove?: (key: string, value: V) => void,
   ) {
     this.fresh = maxEntries >> 2
   }
@@ -40,8 +42,7 @@ export class Lru<V> {
     const e = this.map.get(key)
     if (!e) return undefined
     if (e.expiresAt <= now) {
-      this.map.delete(key)
-      this.total -= e.size
+      this.delete(key)
       return undefined
     }
     // Re-inserting moves the key to the end of Map's insertion order, which is the recency order.
@@ -74,6 +75,7 @@ export class Lru<V> {
     if (!e) return false
     this.map.delete(key)
     this.total -= e.size
+    this.onRemove?.(key, e.value)
     return true
   }
 
