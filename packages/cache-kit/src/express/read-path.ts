@@ -192,9 +192,11 @@ async function miss(
   const snapshot = taken !== NOT_TAKEN ? taken : req.method === 'GET' ? await snapshotOf(ctx, req) : false
   // The handler must produce the full body (Express' res.send would answer its own 304): the
   // conditional is answered here, against the strong ETag, once the response is known.
-  delete req.headers['if-none-match']
-  delete req.headers['if-modified-since']
-  // Marked only here, where the handler runs under this cache (a hit leaves the request as it is).
+  // Only when present: a delete turns the headers object into a slow dictionary for everyone after.
+  if (req.headers['if-none-match'] !== undefined) delete req.headers['if-none-match']
+  if (req.headers['if-modified-since'] !== undefined)
+    delete req.headers['if-modified-since']
+    // Marked only here, where the handler runs under this cache (a hit leaves the request as it is).
   ;(req as Marked)[HANDLED] = true
   captureMiss(ctx, req, call.res, flight, status, stale, snapshot)
   return runHandler(call)
