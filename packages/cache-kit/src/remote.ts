@@ -1,4 +1,5 @@
 import { CircuitBreaker } from './circuit-breaker.js'
+import { Deadlines } from './deadlines.js'
 import { CacheError, toCacheError } from './errors.js'
 import type { TierStats } from './stats.js'
 
@@ -12,6 +13,8 @@ export type FailureReport = (error: CacheError, operation: string, key: string |
 export class RemoteGuard {
   readonly breaker: CircuitBreaker | undefined
   rejections = 0
+  /** One deadline queue per call duration (the default, and the longer one of key scans). */
+  private readonly deadlines = new Map<number, Deadlines>()
 
   constructor(
     private readonly timeoutMs: number | undefined,
@@ -46,7 +49,9 @@ export class RemoteGuard {
       )
     }
     try {
-      const value = await (timeoutMs === undefined ? fn() : withTimeout(fn(), timeoutMs, operation))
+      const value = await (timeoutMs === undefined
+        ? fn()
+        : withTimeout(fn(), this.deadlinesOf(timeoutMs), timeoutMs, operation))
       this.breaker?.success()
       this.onSuccess()
       return value
@@ -56,6 +61,15 @@ export class RemoteGuard {
       this.breaker?.failure()
       return this.fail(error, operation, key, failOpen, fallback)
     }
+  }
+
+  private deadlinesOf(ms: number): Deadlines {
+    let d = this.deadlines.get(ms)
+    if (!d) {
+      d = new Deadlines(ms)
+      this.deadlines.set(ms, d)
+    }
+    return d
   }
 
   private fail<F>(
@@ -72,33 +86,24 @@ export class RemoteGuard {
   }
 }
 
-/**
- * `promise`, or a `CacheError` `timeout` once `ms` passed without it settling. A pause of this
- * process (a synchronous module load at start, a long GC) is not a slow store: a timer that fires
- * late by more than half its duration gives the call `ms` more (once), since its command may have
- * been sent only after the pause; any other timer fails the call only after the event loop's next
- * I/O poll, so a reply that arrived meanwhile is read first.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
+/** `promise`, or a `CacheError` `timeout` once its deadline in `deadlines` passed without it settling. */
+function withTimeout<T>(
+  promise: Promise<T>,
+  deadlines: Deadlines,
+  ms: number,
+  operation: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    let settled = false
-    const due = performance.now() + ms
-    const expire = () => {
-      if (!settled) reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`))
-    }
-    let timer = setTimeout(() => {
-      if (performance.now() - due > ms / 2) timer = setTimeout(() => setImmediate(expire), ms)
-      else setImmediate(expire)
-    }, ms)
+    const w = deadlines.start(() =>
+      reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`)),
+    )
     promise.then(
       (v) => {
-        settled = true
-        clearTimeout(timer)
+        deadlines.finish(w)
         resolve(v)
       },
       (e: unknown) => {
-        settled = true
-        clearTimeout(timer)
+        deadlines.finish(w)
         reject(e)
       },
     )
