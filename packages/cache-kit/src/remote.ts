@@ -27,7 +27,7 @@ export class RemoteGuard {
     this.breaker = breaker && new CircuitBreaker(breaker)
   }
 
-  async call<T, F>(
+  call<T, F>(
     operation: string,
     key: string | undefined,
     fn: () => Promise<T>,
@@ -37,30 +37,92 @@ export class RemoteGuard {
   ): Promise<T | F> {
     // A fresh client's first connection is waited for outside the call's timeout (bounded by the store).
     const pending = this.connecting()
-    if (pending) await pending
-    if (this.breaker && !this.breaker.allow()) {
-      this.rejections++
-      return this.fail(
-        new CacheError('circuit_open', 'store circuit is open'),
-        operation,
-        key,
-        failOpen,
-        fallback,
+    if (pending) return pending.then(() => this.attempt(operation, key, fn, failOpen, fallback, timeoutMs))
+    return this.attempt(operation, key, fn, failOpen, fallback, timeoutMs)
+  }
+
+  /**
+   * One promise per call, settled by the reply or the deadline, whichever comes first: every hit
+   * goes through here, so nothing is layered around the store's own promise but this one.
+   */
+  private attempt<T, F>(
+    operation: string,
+    key: string | undefined,
+    fn: () => Promise<T>,
+    failOpen: boolean,
+    fallback: F,
+    timeoutMs: number | undefined,
+  ): Promise<T | F> {
+    return new Promise<T | F>((resolve, reject) => {
+      const failed = (err: unknown, circuitOpen = false) => {
+        try {
+          resolve(this.failure(err, circuitOpen, operation, key, failOpen, fallback))
+        } catch (error) {
+          reject(error)
+        }
+      }
+      if (this.breaker && !this.breaker.allow()) {
+        this.rejections++
+        failed(new CacheError('circuit_open', 'store circuit is open'), true)
+        return
+      }
+      let reply: Promise<T>
+      try {
+        reply = fn()
+      } catch (err) {
+        failed(err)
+        return
+      }
+      const deadlines = timeoutMs === undefined ? undefined : this.deadlinesOf(timeoutMs)
+      const w = deadlines?.start(() =>
+        failed(new CacheError('timeout', `store ${operation} timed out after ${timeoutMs} ms`)),
       )
-    }
-    try {
-      const value = await (timeoutMs === undefined
-        ? fn()
-        : withTimeout(fn(), this.deadlinesOf(timeoutMs), timeoutMs, operation))
-      this.breaker?.success()
-      this.onSuccess()
-      return value
-    } catch (err) {
-      const error = toCacheError(err, `store ${operation} failed`)
+      reply.then(
+        (value) => {
+          if (w) {
+            // Expired first: the call failed already.
+            if (w.state === 'done') return
+            deadlines?.finish(w)
+          }
+          try {
+            this.breaker?.success()
+            this.onSuccess()
+          } catch (err) {
+            failed(err)
+            return
+          }
+          resolve(value)
+        },
+        (err: unknown) => {
+          if (w) {
+            if (w.state === 'done') return
+            deadlines?.finish(w)
+          }
+          failed(err)
+        },
+      )
+    })
+  }
+
+  /** Counts and reports a failed call: `fallback` when `failOpen`, else throws the `CacheError`. */
+  private failure<F>(
+    err: unknown,
+    circuitOpen: boolean,
+    operation: string,
+    key: string | undefined,
+    failOpen: boolean,
+    fallback: F,
+  ): F {
+    const error = toCacheError(err, `store ${operation} failed`)
+    // A call the open circuit refused never reached the store: it is not a failure of the store.
+    if (!circuitOpen) {
       if (error.code === 'timeout') this.tier.timeouts++
       this.breaker?.failure()
-      return this.fail(error, operation, key, failOpen, fallback)
     }
+    this.tier.errors++
+    this.report(error, operation, key)
+    if (!failOpen) throw error
+    return fallback
   }
 
   private deadlinesOf(ms: number): Deadlines {
@@ -71,41 +133,4 @@ export class RemoteGuard {
     }
     return d
   }
-
-  private fail<F>(
-    error: CacheError,
-    operation: string,
-    key: string | undefined,
-    failOpen: boolean,
-    fallback: F,
-  ): F {
-    this.tier.errors++
-    this.report(error, operation, key)
-    if (!failOpen) throw error
-    return fallback
-  }
-}
-
-/** `promise`, or a `CacheError` `timeout` once its deadline in `deadlines` passed without it settling. */
-function withTimeout<T>(
-  promise: Promise<T>,
-  deadlines: Deadlines,
-  ms: number,
-  operation: string,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const w = deadlines.start(() =>
-      reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`)),
-    )
-    promise.then(
-      (v) => {
-        deadlines.finish(w)
-        resolve(v)
-      },
-      (e: unknown) => {
-        deadlines.finish(w)
-        reject(e)
-      },
-    )
-  })
 }
