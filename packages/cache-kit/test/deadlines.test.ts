@@ -25,7 +25,8 @@ describe('Deadlines', () => {
     // Out of order: the newest and the oldest first; call 2 never finishes.
     for (const i of [5, 0, 3, 1, 4]) calls[i]?.finish()
     await sleep(3 * MS)
-    expect(calls.map((c) => c.expiredAfter() !== undefined)).toEqual([false, false, true, false, false, false])
+    const expired = calls.map((c) => c.expiredAfter() !== undefined)
+    expect(expired).toEqual([false, false, true, false, false, false])
     expect(calls[2]?.expiredAfter()).toBeGreaterThanOrEqual(MS - 1)
     // Started later, so not due yet when call 2 expired.
     expect(late.expiredAfter()).toBeGreaterThanOrEqual(MS - 1)

@@ -142,7 +142,10 @@ export function batchedReads(
         const m = memos[j] as TagMemo
         const bytes = replies[at]
         if (!bytes) out[i] = undefined
-        else if (!envelopeHasTagNames(bytes, m.names)) (stale ??= []).push(i)
+        else if (!envelopeHasTagNames(bytes, m.names)) {
+          stale ??= []
+          stale.push(i)
+        }
         else if (m.names.length === 0) out[i] = { bytes, versions: NO_VERSIONS }
         else {
           const versions: string[] = new Array(m.names.length)
