@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import { Command, type Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
+import { READ_MANY } from './redis-scripts.js'
 import type { LeaseOutcome, LeaseRequest, ReadWithTags } from './store.js'
 import { TickBatch } from './tick-batch.js'
 
@@ -56,6 +58,27 @@ function directMget(client: Redis): (keys: string[]) => Promise<(Buffer | null)[
   }
 }
 
+/**
+ * The read script's `EVALSHA` sent as its own command, as `directMget` sends its `MGET`; on
+ * `NOSCRIPT` (a Redis that restarted or flushed its scripts) the call goes through ioredis's own
+ * script command (`fallback`), which loads the script. With a `keyPrefix` client, `fallback` always.
+ */
+function directReadMany(client: Redis, fallback: ReadManyScript): ReadManyScript {
+  if (client.options.keyPrefix) return fallback
+  const sha = createHash('sha1').update(READ_MANY).digest('hex')
+  const options = { replyEncoding: null }
+  return (...args) => {
+    // Built empty then filled, as in `directMget`: every argument is a string already.
+    const command = new Command('evalsha', [], options)
+    command.args = [sha, ...(args as string[])]
+    client.sendCommand(command)
+    return (command.promise as Promise<unknown[]>).catch((err: unknown) => {
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return fallback(...args)
+      throw err
+    })
+  }
+}
+
 /** One read's reply from the batch script as the store interface has it. */
 function scriptReply(out: unknown): ReadResult | Error {
   if (out === null || out === undefined) return undefined
@@ -85,6 +108,7 @@ export function batchedReads(
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
   const mget = directMget(client)
+  const script = directReadMany(client, readMany)
 
   const remember = (r: BatchedRead, bytes: Buffer) => {
     const names = envelopeTagNameBytes(bytes)
@@ -99,16 +123,16 @@ export function batchedReads(
   /** Reads `which` of `batch` by script into `out`. */
   const viaScript = (batch: readonly BatchedRead[], which: readonly number[], out: Out): Promise<Out> => {
     const keys: string[] = []
-    const args: (string | number)[] = []
+    const args: string[] = []
     for (const i of which) {
       const r = batch[i] as BatchedRead
       keys.push(r.key)
       if (r.lease) {
         keys.push(r.lease.key)
-        args.push(r.tagPrefix, '1', r.lease.token, px(r.lease.ttlMs))
-      } else args.push(r.tagPrefix, '0', '', 0)
+        args.push(r.tagPrefix, '1', r.lease.token, String(px(r.lease.ttlMs)))
+      } else args.push(r.tagPrefix, '0', '', '0')
     }
-    return readMany(keys.length, ...keys, ...args).then((replies) => {
+    return script(String(keys.length), ...keys, ...args).then((replies) => {
       for (let j = 0; j < which.length; j++) {
         const i = which[j] as number
         const result = scriptReply(replies[j])
@@ -145,8 +169,7 @@ export function batchedReads(
         else if (!envelopeHasTagNames(bytes, m.names)) {
           stale ??= []
           stale.push(i)
-        }
-        else if (m.names.length === 0) out[i] = { bytes, versions: NO_VERSIONS }
+        } else if (m.names.length === 0) out[i] = { bytes, versions: NO_VERSIONS }
         else {
           const versions: string[] = new Array(m.names.length)
           for (let t = 0; t < m.names.length; t++) versions[t] = replies[at + 1 + t]?.toString('latin1') ?? ''
