@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
-import { Command, type Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
+import { directMget, directScript } from './direct-commands.js'
 import { READ_MANY } from './redis-scripts.js'
 import type { LeaseOutcome, LeaseRequest, ReadWithTags } from './store.js'
 import { TickBatch } from './tick-batch.js'
@@ -32,53 +32,6 @@ const READ_BATCH_MAX = 256
 const TAG_MEMO_ENTRIES = 10_000
 const NO_VERSIONS: readonly string[] = Object.freeze([])
 
-/**
- * `MGET` sent as its own command even on a client with `enableAutoPipelining`: the reads of a tick
- * are one command already, and ioredis's per-tick pipeline around it (a `setImmediate` hop and a
- * `Pipeline` per tick) cost a read at concurrency 1 about a third more CPU. The client's
- * `keyPrefix` applies as it would to `mgetBuffer`. The class comes from the package import: an
- * ioredis instance's `constructor` is `EventEmitter` (ioredis mixes it in).
- */
-function directMget(client: Redis): (keys: string[]) => Promise<(Buffer | null)[]> {
-  const keyPrefix = client.options.keyPrefix
-  if (keyPrefix)
-    return (keys) => {
-      const command = new Command('mget', keys, { replyEncoding: null, keyPrefix })
-      client.sendCommand(command)
-      return command.promise as Promise<(Buffer | null)[]>
-    }
-  const options = { replyEncoding: null }
-  return (keys) => {
-    // The keys go in after construction: the constructor flattens its arguments (`args.flat()`),
-    // which costs more than the rest of building the command; the keys are strings already.
-    const command = new Command('mget', [], options)
-    command.args = keys
-    client.sendCommand(command)
-    return command.promise as Promise<(Buffer | null)[]>
-  }
-}
-
-/**
- * The read script's `EVALSHA` sent as its own command, as `directMget` sends its `MGET`; on
- * `NOSCRIPT` (a Redis that restarted or flushed its scripts) the call goes through ioredis's own
- * script command (`fallback`), which loads the script. With a `keyPrefix` client, `fallback` always.
- */
-function directReadMany(client: Redis, fallback: ReadManyScript): ReadManyScript {
-  if (client.options.keyPrefix) return fallback
-  const sha = createHash('sha1').update(READ_MANY).digest('hex')
-  const options = { replyEncoding: null }
-  return (...args) => {
-    // Built empty then filled, as in `directMget`: every argument is a string already.
-    const command = new Command('evalsha', [], options)
-    command.args = [sha, ...(args as string[])]
-    client.sendCommand(command)
-    return (command.promise as Promise<unknown[]>).catch((err: unknown) => {
-      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return fallback(...args)
-      throw err
-    })
-  }
-}
-
 /** One read's reply from the batch script as the store interface has it. */
 function scriptReply(out: unknown): ReadResult | Error {
   if (out === null || out === undefined) return undefined
@@ -108,7 +61,7 @@ export function batchedReads(
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
   const mget = directMget(client)
-  const script = directReadMany(client, readMany)
+  const script = directScript(client, READ_MANY, readMany)
 
   const remember = (r: BatchedRead, bytes: Buffer) => {
     const names = envelopeTagNameBytes(bytes)
