@@ -1,5 +1,5 @@
 import type { CacheCodec } from './codec.js'
-import { type EntryMeta, type Envelope, type PayloadKind, readEnvelope, writeEnvelope } from './envelope.js'
+import { type EntryMeta, type Envelope, type PayloadKind, writeEnvelope } from './envelope.js'
 import { deserialize, inflate, serialize } from './payload.js'
 
 /** Settings the entry codec needs from the manager. */
@@ -39,12 +39,15 @@ export interface DecodedEntry {
 }
 
 /**
- * Reads envelope bytes back; throws (or rejects with) `CacheError` (`corrupt_entry`,
- * `decompressed_too_large`) on bad input. Synchronous unless the payload is gzipped, so a small
- * entry's hit waits for no extra promise.
+ * The value of an envelope read back with `readEnvelope` (a reader checks the header, expiry and
+ * tag stamps, before paying for the payload); throws (or rejects with) `CacheError`
+ * (`corrupt_entry`, `decompressed_too_large`) on bad input. Synchronous unless the payload is
+ * gzipped, so a small entry's hit waits for no extra promise.
  */
-export function decodeEntry(raw: Uint8Array, s: EntryCodecSettings): DecodedEntry | Promise<DecodedEntry> {
-  const envelope = readEnvelope(raw)
+export function decodePayload(
+  envelope: Envelope,
+  s: EntryCodecSettings,
+): DecodedEntry | Promise<DecodedEntry> {
   if (!envelope.gzip)
     return { envelope, value: deserialize(envelope.kind, envelope.payload), plain: envelope.payload }
   return inflate(envelope.payload, true, s.codec, s.maxDecompressedBytes).then((plain) => ({

@@ -1,4 +1,5 @@
-import { type DecodedEntry, decodeEntry } from './entry-codec.js'
+import { type DecodedEntry, decodePayload } from './entry-codec.js'
+import { type Envelope, readEnvelope } from './envelope.js'
 import { CacheError } from './errors.js'
 import { escapeGlob } from './glob.js'
 import { KnownVersions } from './known-versions.js'
@@ -180,24 +181,17 @@ export class L2Tier {
     }
     if (!bytes) return undefined
     let d = this.decoded?.get(bytes)
-    if (d === undefined) {
+    let env: Envelope
+    if (d) env = d.envelope
+    else
       try {
-        const decoded = decodeEntry(bytes, this.options)
-        d = decoded instanceof Promise ? await decoded : decoded
+        env = readEnvelope(bytes)
       } catch (err) {
-        this.hooks.corrupt(
-          err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)),
-          key,
-        )
-        await this.guard.call('delete', key, () => store.delete([full]), true, 0)
-        return undefined
+        return this.corrupt(err, key, full)
       }
-      // A JSON value is not kept (each read parses its own copy); its plain bytes are.
-      this.decoded?.set(bytes, d.envelope.kind === 'json' ? { ...d, value: undefined } : d)
-    } else if (d.envelope.kind === 'json') d = { ...d, value: deserialize('json', d.plain) }
-    const env = d.envelope
     const now = Date.now()
     if (now >= env.graceUntil) return undefined
+    // The header is checked before the payload is parsed: an invalidated entry costs no parse.
     if (env.tags.length) {
       if (!versions) {
         const names = env.tags.map((t) => t.name)
@@ -211,7 +205,24 @@ export class L2Tier {
       if (!stampedWith(env.tags, versions)) return undefined
     }
     if (this.pending.covers(key, env.tags)) return undefined
+    if (d === undefined) {
+      try {
+        const decoded = decodePayload(env, this.options)
+        d = decoded instanceof Promise ? await decoded : decoded
+      } catch (err) {
+        return this.corrupt(err, key, full)
+      }
+      // A JSON value is not kept (each read parses its own copy); its plain bytes are.
+      this.decoded?.set(bytes, d.envelope.kind === 'json' ? { ...d, value: undefined } : d)
+    } else if (env.kind === 'json') d = { ...d, value: deserialize('json', d.plain) }
     return { envelope: env, value: d.value, plain: d.plain, stale: now >= env.expiresAt }
+  }
+
+  /** Reports an entry that cannot be decoded and deletes it: it reads as a miss. */
+  private async corrupt(err: unknown, key: string, full: string): Promise<undefined> {
+    this.hooks.corrupt(err instanceof CacheError ? err : new CacheError('corrupt_entry', String(err)), key)
+    await this.guard.call('delete', key, () => this.store.delete([full]), true, 0)
+    return undefined
   }
 
   /** Current versions of `tags` (`''` where a tag has none); `undefined` when the store failed. */

@@ -1,4 +1,5 @@
 import { CircuitBreaker } from './circuit-breaker.js'
+import { Deadlines } from './deadlines.js'
 import { CacheError, toCacheError } from './errors.js'
 import type { TierStats } from './stats.js'
 
@@ -12,6 +13,8 @@ export type FailureReport = (error: CacheError, operation: string, key: string |
 export class RemoteGuard {
   readonly breaker: CircuitBreaker | undefined
   rejections = 0
+  /** One deadline queue per call duration (the default, and the longer one of key scans). */
+  private readonly deadlines = new Map<number, Deadlines>()
 
   constructor(
     private readonly timeoutMs: number | undefined,
@@ -24,7 +27,7 @@ export class RemoteGuard {
     this.breaker = breaker && new CircuitBreaker(breaker)
   }
 
-  async call<T, F>(
+  call<T, F>(
     operation: string,
     key: string | undefined,
     fn: () => Promise<T>,
@@ -34,73 +37,100 @@ export class RemoteGuard {
   ): Promise<T | F> {
     // A fresh client's first connection is waited for outside the call's timeout (bounded by the store).
     const pending = this.connecting()
-    if (pending) await pending
-    if (this.breaker && !this.breaker.allow()) {
-      this.rejections++
-      return this.fail(
-        new CacheError('circuit_open', 'store circuit is open'),
-        operation,
-        key,
-        failOpen,
-        fallback,
-      )
-    }
-    try {
-      const value = await (timeoutMs === undefined ? fn() : withTimeout(fn(), timeoutMs, operation))
-      this.breaker?.success()
-      this.onSuccess()
-      return value
-    } catch (err) {
-      const error = toCacheError(err, `store ${operation} failed`)
-      if (error.code === 'timeout') this.tier.timeouts++
-      this.breaker?.failure()
-      return this.fail(error, operation, key, failOpen, fallback)
-    }
+    if (pending) return pending.then(() => this.attempt(operation, key, fn, failOpen, fallback, timeoutMs))
+    return this.attempt(operation, key, fn, failOpen, fallback, timeoutMs)
   }
 
-  private fail<F>(
-    error: CacheError,
+  /**
+   * One promise per call, settled by the reply or the deadline, whichever comes first: every hit
+   * goes through here, so nothing is layered around the store's own promise but this one.
+   */
+  private attempt<T, F>(
+    operation: string,
+    key: string | undefined,
+    fn: () => Promise<T>,
+    failOpen: boolean,
+    fallback: F,
+    timeoutMs: number | undefined,
+  ): Promise<T | F> {
+    return new Promise<T | F>((resolve, reject) => {
+      const failed = (err: unknown, circuitOpen = false) => {
+        try {
+          resolve(this.failure(err, circuitOpen, operation, key, failOpen, fallback))
+        } catch (error) {
+          reject(error)
+        }
+      }
+      if (this.breaker && !this.breaker.allow()) {
+        this.rejections++
+        failed(new CacheError('circuit_open', 'store circuit is open'), true)
+        return
+      }
+      let reply: Promise<T>
+      try {
+        reply = fn()
+      } catch (err) {
+        failed(err)
+        return
+      }
+      const deadlines = timeoutMs === undefined ? undefined : this.deadlinesOf(timeoutMs)
+      const w = deadlines?.start(() =>
+        failed(new CacheError('timeout', `store ${operation} timed out after ${timeoutMs} ms`)),
+      )
+      reply.then(
+        (value) => {
+          if (w) {
+            // Expired first: the call failed already.
+            if (w.state === 'done') return
+            deadlines?.finish(w)
+          }
+          try {
+            this.breaker?.success()
+            this.onSuccess()
+          } catch (err) {
+            failed(err)
+            return
+          }
+          resolve(value)
+        },
+        (err: unknown) => {
+          if (w) {
+            if (w.state === 'done') return
+            deadlines?.finish(w)
+          }
+          failed(err)
+        },
+      )
+    })
+  }
+
+  /** Counts and reports a failed call: `fallback` when `failOpen`, else throws the `CacheError`. */
+  private failure<F>(
+    err: unknown,
+    circuitOpen: boolean,
     operation: string,
     key: string | undefined,
     failOpen: boolean,
     fallback: F,
   ): F {
+    const error = toCacheError(err, `store ${operation} failed`)
+    // A call the open circuit refused never reached the store: it is not a failure of the store.
+    if (!circuitOpen) {
+      if (error.code === 'timeout') this.tier.timeouts++
+      this.breaker?.failure()
+    }
     this.tier.errors++
     this.report(error, operation, key)
     if (!failOpen) throw error
     return fallback
   }
-}
 
-/**
- * `promise`, or a `CacheError` `timeout` once `ms` passed without it settling. A pause of this
- * process (a synchronous module load at start, a long GC) is not a slow store: a timer that fires
- * late by more than half its duration gives the call `ms` more (once), since its command may have
- * been sent only after the pause; any other timer fails the call only after the event loop's next
- * I/O poll, so a reply that arrived meanwhile is read first.
- */
-function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const due = performance.now() + ms
-    const expire = () => {
-      if (!settled) reject(new CacheError('timeout', `store ${operation} timed out after ${ms} ms`))
+  private deadlinesOf(ms: number): Deadlines {
+    let d = this.deadlines.get(ms)
+    if (!d) {
+      d = new Deadlines(ms)
+      this.deadlines.set(ms, d)
     }
-    let timer = setTimeout(() => {
-      if (performance.now() - due > ms / 2) timer = setTimeout(() => setImmediate(expire), ms)
-      else setImmediate(expire)
-    }, ms)
-    promise.then(
-      (v) => {
-        settled = true
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        settled = true
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
+    return d
+  }
 }

@@ -177,6 +177,26 @@ describe('CacheManager on the memory store (entries decoded once)', () => {
     expect(await cache.get('j')).toBeUndefined()
     expect(await cache.get('b')).toBeUndefined()
   })
+  it('an entry whose tag stamps no longer match is a miss before its payload is read', async () => {
+    const store = memoryStore()
+    const cache = new CacheManager({ store, prefix: 'hdr' })
+    const errors: string[] = []
+    cache.on('error', (e) => errors.push(e.error.code))
+    const now = Date.now()
+    const meta = { storedAt: now, expiresAt: now + 60_000, graceUntil: now + 60_000 }
+    const stamped = (tags: { name: string; version: string }[]) =>
+      writeEnvelope({ ...meta, tags }, 'json', false, Buffer.from('{not json'))
+    // Stamped with a version tag 't' does not have (it has none): invalid, so never parsed.
+    await store.set('hdr:stale', stamped([{ name: 't', version: 'gone' }]), 60_000, [])
+    expect(await cache.get('stale')).toBeUndefined()
+    expect(errors).toEqual([])
+    expect(await store.get('hdr:stale')).toBeDefined()
+    // Without tags the payload is read: corrupt, reported and deleted.
+    await store.set('hdr:bad', stamped([]), 60_000, [])
+    expect(await cache.get('bad')).toBeUndefined()
+    expect(errors).toEqual(['corrupt_entry'])
+    expect(await store.get('hdr:bad')).toBeUndefined()
+  })
   it('peekEntry answers without waiting once an entry was decoded, null when it cannot tell', async () => {
     const cache = new CacheManager({ prefix: 'peek' })
     expect(cache.peekEntry('absent')).toBeUndefined()

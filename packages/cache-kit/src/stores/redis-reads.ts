@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
+import { directMget, directScript } from './direct-commands.js'
+import { READ_MANY } from './redis-scripts.js'
 import type { LeaseOutcome, LeaseRequest, ReadWithTags } from './store.js'
 import { TickBatch } from './tick-batch.js'
 
@@ -29,28 +31,6 @@ const READ_BATCH_MAX = 256
 /** Entries whose tag names are remembered (most recently read first). */
 const TAG_MEMO_ENTRIES = 10_000
 const NO_VERSIONS: readonly string[] = Object.freeze([])
-
-type CommandClass = new (
-  name: string,
-  args: string[],
-  options: { replyEncoding: null },
-) => { promise: Promise<unknown> }
-
-/**
- * `MGET` sent as its own command even on a client with `enableAutoPipelining`: the reads of a tick
- * are one command already, and ioredis's per-tick pipeline around it cost a read at concurrency 1
- * about a third more CPU. Falls back to `mgetBuffer` on a client without `Redis.Command`.
- */
-function directMget(client: Redis): (keys: string[]) => Promise<(Buffer | null)[]> {
-  const Command = (client.constructor as { Command?: CommandClass }).Command
-  if (typeof Command !== 'function' || typeof client.sendCommand !== 'function')
-    return (keys) => client.mgetBuffer(...keys)
-  return (keys) => {
-    const command = new Command('mget', keys, { replyEncoding: null })
-    client.sendCommand(command as never)
-    return command.promise as Promise<(Buffer | null)[]>
-  }
-}
 
 /** One read's reply from the batch script as the store interface has it. */
 function scriptReply(out: unknown): ReadResult | Error {
@@ -81,6 +61,7 @@ export function batchedReads(
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
   const mget = directMget(client)
+  const script = directScript(client, READ_MANY, readMany)
 
   const remember = (r: BatchedRead, bytes: Buffer) => {
     const names = envelopeTagNameBytes(bytes)
@@ -90,79 +71,86 @@ export function batchedReads(
     memo.set(r.key, { tagPrefix: r.tagPrefix, names: copies, tagKeys }, Number.POSITIVE_INFINITY)
   }
 
-  const viaScript = async (batch: readonly BatchedRead[], which: readonly number[], out: unknown[]) => {
+  type Out = (ReadResult | Error)[]
+
+  /** Reads `which` of `batch` by script into `out`. */
+  const viaScript = (batch: readonly BatchedRead[], which: readonly number[], out: Out): Promise<Out> => {
     const keys: string[] = []
-    const args: (string | number)[] = []
+    const args: string[] = []
     for (const i of which) {
       const r = batch[i] as BatchedRead
       keys.push(r.key)
       if (r.lease) {
         keys.push(r.lease.key)
-        args.push(r.tagPrefix, '1', r.lease.token, px(r.lease.ttlMs))
-      } else args.push(r.tagPrefix, '0', '', 0)
+        args.push(r.tagPrefix, '1', r.lease.token, String(px(r.lease.ttlMs)))
+      } else args.push(r.tagPrefix, '0', '', '0')
     }
-    const replies = await readMany(keys.length, ...keys, ...args)
-    which.forEach((i, j) => {
-      const result = scriptReply(replies[j])
-      out[i] = result
-      if (result && 'bytes' in result) remember(batch[i] as BatchedRead, result.bytes as Buffer)
+    return script(String(keys.length), ...keys, ...args).then((replies) => {
+      for (let j = 0; j < which.length; j++) {
+        const i = which[j] as number
+        const result = scriptReply(replies[j])
+        out[i] = result
+        if (result && 'bytes' in result) remember(batch[i] as BatchedRead, result.bytes as Buffer)
+      }
+      return out
     })
   }
 
-  /** Resolves the reads whose entry no longer carries the remembered tags (to read again by script). */
-  const viaMget = async (
+  /**
+   * Reads `which` of `batch` with one `MGET` into `out`; the reads whose entry no longer carries
+   * the remembered tags go again by script.
+   */
+  const viaMget = (
     batch: readonly BatchedRead[],
     which: readonly number[],
     memos: readonly TagMemo[],
-    out: unknown[],
-  ): Promise<number[]> => {
+    out: Out,
+  ): Promise<Out> => {
     const keys: string[] = []
     for (let j = 0; j < which.length; j++) {
       keys.push((batch[which[j] as number] as BatchedRead).key)
       for (const k of (memos[j] as TagMemo).tagKeys) keys.push(k)
     }
-    const replies = await mget(keys)
-    const stale: number[] = []
-    let at = 0
-    for (let j = 0; j < which.length; j++) {
-      const i = which[j] as number
-      const m = memos[j] as TagMemo
-      const bytes = replies[at]
-      if (!bytes) out[i] = undefined
-      else if (!envelopeHasTagNames(bytes, m.names)) stale.push(i)
-      else if (m.names.length === 0) out[i] = { bytes, versions: NO_VERSIONS }
-      else {
-        const versions: string[] = new Array(m.names.length)
-        for (let t = 0; t < m.names.length; t++) versions[t] = replies[at + 1 + t]?.toString('latin1') ?? ''
-        out[i] = { bytes, versions }
+    return mget(keys).then((replies) => {
+      let stale: number[] | undefined
+      let at = 0
+      for (let j = 0; j < which.length; j++) {
+        const i = which[j] as number
+        const m = memos[j] as TagMemo
+        const bytes = replies[at]
+        if (!bytes) out[i] = undefined
+        else if (!envelopeHasTagNames(bytes, m.names)) {
+          stale ??= []
+          stale.push(i)
+        } else if (m.names.length === 0) out[i] = { bytes, versions: NO_VERSIONS }
+        else {
+          const versions: string[] = new Array(m.names.length)
+          for (let t = 0; t < m.names.length; t++) versions[t] = replies[at + 1 + t]?.toString('latin1') ?? ''
+          out[i] = { bytes, versions }
+        }
+        at += 1 + m.names.length
       }
-      at += 1 + m.names.length
-    }
-    return stale
+      return stale ? viaScript(batch, stale, out) : out
+    })
   }
 
-  const reads = new TickBatch<BatchedRead, ReadResult>(async (batch) => {
-    const out: unknown[] = new Array(batch.length)
+  const reads = new TickBatch<BatchedRead, ReadResult>((batch) => {
+    const out: Out = new Array(batch.length)
     const scripted: number[] = []
     const plain: number[] = []
     const memos: TagMemo[] = []
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i] as BatchedRead
-      const m = r.lease ? undefined : memo.get(r.key)
+      // Remembered without an expiry: no clock needed.
+      const m = r.lease ? undefined : memo.get(r.key, 0)
       if (m && m.tagPrefix === r.tagPrefix) {
         plain.push(i)
         memos.push(m)
       } else scripted.push(i)
     }
-    await Promise.all([
-      scripted.length ? viaScript(batch, scripted, out) : undefined,
-      plain.length
-        ? viaMget(batch, plain, memos, out).then((stale) =>
-            stale.length ? viaScript(batch, stale, out) : undefined,
-          )
-        : undefined,
-    ])
-    return out as (ReadResult | Error)[]
+    if (scripted.length === 0) return viaMget(batch, plain, memos, out)
+    if (plain.length === 0) return viaScript(batch, scripted, out)
+    return Promise.all([viaScript(batch, scripted, out), viaMget(batch, plain, memos, out)]).then(() => out)
   }, READ_BATCH_MAX)
 
   return (key, tagPrefix, lease) => reads.add({ key, tagPrefix, lease })
