@@ -1,6 +1,6 @@
-// The Redis store sends its read script as a bare EVALSHA: a Redis that lost its scripts (restart,
-// SCRIPT FLUSH) must still answer every read, leases included, on any client. A private server, so
-// the flush does not reach other test files' connections.
+// The Redis store sends its scripts as bare EVALSHAs: a Redis that lost its scripts (restart,
+// SCRIPT FLUSH) must still answer every read, leases included, and every write, on any client.
+// A private server, so the flush does not reach other test files' connections.
 import { CacheManager } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { Redis } from 'ioredis'
@@ -46,6 +46,13 @@ describe.each([
         undefined,
         undefined,
       ])
+      // Writes after a flush: stamping tags, a counted set and an invalidation each reload their script.
+      await admin.script('FLUSH')
+      await cache.set('d', { v: 'd' }, { tags: ['u', 'w'] })
+      expect(await cache.get('d')).toEqual({ v: 'd' })
+      await admin.script('FLUSH')
+      expect(await cache.invalidateTags(['u'])).toBe(1)
+      expect(await cache.get('d')).toBeUndefined()
       expect(cache.stats().errors).toBe(0)
       await cache.close()
     } finally {

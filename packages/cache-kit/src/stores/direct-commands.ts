@@ -29,22 +29,33 @@ export function directMget(client: Redis): (keys: string[]) => Promise<(Buffer |
   }
 }
 
-/** A script call: `numkeys`, the keys, then the arguments, all strings. */
-export type ScriptCall<R> = (...args: string[]) => Promise<R>
+/** A script call: `numkeys`, the keys, then the arguments (strings or bytes). */
+export type ScriptCall<R> = (...args: (string | Buffer)[]) => Promise<R>
 
 /**
- * `EVALSHA` of `lua` (replies as buffers); on `NOSCRIPT` (a Redis that restarted or flushed its
- * scripts) that call goes through `fallback`, ioredis's own command for the script, which loads
- * it. With a `keyPrefix` client, `fallback` always (ioredis prefixes the script's keys).
+ * `EVALSHA` of `lua` (string replies as buffers, or decoded with `replyEncoding`); on `NOSCRIPT`
+ * (a Redis that restarted or flushed its scripts) that call goes through `fallback`, ioredis's own
+ * command for the script, which loads it. With a `keyPrefix` client, `fallback` always (ioredis
+ * prefixes the script's keys).
  */
-export function directScript<R>(client: Redis, lua: string, fallback: ScriptCall<R>): ScriptCall<R> {
+export function directScript<R>(
+  client: Redis,
+  lua: string,
+  fallback: ScriptCall<R>,
+  replyEncoding: BufferEncoding | null = null,
+): ScriptCall<R> {
   if (client.options.keyPrefix) return fallback
   const sha = createHash('sha1').update(lua).digest('hex')
-  const options = { replyEncoding: null }
+  const options = { replyEncoding }
   return (...args) => {
-    // Built empty then filled, as in `directMget`.
-    const command = new Command('evalsha', [], options)
-    command.args = [sha, ...args]
+    let command: Command
+    // Built empty then filled, as in `directMget`, unless an argument is bytes: the constructor
+    // is what switches a command to writing its arguments as buffers.
+    if (args.some((a) => typeof a !== 'string')) command = new Command('evalsha', [sha, ...args], options)
+    else {
+      command = new Command('evalsha', [], options)
+      command.args = [sha, ...args]
+    }
     client.sendCommand(command)
     return (command.promise as Promise<R>).catch((err: unknown) => {
       if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return fallback(...args)

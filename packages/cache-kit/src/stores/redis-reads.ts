@@ -24,7 +24,7 @@ interface TagMemo {
 }
 
 /** The batch script as ioredis defines it on the client (see `READ_MANY`). */
-export type ReadManyScript = (...args: (string | number)[]) => Promise<unknown[]>
+export type ReadManyScript = (...args: (string | number | Buffer)[]) => Promise<unknown[]>
 
 /** Reads sent in one command at most; a bigger tick goes in several. */
 const READ_BATCH_MAX = 256

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
+import { directScript } from './direct-commands.js'
 import { FirstConnection } from './first-connection.js'
 import { batchedReads } from './redis-reads.js'
 import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED, STAMP_TAGS } from './redis-scripts.js'
@@ -41,10 +42,10 @@ function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
 }
 
 type Scripted = {
-  hotpathReadManyBuffer(...args: (string | number)[]): Promise<unknown[]>
+  hotpathReadManyBuffer(...args: (string | number | Buffer)[]): Promise<unknown[]>
   hotpathSet(...args: (string | Buffer | number)[]): Promise<number>
-  hotpathInvalidate(...args: (string | number)[]): Promise<number>
-  hotpathStamp(...args: (string | number)[]): Promise<string[]>
+  hotpathInvalidate(...args: (string | Buffer | number)[]): Promise<number>
+  hotpathStamp(...args: (string | Buffer | number)[]): Promise<string[]>
   hotpathRelease(key: string, token: string): Promise<number>
 }
 
@@ -120,6 +121,15 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     hold()
   }
   const px = (ms: number) => Math.max(1, Math.ceil(ms))
+  // Single node: the scripts go out as they are, whatever the client's options (see direct-commands.ts).
+  const node = client as Redis
+  const direct = cluster
+    ? undefined
+    : {
+        set: directScript<number>(node, SET_COUNTED, (...a) => scripted.hotpathSet(...a)),
+        stamp: directScript<string[]>(node, STAMP_TAGS, (...a) => scripted.hotpathStamp(...a), 'utf8'),
+        invalidate: directScript<number>(node, INVALIDATE_TAGS, (...a) => scripted.hotpathInvalidate(...a)),
+      }
   const first = new FirstConnection(
     client,
     options.connectWait === undefined
@@ -140,7 +150,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         ? bytes
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
-      else if (!cluster) await scripted.hotpathSet(1 + counters.length, key, ...counters, value, px(ttlMs))
+      else if (direct)
+        await direct.set(String(1 + counters.length), key, ...counters, value, String(px(ttlMs)))
       else
         await Promise.all([client.set(key, value, 'PX', px(ttlMs)), ...counters.map((c) => client.incr(c))])
     },
@@ -163,7 +174,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       // SET NX GET: the existing version, or the fresh token this call just stored. One token per
       // call is enough: a version is only compared with itself, and every call's token is new.
       const token = randomBytes(12).toString('base64url')
-      if (!cluster) return scripted.hotpathStamp(tagKeys.length, ...tagKeys, token)
+      if (direct) return direct.stamp(String(tagKeys.length), ...tagKeys, token)
       // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
         tagKeys.map(
@@ -173,12 +184,12 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
     async invalidateTags(tagKeys, counterKeys) {
       ready()
-      if (!cluster)
-        return scripted.hotpathInvalidate(
-          tagKeys.length + counterKeys.length,
+      if (direct)
+        return direct.invalidate(
+          String(tagKeys.length + counterKeys.length),
           ...tagKeys,
           ...counterKeys,
-          tagKeys.length,
+          String(tagKeys.length),
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),
