@@ -25,6 +25,18 @@ export interface TagSnapshot {
    * the store's versions without strict consistency).
    */
   readonly since?: number
+  /**
+   * The store's clock when the snapshot was taken, where the store keeps one (memory, single-node
+   * Redis). Pass it as `predating` to a later `snapshotTags` to learn whether tags were left alone
+   * since.
+   */
+  readonly clock?: number
+  /**
+   * With `snapshotTags(..., { predating })`: every one of the first `predating.count` tags already
+   * had its version when the snapshot `predating.clock` came from was taken, so none of them was
+   * invalidated since. `false` when the store cannot tell.
+   */
+  readonly predate?: boolean
 }
 
 /** Per-call options of `set`. */

@@ -235,6 +235,34 @@ export class L2Tier {
     return this.versionsOf('stampTags', tags, failOpen)
   }
 
+  /**
+   * `stampTags` with the store's clock, where the store keeps one (see `CacheStore.stampTagsClocked`);
+   * without, `predate` is `false` and `clock` absent. `undefined` when the store failed.
+   */
+  async stampTagsClocked(
+    tags: readonly string[],
+    failOpen: boolean,
+    since?: number,
+    check?: number,
+  ): Promise<{ versions: readonly string[]; clock?: number; predate: boolean } | undefined> {
+    const clocked = this.store.stampTagsClocked?.bind(this.store)
+    if (!clocked) {
+      const versions = await this.stampTags(tags, failOpen)
+      return versions && { versions, predate: false }
+    }
+    const epoch = this.known?.epoch ?? 0
+    const keys = tags.map((t) => this.tagPrefix + t)
+    const r = await this.guard.call(
+      'stampTags',
+      undefined,
+      () => clocked(keys, since, check),
+      failOpen,
+      undefined,
+    )
+    if (r) this.known?.remember(epoch, tags, r.versions)
+    return r
+  }
+
   private async versionsOf(
     op: 'tagVersions' | 'stampTags',
     tags: readonly string[],

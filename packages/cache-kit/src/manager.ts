@@ -135,15 +135,26 @@ export class CacheManager extends CacheEmitter {
    * Takes the current versions of `tags` (creating missing ones) for a later `set(..., { snapshot })`:
    * take it before computing a value, and an invalidation that happens while it is computed makes
    * the stored entry invalid. `undefined` when the store failed (then do not store the value).
+   * `predating: { clock, count }` (a `clock` from an earlier snapshot) also tells, as `predate`,
+   * whether the first `count` tags all had their versions then, so none was invalidated since.
    */
   async snapshotTags(
     tags: readonly string[],
-    options: { failOpen?: boolean } = {},
+    options: { failOpen?: boolean; predating?: { clock: number; count: number } } = {},
   ): Promise<TagSnapshot | undefined> {
     const since = this.tiers.l1?.generation
-    const versions = await this.tiers.l2.stampTags(tags, options.failOpen ?? this.options.failOpen)
-    if (!versions) return undefined
-    return since === undefined ? { tags: [...tags], versions } : { tags: [...tags], versions, since }
+    const failOpen = options.failOpen ?? this.options.failOpen
+    const p = options.predating
+    const r = await this.tiers.l2.stampTagsClocked(tags, failOpen, p?.clock, p?.count)
+    if (!r) return undefined
+    const snapshot: { -readonly [K in keyof TagSnapshot]: TagSnapshot[K] } = {
+      tags: [...tags],
+      versions: r.versions,
+    }
+    if (since !== undefined) snapshot.since = since
+    if (r.clock !== undefined) snapshot.clock = r.clock
+    if (p) snapshot.predate = r.predate
+    return snapshot
   }
 
   /**

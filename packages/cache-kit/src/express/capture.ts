@@ -236,7 +236,7 @@ class Capture implements HoldPolicy {
    * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
    * its body shows. The row tags' versions are taken now, together with the write epochs: if a
    * write moved one since the handler started, the rows may be older than their versions, so
-   * nothing is stored.
+   * nothing is stored, unless the store tells that every one of those tags predates the handler.
    */
   private async withRowTags(
     snapshot: TagSnapshot,
@@ -252,10 +252,14 @@ class Capture implements HoldPolicy {
       this.policy.onError(err)
       return 'rows-unknown'
     }
-    const now = await this.cache.snapshotTags([...tags, ...guard.tags])
+    // Where the store keeps a clock, a write elsewhere in the scope does not matter when every tag
+    // read now already existed before the handler ran: none of those rows was invalidated since.
+    const predating =
+      snapshot.clock === undefined ? {} : { predating: { clock: snapshot.clock, count: tags.length } }
+    const now = await this.cache.snapshotTags([...tags, ...guard.tags], predating)
     if (now === undefined) return 'cache-error'
     for (let i = 0; i < guard.tags.length; i++)
-      if (now.versions[tags.length + i] !== guard.versions[i]) return 'invalidated'
+      if (now.versions[tags.length + i] !== guard.versions[i] && now.predate !== true) return 'invalidated'
     const stamped = {
       tags: [...stamp.tags, ...tags],
       versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],

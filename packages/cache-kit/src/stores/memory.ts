@@ -57,6 +57,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const counters = new Map<string, number>()
   let seq = 0
   const version = (k: string) => versions.get(k) ?? ''
+  const stamp = (tagKeys: readonly string[]): string[] =>
+    tagKeys.map((k) => {
+      let v = versions.get(k)
+      if (v === undefined) {
+        v = String(++seq)
+        versions.set(k, v)
+        changes++
+      }
+      return v
+    })
   const peek = (key: string, tagPrefix: string): ReadWithTags | undefined => {
     const bytes = lru.get(key)
     if (!bytes) return undefined
@@ -95,15 +105,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       return tagKeys.map(version)
     },
     async stampTags(tagKeys) {
-      return tagKeys.map((k) => {
-        let v = versions.get(k)
-        if (v === undefined) {
-          v = String(++seq)
-          versions.set(k, v)
-          changes++
-        }
-        return v
-      })
+      return stamp(tagKeys)
+    },
+    async stampTagsClocked(tagKeys, since, check = tagKeys.length) {
+      // Versions are the sequence number that created them: the sequence is the clock.
+      const stamped = stamp(tagKeys)
+      let predate = since !== undefined
+      for (let i = 0; predate && i < check; i++) predate = Number(stamped[i]) <= (since as number)
+      return { versions: stamped, clock: seq, predate }
     },
     async invalidateTags(tagKeys, counterKeys) {
       for (const k of tagKeys) if (versions.delete(k)) changes++

@@ -84,14 +84,36 @@ return total
 
 /**
  * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
- * exists is kept and a missing one gets this call's token. One call stamps every tag of an entry
- * (a page showing 60 rows has 60 row tags). KEYS tag versions; ARGV[1] the token.
+ * exists is kept and a missing one gets this call's token, `<server time in µs>.<random>`. One call
+ * stamps every tag of an entry (a page showing 60 rows has 60 row tags). Answers the versions, then
+ * the server time, then `1` when each of the first ARGV[3] keys had a version created more than a
+ * second (a margin for clock steps) before ARGV[2] (a time from an earlier call; `-1`: none), else
+ * `0`. KEYS tag versions; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check.
  */
 export const STAMP_TAGS = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local token = string.format('%.0f', now) .. '.' .. ARGV[1]
+local since = tonumber(ARGV[2])
+local check = tonumber(ARGV[3])
+local predate = since >= 0
 local out = {}
 for i = 1, #KEYS do
-  out[i] = redis.call('SET', KEYS[i], ARGV[1], 'NX', 'GET') or ARGV[1]
+  local v = redis.call('SET', KEYS[i], token, 'NX', 'GET')
+  if v then
+    out[i] = v
+    if predate and i <= check then
+      local c = tonumber(string.match(v, '^(%d+)%.'))
+      if not c or c >= since - 1000000 then predate = false end
+    end
+  else
+    out[i] = token
+    if i <= check then predate = false end
+  end
 end
+out[#KEYS + 1] = string.format('%.0f', now)
+out[#KEYS + 2] = predate and '1' or '0'
 return out
 `
 

@@ -174,7 +174,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       // SET NX GET: the existing version, or the fresh token this call just stored. One token per
       // call is enough: a version is only compared with itself, and every call's token is new.
       const token = randomBytes(12).toString('base64url')
-      if (direct) return direct.stamp(String(tagKeys.length), ...tagKeys, token)
+      if (direct)
+        return (await direct.stamp(String(tagKeys.length), ...tagKeys, token, '-1', '0')).slice(0, -2)
       // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
         tagKeys.map(
@@ -244,6 +245,15 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         sub.disconnect()
       }
     },
+  }
+  if (direct) {
+    const stamp = direct.stamp
+    store.stampTagsClocked = async (tagKeys, since, check = tagKeys.length) => {
+      ready()
+      const token = randomBytes(12).toString('base64url')
+      const r = await stamp(String(tagKeys.length), ...tagKeys, token, String(since ?? -1), String(check))
+      return { versions: r.slice(0, -2), clock: Number(r[r.length - 2]), predate: r[r.length - 1] === '1' }
+    }
   }
   if (!cluster) {
     const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)

@@ -78,6 +78,17 @@ export interface CacheStore {
    */
   stampTags(tagKeys: readonly string[]): Promise<string[]>
   /**
+   * Optional: `stampTags` that also reads the store's clock, which orders the creation of versions
+   * (a version created after a call answered has a greater clock than that call's). With `since`
+   * (a clock from an earlier call), `predate` says whether each of the first `check` keys already
+   * had a version created before `since`: none of them was invalidated since then.
+   */
+  stampTagsClocked?(
+    tagKeys: readonly string[],
+    since?: number,
+    check?: number,
+  ): Promise<{ versions: string[]; clock: number; predate: boolean }>
+  /**
    * Invalidates tags by deleting their versions (a delete still works on a Redis that is out of
    * memory), and resets their counters; resolves the counters' sum.
    */
