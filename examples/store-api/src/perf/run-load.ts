@@ -153,8 +153,12 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
     },
     (err, result) => (err ? fail(err) : finish(result)),
   )
+  // The run ends with its last response: autocannon calls back only on its next one-second tick,
+  // which would round every phase's duration up to whole seconds.
+  let lastResponseAt = started
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime)
+    lastResponseAt = Date.now()
   })
   const timer = setInterval(() => {
     const fraction = o.duration ? (Date.now() - started) / (o.duration * 1000) : latencies.length / total
@@ -163,7 +167,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const result = await done
   clearInterval(timer)
   o.onProgress?.(1)
-  const seconds = (Date.now() - started) / 1000
+  const seconds = ((o.duration ? Date.now() : lastResponseAt) - started) / 1000
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0)
   const ok = Object.entries(statuses).reduce(
     (a, [s, n]) => a + ((Number(s) >= 200 && Number(s) < 300) || Number(s) === 304 ? n : 0),
