@@ -8,24 +8,11 @@
 import { CacheManager } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { Redis } from 'ioredis'
+import { product, RECOMMENDED } from './fixtures.ts'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const OPS = Number(process.env.HIT_OPS ?? 60_000)
 const ROUNDS = Number(process.env.HIT_ROUNDS ?? 5)
-const product = {
-  id: 42,
-  sku: 'SKU-000042',
-  name: 'Oak desk, 160 cm',
-  sale_price: '249.90',
-  category: { id: 7, name: 'Furniture' },
-  stock: Array.from({ length: 8 }, (_, i) => ({ warehouse_id: i + 1, quantity: 10 * i })),
-}
-const RECOMMENDED = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 1000,
-  enableAutoPipelining: true,
-}
 
 /** RESP bytes of an MGET reply answering `reads` reads of the entry whose reply is `one`. */
 function mgetReply(one: (Buffer | null)[], reads: number): Buffer {

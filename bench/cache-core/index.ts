@@ -15,6 +15,7 @@ import { memoryDriver } from 'bentocache/drivers/memory'
 import { redisDriver } from 'bentocache/drivers/redis'
 import { Cacheable } from 'cacheable'
 import { Redis } from 'ioredis'
+import { product, RECOMMENDED } from './fixtures.ts'
 import { libraryVersions, printTable, type Row, run } from './measure.ts'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -45,24 +46,9 @@ const keepBest = (row: Row, name: string, v: number) => {
   row.values[name] = Math.max(row.values[name] ?? 0, v)
 }
 const ns = `hpbench:${process.pid}`
-const product = {
-  id: 42,
-  sku: 'SKU-000042',
-  name: 'Oak desk, 160 cm',
-  sale_price: '249.90',
-  category: { id: 7, name: 'Furniture' },
-  stock: Array.from({ length: 8 }, (_, i) => ({ warehouse_id: i + 1, quantity: 10 * i })),
-}
 
 const client = new Redis(url, { enableOfflineQueue: true, maxRetriesPerRequest: 1 })
 const redisFor: Redis[] = [client]
-/** The client options docs/cache-kit.md recommends. */
-const RECOMMENDED = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  connectTimeout: 1000,
-  enableAutoPipelining: true,
-}
 const newRedis = (options: 'none' | 'recommended' = 'recommended') => {
   const r = options === 'none' ? new Redis(url) : new Redis(url, RECOMMENDED)
   redisFor.push(r)
