@@ -55,37 +55,19 @@ const app = express()
 app.set('etag', false)
 const variants: Record<string, { path: (i: number) => string; mw?: RequestHandler }> = {
   uncached: { path: () => '/uncached?page=1' },
-  'memory hit': {
-    path: () => '/memory-tags?page=1',
-    mw: cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], query }),
-  },
-  'memory miss, tags': { path: (i) => `/memory-tags?page=1&v=${i}` },
-  'memory hit, rows': { path: () => '/memory-rows?page=1' },
-  'memory miss, rows': { path: (i) => `/memory-rows?page=1&v=${i}` },
 }
-const memoryTags = cacheResponse(manager('memory'), { ttl: '5m', public: true, tags: ['products'], query })
-const memoryRows = cacheResponse(manager('memory'), {
-  ttl: '5m',
-  public: true,
-  tags: ['products'],
-  rows,
-  query,
-})
-for (const [name, v] of Object.entries(variants))
-  if (name.startsWith('memory')) v.mw = name.includes('rows') ? memoryRows : memoryTags
-if (redis) {
-  const tags = cacheResponse(manager('redis'), { ttl: '5m', public: true, tags: ['products'], query })
-  const withRows = cacheResponse(manager('redis'), {
-    ttl: '5m',
-    public: true,
-    tags: ['products'],
-    rows,
-    query,
-  })
-  variants['redis hit, tags'] = { path: () => '/redis-tags?page=1', mw: tags }
-  variants['redis hit, rows'] = { path: () => '/redis-rows?page=1', mw: withRows }
-  variants['redis miss, tags'] = { path: (i) => `/redis-tags?page=1&v=${i}`, mw: tags }
-  variants['redis miss, rows'] = { path: (i) => `/redis-rows?page=1&v=${i}`, mw: withRows }
+// Per store: a policy with the resource tag only, and one that also names its rows; a hit reads one
+// URL again and again, a miss a new URL each time.
+for (const kind of redis ? (['memory', 'redis'] as const) : (['memory'] as const)) {
+  const cache = manager(kind)
+  const policies = {
+    tags: cacheResponse(cache, { ttl: '5m', public: true, tags: ['products'], query }),
+    rows: cacheResponse(cache, { ttl: '5m', public: true, tags: ['products'], rows, query }),
+  }
+  for (const [policy, mw] of Object.entries(policies)) {
+    variants[`${kind} hit, ${policy}`] = { path: () => `/${kind}-${policy}?page=1`, mw }
+    variants[`${kind} miss, ${policy}`] = { path: (i) => `/${kind}-${policy}?page=1&v=${i}`, mw }
+  }
 }
 const routes = new Set<string>()
 for (const v of Object.values(variants)) {

@@ -136,6 +136,22 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ? connectTimeoutOf(client, cluster)
       : parseDuration(options.connectWait),
   )
+  // Single node: the stamp script answers the versions, then the server's clock and whether the
+  // first `check` versions predate `since` (see STAMP_TAGS). One token per call is enough: a version
+  // is only compared with itself, and every call's token is new.
+  const stampClocked =
+    direct &&
+    (async (tagKeys: readonly string[], since?: number, check = tagKeys.length) => {
+      const token = randomBytes(12).toString('base64url')
+      const r = await direct.stamp(
+        String(tagKeys.length),
+        ...tagKeys,
+        token,
+        String(since ?? -1),
+        String(check),
+      )
+      return { versions: r.slice(0, -2), clock: Number(r[r.length - 2]), predate: r[r.length - 1] === '1' }
+    })
   const store: CacheStore = {
     name: cluster ? 'redis-cluster' : 'redis',
     capabilities,
@@ -171,11 +187,9 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     async stampTags(tagKeys) {
       ready()
       if (tagKeys.length === 0) return []
-      // SET NX GET: the existing version, or the fresh token this call just stored. One token per
-      // call is enough: a version is only compared with itself, and every call's token is new.
+      // SET NX GET: the existing version, or the fresh token this call just stored.
+      if (stampClocked) return (await stampClocked(tagKeys)).versions
       const token = randomBytes(12).toString('base64url')
-      if (direct)
-        return (await direct.stamp(String(tagKeys.length), ...tagKeys, token, '-1', '0')).slice(0, -2)
       // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
         tagKeys.map(
@@ -246,15 +260,11 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       }
     },
   }
-  if (direct) {
-    const stamp = direct.stamp
-    store.stampTagsClocked = async (tagKeys, since, check = tagKeys.length) => {
+  if (stampClocked)
+    store.stampTagsClocked = (tagKeys, since, check) => {
       ready()
-      const token = randomBytes(12).toString('base64url')
-      const r = await stamp(String(tagKeys.length), ...tagKeys, token, String(since ?? -1), String(check))
-      return { versions: r.slice(0, -2), clock: Number(r[r.length - 2]), predate: r[r.length - 1] === '1' }
+      return stampClocked(tagKeys, since, check)
     }
-  }
   if (!cluster) {
     const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)
     store.getWithTagVersions = (key, tagPrefix, lease) => {
