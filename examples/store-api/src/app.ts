@@ -95,7 +95,15 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const metrics = createMetrics(deps.registry ?? new Registry(), deps.db, deps.cache)
   let openapi: ReturnType<typeof buildOpenApi> | undefined
   let docsHtml: string | undefined
-  const routes: RouteSpec[] = buildRoutes(deps, options, {
+  const onNotStored = deps.onNotStored
+  const withMetrics: AppDeps = {
+    ...deps,
+    onNotStored: (reason, route) => {
+      metrics.notStored(reason, route)
+      onNotStored?.(reason, route)
+    },
+  }
+  const routes: RouteSpec[] = buildRoutes(withMetrics, options, {
     metrics: async (_req, res) => {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics())
     },

@@ -1,4 +1,5 @@
 import type { CacheManager } from '@hotpath/cache-kit'
+import type { NotStorableReason } from '@hotpath/cache-kit/express'
 import type { Knex } from 'knex'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -20,4 +21,9 @@ export interface AppDeps {
   readonly logger?: Logger
   /** Registry `/metrics` renders; default: a fresh one per app. */
   readonly registry?: Registry
+  /**
+   * Called for each cacheable response the cache sent but did not store, with the reason and the
+   * route template; {@link createApp} counts them in `/metrics` (`store_api_cache_not_stored_total`).
+   */
+  readonly onNotStored?: (reason: NotStorableReason, route: string) => void
 }

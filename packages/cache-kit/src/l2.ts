@@ -54,6 +54,8 @@ export class L2Tier {
   readonly leases: Leases
   private readonly keyPrefix: string
   private readonly tagPrefix: string
+  /** Where the store keeps its clock (see `CacheStore.stampTagsClocked`). */
+  private readonly clockKey: string
   /** Tag versions kept in process (Cluster or Keyv with L1 and a bus); see {@link KnownVersions}. */
   private readonly known: KnownVersions | undefined
   private readonly pending = new PendingInvalidations()
@@ -73,6 +75,7 @@ export class L2Tier {
     this.keyPrefix = `${options.prefix}:`
     this.tagPrefix = `${options.prefix}#t:`
     this.channel = `${options.prefix}#bus`
+    this.clockKey = `${options.prefix}#clock`
     const connecting = options.store.connecting?.bind(options.store) ?? (() => undefined)
     this.guard = new RemoteGuard(
       options.timeout,
@@ -231,8 +234,11 @@ export class L2Tier {
   }
 
   /** Versions to stamp a new entry with, created where missing; `undefined` when the store failed. */
-  stampTags(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
-    return this.versionsOf('stampTags', tags, failOpen)
+  async stampTags(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
+    // Where the store keeps a clock, every version it creates must take a tick of this prefix's.
+    if (tags.length === 0) return []
+    if (!this.store.stampTagsClocked) return this.versionsOf('stampTags', tags, failOpen)
+    return (await this.stampTagsClocked(tags, failOpen))?.versions
   }
 
   /**
@@ -247,7 +253,7 @@ export class L2Tier {
   ): Promise<{ versions: readonly string[]; clock?: number; predate: boolean } | undefined> {
     const clocked = this.store.stampTagsClocked?.bind(this.store)
     if (!clocked) {
-      const versions = await this.stampTags(tags, failOpen)
+      const versions = await this.versionsOf('stampTags', tags, failOpen)
       return versions && { versions, predate: false }
     }
     const epoch = this.known?.epoch ?? 0
@@ -255,7 +261,7 @@ export class L2Tier {
     const r = await this.guard.call(
       'stampTags',
       undefined,
-      () => clocked(keys, since, check),
+      () => clocked(keys, since, check, this.clockKey),
       failOpen,
       undefined,
     )
@@ -316,6 +322,7 @@ export class L2Tier {
     return this.store.invalidateTags(
       tags.map((t) => this.tagPrefix + t),
       this.counterKeys(tags),
+      this.clockKey,
     )
   }
 
@@ -328,7 +335,7 @@ export class L2Tier {
         this.guard.call(
           'invalidateTags',
           undefined,
-          () => this.store.invalidateTags(versions, counters),
+          () => this.store.invalidateTags(versions, counters, this.clockKey),
           failOpen,
           FAILED,
         ),

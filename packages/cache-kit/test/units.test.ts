@@ -115,9 +115,10 @@ describe('memoryStore', () => {
     expect(await s.tagVersions(['t:t'])).toEqual([''])
     expect(await s.stampTags(['t:t'])).toEqual(['1'])
     expect(await s.stampTags(['t:t', 't:u'])).toEqual(['1', '2'])
-    expect(await s.invalidateTags(['t:t'], ['n:t'])).toBe(2)
-    expect(await s.tagVersions(['t:t', 't:u'])).toEqual(['', '2'])
-    expect(await s.stampTags(['t:t'])).toEqual(['3'])
+    // An invalidation replaces an existing version by a new one (a missing one stays missing).
+    expect(await s.invalidateTags(['t:t', 't:none'], ['n:t'])).toBe(2)
+    expect(await s.tagVersions(['t:t', 't:u', 't:none'])).toEqual(['3', '2', ''])
+    expect(await s.stampTags(['t:t', 't:none'])).toEqual(['3', '4'])
     await new Promise((r) => setTimeout(r, 40))
     expect(await s.get('b')).toBeUndefined()
   })

@@ -34,15 +34,19 @@ export type CachedReadDecorator = <This>(
  * `cache-policy.ts`, so that company's writes invalidate exactly what they change. Across instances the cache's `consistency: 'strict'`
  * keeps it exact. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
-export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled'>) {
+export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'onNotStored'>) {
   return (options: CachedReadOptions): CachedReadDecorator => {
     if (deps.cacheEnabled === false) return (method) => method
+    const notStored = deps.onNotStored
     return cacheResponse(deps.cache, {
       ttl: options.ttl,
       scope: (req) => String(companyOf(req)),
       tags: (req) => readTags(options.resource, companyOf(req)),
       rows: readRows(options.resource, options.list),
       query: [...options.query],
+      ...(notStored && {
+        onNotStored: (reason, req) => notStored(reason, String(req.res?.locals.route ?? 'unmatched')),
+      }),
     })
   }
 }

@@ -9,6 +9,8 @@ export interface ServiceMetrics {
   readonly registry: Registry
   /** Middleware observing each request's duration by route template, method and status. */
   readonly observe: RequestHandler
+  /** Counts a response the cache sent without storing it (see `AppDeps.onNotStored`). */
+  readonly notStored: (reason: string, route: string) => void
 }
 
 interface TarnPool {
@@ -26,7 +28,8 @@ function poolOf(db: Knex): TarnPool | undefined {
 /**
  * Registers `http_request_duration_seconds{method,route,status}` (route = the template, never the
  * raw URL, so cardinality stays bounded), the database pool gauges, the process's CPU time
- * (`process_cpu_seconds_total`, Prometheus' standard name) and cache-kit's cache metrics.
+ * (`process_cpu_seconds_total`, Prometheus' standard name), the responses the cache declined to
+ * store (`store_api_cache_not_stored_total{route,reason}`) and cache-kit's cache metrics.
  */
 export function createMetrics(registry: Registry, db: Knex, cache: Cache): ServiceMetrics {
   const duration = new Histogram({
@@ -60,6 +63,12 @@ export function createMetrics(registry: Registry, db: Knex, cache: Cache): Servi
       this.inc((user + system) / 1e6)
     },
   })
+  const notStored = new Counter({
+    name: 'store_api_cache_not_stored_total',
+    help: 'Cacheable responses sent but not stored, by route template and reason (see cache-kit onNotStored)',
+    labelNames: ['route', 'reason'] as const,
+    registers: [registry],
+  })
   prometheusMetrics(cache, registry)
   const observe: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint()
@@ -72,5 +81,5 @@ export function createMetrics(registry: Registry, db: Knex, cache: Cache): Servi
     })
     next()
   }
-  return { registry, observe }
+  return { registry, observe, notStored: (reason, route) => notStored.inc({ route, reason }) }
 }

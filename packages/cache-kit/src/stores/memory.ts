@@ -115,7 +115,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       return { versions: stamped, clock: seq, predate }
     },
     async invalidateTags(tagKeys, counterKeys) {
-      for (const k of tagKeys) if (versions.delete(k)) changes++
+      // A version that exists is replaced by one created now, so `stampTagsClocked` can tell an
+      // invalidation before its `since` from one after; a missing one stays missing.
+      for (const k of tagKeys)
+        if (versions.has(k)) {
+          versions.set(k, String(++seq))
+          changes++
+        }
       let n = 0
       for (const k of counterKeys) {
         n += counters.get(k) ?? 0

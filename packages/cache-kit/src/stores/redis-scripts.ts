@@ -67,15 +67,47 @@ return 1
 `
 
 /**
- * DEL every tag version and GETDEL every counter; returns the counters' sum. Deletes, not INCR:
- * they still run when Redis is out of memory, so an invalidation cannot fail while reads go on.
- * KEYS tags then counters; ARGV[1] tag count.
+ * The clock both scripts below share: a hybrid logical clock in µs, kept in one key. A tick is
+ * `max(stored + 1, server time)`, so clock values only grow (a step back of the server's clock
+ * cannot reorder them) and stay near wall time (a Redis restored from an older snapshot still
+ * ticks past every value handed out before). Every version is created at a tick, and a call
+ * answers the stored clock after its own ticks: any version created later has a greater clock.
  */
-export const INVALIDATE_TAGS = `
+const CLOCK = `
+local function tick(clock)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local stored = tonumber(redis.call('GET', clock)) or 0
+  if stored + 1 > now then return stored + 1 end
+  return now
+end
+`
+
+/**
+ * Invalidates tags and GETDELs every counter; returns the counters' sum. With a clock key (last
+ * key, ARGV[2] the random part of the token), each existing version is replaced by a fresh token
+ * created at one tick of the clock (`SET XX`), so that a later stamp can tell the invalidation's
+ * time; a missing version stays missing. Otherwise, and whenever a SET fails (Redis out of
+ * memory), the version is deleted: a delete still runs there, so an invalidation cannot fail
+ * while reads go on. KEYS tags, counters, then the clock key; ARGV[1] tag count.
+ */
+export const INVALIDATE_TAGS = `${CLOCK}
+if redis.replicate_commands then redis.replicate_commands() end
 local n = tonumber(ARGV[1])
+local last = #KEYS
+local token = nil
+if ARGV[2] then
+  local c = tick(KEYS[last])
+  if pcall(redis.call, 'SET', KEYS[last], string.format('%.0f', c)) then
+    token = string.format('%.0f', c) .. '.' .. ARGV[2]
+  end
+  last = last - 1
+end
 local total = 0
-for i = 1, n do redis.call('DEL', KEYS[i]) end
-for i = n + 1, #KEYS do
+for i = 1, n do
+  if not (token and pcall(redis.call, 'SET', KEYS[i], token, 'XX')) then redis.call('DEL', KEYS[i]) end
+end
+for i = n + 1, last do
   local c = redis.call('GETDEL', KEYS[i])
   if c then total = total + tonumber(c) end
 end
@@ -84,36 +116,44 @@ return total
 
 /**
  * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
- * exists is kept and a missing one gets this call's token, `<server time in µs>.<random>`. One call
- * stamps every tag of an entry (a page showing 60 rows has 60 row tags). Answers the versions, then
- * the server time, then `1` when each of the first ARGV[3] keys had a version created more than a
- * second (a margin for clock steps) before ARGV[2] (a time from an earlier call; `-1`: none), else
- * `0`. KEYS tag versions; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check.
+ * exists is kept and a missing one gets this call's token, `<clock>.<random>`, at one tick of the
+ * clock (see {@link CLOCK}). One call stamps every tag of an entry (a page showing 60 rows has 60
+ * row tags). Answers the versions, then the clock after this call, then `1` when each of the first
+ * ARGV[3] keys already had a version created at or before ARGV[2] (a clock from an earlier call;
+ * `-1`: none), else `0`. KEYS tag versions, then the clock key; ARGV[1] random part of the token,
+ * ARGV[2] since, ARGV[3] keys to check.
  */
-export const STAMP_TAGS = `
+export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local token = string.format('%.0f', now) .. '.' .. ARGV[1]
+local clock = KEYS[#KEYS]
+local c = tick(clock)
+local token = string.format('%.0f', c) .. '.' .. ARGV[1]
 local since = tonumber(ARGV[2])
 local check = tonumber(ARGV[3])
 local predate = since >= 0
+local created = false
 local out = {}
-for i = 1, #KEYS do
+for i = 1, #KEYS - 1 do
   local v = redis.call('SET', KEYS[i], token, 'NX', 'GET')
   if v then
     out[i] = v
     if predate and i <= check then
-      local c = tonumber(string.match(v, '^(%d+)%.'))
-      if not c or c >= since - 1000000 then predate = false end
+      local vc = tonumber(string.match(v, '^(%d+)%.'))
+      if not vc or vc > since then predate = false end
     end
   else
     out[i] = token
+    created = true
     if i <= check then predate = false end
   end
 end
-out[#KEYS + 1] = string.format('%.0f', now)
-out[#KEYS + 2] = predate and '1' or '0'
+local now = tonumber(redis.call('GET', clock)) or 0
+if created then
+  redis.call('SET', clock, string.format('%.0f', c))
+  now = c
+end
+out[#KEYS] = string.format('%.0f', now)
+out[#KEYS + 1] = predate and '1' or '0'
 return out
 `
 

@@ -26,6 +26,8 @@ export interface RedisStoreOptions {
 }
 
 const SUBSCRIBE_TIMEOUT_MS = 5000
+/** Where the clock is kept when a caller names none (the manager names one per prefix). */
+const DEFAULT_CLOCK = 'hotpath#clock'
 
 function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -136,16 +138,17 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ? connectTimeoutOf(client, cluster)
       : parseDuration(options.connectWait),
   )
-  // Single node: the stamp script answers the versions, then the server's clock and whether the
-  // first `check` versions predate `since` (see STAMP_TAGS). One token per call is enough: a version
-  // is only compared with itself, and every call's token is new.
+  // Single node: the stamp script answers the versions, then the clock and whether the first
+  // `check` versions predate `since` (see STAMP_TAGS). One token per call is enough: a version is
+  // only compared with itself, and every call's token is new.
   const stampClocked =
     direct &&
-    (async (tagKeys: readonly string[], since?: number, check = tagKeys.length) => {
+    (async (tagKeys: readonly string[], since?: number, check = tagKeys.length, clockKey = DEFAULT_CLOCK) => {
       const token = randomBytes(12).toString('base64url')
       const r = await direct.stamp(
-        String(tagKeys.length),
+        String(tagKeys.length + 1),
         ...tagKeys,
+        clockKey,
         token,
         String(since ?? -1),
         String(check),
@@ -197,14 +200,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         ),
       )
     },
-    async invalidateTags(tagKeys, counterKeys) {
+    async invalidateTags(tagKeys, counterKeys, clockKey = DEFAULT_CLOCK) {
       ready()
       if (direct)
         return direct.invalidate(
-          String(tagKeys.length + counterKeys.length),
+          String(tagKeys.length + counterKeys.length + 1),
           ...tagKeys,
           ...counterKeys,
+          clockKey,
           String(tagKeys.length),
+          randomBytes(12).toString('base64url'),
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),
@@ -261,9 +266,9 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
   }
   if (stampClocked)
-    store.stampTagsClocked = (tagKeys, since, check) => {
+    store.stampTagsClocked = (tagKeys, since, check, clockKey) => {
       ready()
-      return stampClocked(tagKeys, since, check)
+      return stampClocked(tagKeys, since, check, clockKey)
     }
   if (!cluster) {
     const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)

@@ -81,18 +81,27 @@ export interface CacheStore {
    * Optional: `stampTags` that also reads the store's clock, which orders the creation of versions
    * (a version created after a call answered has a greater clock than that call's). With `since`
    * (a clock from an earlier call), `predate` says whether each of the first `check` keys already
-   * had a version created before `since`: none of them was invalidated since then.
+   * had a version created at or before `since`: none of them was invalidated since then. `clockKey`
+   * names where a shared store keeps its clock (the manager passes one per prefix).
    */
   stampTagsClocked?(
     tagKeys: readonly string[],
     since?: number,
     check?: number,
+    clockKey?: string,
   ): Promise<{ versions: string[]; clock: number; predate: boolean }>
   /**
-   * Invalidates tags by deleting their versions (a delete still works on a Redis that is out of
-   * memory), and resets their counters; resolves the counters' sum.
+   * Invalidates tags and resets their counters; resolves the counters' sum. A store with
+   * `stampTagsClocked` replaces each existing version by one created now on its clock (`clockKey`,
+   * as there), so a later stamp can tell the invalidation's time; otherwise, or where a write
+   * fails (a Redis out of memory still deletes), the versions are deleted. Either way every entry
+   * stamped with an old version reads as invalid.
    */
-  invalidateTags(tagKeys: readonly string[], counterKeys: readonly string[]): Promise<number>
+  invalidateTags(
+    tagKeys: readonly string[],
+    counterKeys: readonly string[],
+    clockKey?: string,
+  ): Promise<number>
   /** With `scan`: yields batches of keys matching a Redis glob. */
   keys?(glob: string): AsyncIterable<string[]>
   /** With `locks`: takes a lease `key` for `ttlMs` when free; resolves whether it got it. */

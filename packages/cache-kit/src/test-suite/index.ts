@@ -187,6 +187,30 @@ export function storeBehaviour(name: string, target: SuiteTarget): void {
       expect(await cache.get('list')).toBe('fresh')
     })
 
+    it('a clocked snapshot tells tags invalidated since an earlier one from tags left alone', async () => {
+      const { cache } = make()
+      const first = (await cache.snapshotTags(['a', 'b']))!
+      if (first.clock === undefined) {
+        // A store without a clock cannot tell: `predate` is always false.
+        const again = await cache.snapshotTags(['a', 'b'], { predating: { clock: 0, count: 2 } })
+        expect(again?.predate).toBe(false)
+        return
+      }
+      const since = (c: number) => ({ predating: { clock: c, count: 2 } })
+      expect((await cache.snapshotTags(['a', 'b'], since(first.clock)))?.predate).toBe(true)
+      await cache.invalidateTags(['a'])
+      expect((await cache.snapshotTags(['a', 'b'], since(first.clock)))?.predate).toBe(false)
+      // Invalidated before the snapshot: its version is older than the snapshot's clock.
+      const later = (await cache.snapshotTags(['a', 'b']))!
+      expect(later.clock).toBeGreaterThan(first.clock)
+      expect((await cache.snapshotTags(['a', 'b'], since(later.clock)))?.predate).toBe(true)
+      // Only the first `count` tags are checked; a tag new since the snapshot is not older than it.
+      expect((await cache.snapshotTags(['a', 'b', 'new'], since(later.clock)))?.predate).toBe(true)
+      expect((await cache.snapshotTags(['new2', 'a'], since(later.clock)))?.predate).toBe(false)
+      await cache.invalidateTags(['b'])
+      expect((await cache.snapshotTags(['a', 'b'], since(later.clock)))?.predate).toBe(false)
+    })
+
     it('invalidatePattern matches only this cache, escaping glob characters in the prefix', async () => {
       const { store, prefix } = make()
       const opts = { store, timeout: '2s' as const, ...target.options }
