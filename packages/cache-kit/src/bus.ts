@@ -46,7 +46,10 @@ export async function startBus(
     onResync?: () => void
   },
 ): Promise<void> {
+  // Every process hears its own messages too: those are told apart before parsing (see `publish`).
+  const own = `{"o":${JSON.stringify(self)},`
   const handle = (text: string) => {
+    if (text.startsWith(own)) return
     const m = parse(text)
     if (!m || m.o === self) return
     if (strings(m.k)) {
@@ -107,7 +110,7 @@ export class BusLink {
         : Promise.resolve()
   }
 
-  /** Tells the other processes what this one invalidated or overwrote. */
+  /** Tells the other processes what this one invalidated or overwrote (the sender's id first). */
   publish(message: { k?: readonly string[]; t?: readonly string[]; p?: string }): void {
     if (this.options.bus && this.options.store.publish)
       this.l2.publish(JSON.stringify({ o: this.id, ...message }))

@@ -195,15 +195,22 @@ export class CacheManager extends CacheEmitter {
   /**
    * Row-precise invalidation: drops the values that show a changed row (tagged with `rowTags`),
    * read a changed column or, on insert or delete (`membership`), list the scope (tagged with
-   * `rowReadTags`). Each change's write epoch moves first (see `rowEpochTag`), so a response whose
+   * `rowReadTags`). Each change's write epoch moves first, or in the same call where the store applies
+   * one call atomically (see `rowEpochTag`), so a response whose
    * rows were read before the write is never stored after it. Call it after the write committed,
    * before answering. Resolves like `invalidateTags`.
    */
   async invalidateRows(changes: readonly RowChange[]): Promise<number> {
     if (changes.length === 0) return 0
     const all = changes.map(rowChangeTags)
-    await this.invalidateTags([...new Set(all.map((c) => c.epoch))])
-    return this.invalidateTags([...new Set(all.flatMap((c) => c.tags))])
+    const epochs = [...new Set(all.map((c) => c.epoch))]
+    const tags = [...new Set(all.flatMap((c) => c.tags))]
+    // Where one call is not atomic, the epochs move first, on their own: a response must not see a
+    // row tag already invalidated (and stamp its new version) while its scope's epoch is unmoved.
+    if (this.options.store.capabilities.atomicInvalidation === true)
+      return this.invalidateTags([...epochs, ...tags])
+    await this.invalidateTags(epochs)
+    return this.invalidateTags(tags)
   }
 
   /**

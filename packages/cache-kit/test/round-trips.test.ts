@@ -62,3 +62,16 @@ it('a getOrSet miss on a single node takes the lease within its read: read+lease
   // GET + DEL inside). The release runs after the callers already have their value.
   expect(await commands()).toEqual({ evalsha: 2, get: 2, set: 2, del: 1 })
 })
+
+it('invalidateRows on a single node is one script call: the write epochs and the rows tags at once', async () => {
+  const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt3', timeout: '2s' })
+  await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [1] }]) // loads the script
+  await admin.config('RESETSTAT')
+  await cache.invalidateRows([
+    { resource: 'products', scope: 1, ids: [7], columns: ['price'] },
+    { resource: 'stocks', scope: 1, ids: [3] },
+  ])
+  // Inside it: a tick of the clock, a new token per existing version, GETDEL per counter.
+  expect((await commands()).evalsha).toBe(1)
+  await cache.close()
+})

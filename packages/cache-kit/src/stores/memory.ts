@@ -29,6 +29,7 @@ const CAPABILITIES: StoreCapabilities = {
   readWithTags: true,
   leaseOnMiss: false,
   atomicTags: true,
+  atomicInvalidation: true,
   scan: true,
   locks: false,
   pubsub: false,

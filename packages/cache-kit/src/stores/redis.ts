@@ -110,6 +110,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     readWithTags: !cluster,
     leaseOnMiss: !cluster,
     atomicTags: true,
+    atomicInvalidation: !cluster,
     scan: true,
     locks: true,
     pubsub: true,

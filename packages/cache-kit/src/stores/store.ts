@@ -14,6 +14,12 @@ export interface StoreCapabilities {
   readonly leaseOnMiss: boolean
   /** `stampTags` creates a missing version atomically (`SET NX GET`); otherwise two writers may race (the loser's entry reads as a miss). */
   readonly atomicTags: boolean
+  /**
+   * `invalidateTags` applies all of its tags at once: no read sees some of them invalidated and
+   * others not (one script on a single Redis node). `invalidateRows` then moves the write epochs and
+   * drops the rows' tags in one call instead of two. Default `false`.
+   */
+  readonly atomicInvalidation?: boolean
   /** `keys` lists keys matching a glob. */
   readonly scan: boolean
   /** `acquire` / `release` give leases for cross-process single-flight. */
