@@ -7,8 +7,8 @@
 // Env: REDIS_URL, HIT_OPS (default 60000), HIT_ROUNDS (default 5).
 import { CacheManager } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
-import { Redis } from 'ioredis'
-import { product, RECOMMENDED } from './fixtures.ts'
+import type { Redis } from 'ioredis'
+import { onEachClient, product } from './fixtures.ts'
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const OPS = Number(process.env.HIT_OPS ?? 60_000)
@@ -80,18 +80,9 @@ async function main(): Promise<void> {
     `CPU µs per tagged L2 hit in this process, MGET answered in process (median of ${ROUNDS} rounds):`,
   )
   for (const concurrency of [1, 32])
-    for (const [name, options] of [
-      ['hotpath', {}],
-      ['hotpath-ap', RECOMMENDED],
-    ] as const) {
-      const client = new Redis(url, options)
-      try {
-        if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
-        console.log(`  ${await measure(name, client, concurrency)}`)
-      } finally {
-        client.disconnect()
-      }
-    }
+    await onEachClient(url, async (name, client) => {
+      console.log(`  ${await measure(name, client, concurrency)}`)
+    })
 }
 
 main().catch((err) => {

@@ -59,7 +59,9 @@ export function printTable(rows: Row[], libs: string[], bases: string[] = libs.s
   for (const b of body) console.log(line(b))
   const withCpu = rows.filter((r) => r.cpu)
   if (withCpu.length) {
-    console.log('\nCPU µs per operation in this process (lowest of the rounds; Redis not included):')
+    console.log(
+      '\nCPU µs per operation in this process (lowest of the rounds, or over the one pass of a row without rounds; Redis not included):',
+    )
     for (const r of withCpu) {
       const cpu = r.cpu ?? {}
       const cells = libs.flatMap((l) => (cpu[l] === undefined ? [] : [`${l} ${cpu[l].toFixed(1)}`]))

@@ -11,7 +11,18 @@ export class Lru<V> {
   private readonly fresh: number
   /** Sum of the entries' sizes (with a byte budget). */
   private total = 0
-
+  /**
+   * Every (re)insertion in order, as a key and its tick: the least recently used key is the first
+   * whose entry still has that tick. A Map's own iterator would walk every slot earlier deletes left
+   * at its front until the Map is rehashed (7 µs an insert at capacity with 10,000 entries, 40 µs
+   * with 100,000), and one kept across evictions would keep deleted values alive through the
+   * tables the Map replaced. Records of keys deleted or re-inserted since are skipped, and the list
+   * is rebuilt from the Map once they outnumber the entries.
+   */
+  private orderKeys: string[] = []
+  private orderTicks: number[] = []
+  /** Records before this index were consumed by evictions. */
+  private head = 0
   /**
    * `budget`: evict the least recently used entries until the sizes (`sizeOf`) add up to at most
    * `maxBytes`, too; an entry bigger than the whole budget is not kept. `onRemove` is called for
@@ -50,6 +61,7 @@ export class Lru<V> {
       e.tick = ++this.tick
       this.map.delete(key)
       this.map.set(key, e)
+      this.recordOrder(key, e.tick)
     }
     return e.value
   }
@@ -60,14 +72,49 @@ export class Lru<V> {
     const size = this.budget ? this.budget.sizeOf(key, value) : 0
     if (this.budget && size > this.budget.maxBytes) return false
     this.map.set(key, { value, expiresAt, tick: ++this.tick, size })
+    this.recordOrder(key, this.tick)
     this.total += size
     const maxBytes = this.budget?.maxBytes ?? Number.POSITIVE_INFINITY
     while (this.map.size > this.maxEntries || this.total > maxBytes) {
-      const oldest = this.map.keys().next()
-      if (oldest.done) break
-      this.delete(oldest.value)
+      const oldest = this.oldest()
+      if (oldest === undefined) break
+      this.delete(oldest)
     }
     return true
+  }
+
+  private recordOrder(key: string, tick: number): void {
+    this.orderKeys.push(key)
+    this.orderTicks.push(tick)
+    if (this.orderKeys.length - this.head > 2 * this.map.size + 64) {
+      // The Map iterates in (re)insertion order: one walk, paid for by as many records as entries.
+      this.orderKeys = []
+      this.orderTicks = []
+      this.head = 0
+      for (const [k, e] of this.map) {
+        this.orderKeys.push(k)
+        this.orderTicks.push(e.tick)
+      }
+    }
+  }
+
+  /** The least recently (re)inserted key, its record consumed; `undefined` when empty. */
+  private oldest(): string | undefined {
+    const keys = this.orderKeys
+    const ticks = this.orderTicks
+    while (this.head < keys.length) {
+      const key = keys[this.head] as string
+      const tick = ticks[this.head] as number
+      this.head++
+      if (this.map.get(key)?.tick !== tick) continue
+      if (this.head >= 1024 && this.head * 2 >= keys.length) {
+        keys.splice(0, this.head)
+        ticks.splice(0, this.head)
+        this.head = 0
+      }
+      return key
+    }
+    return undefined
   }
 
   delete(key: string): boolean {
@@ -91,6 +138,9 @@ export class Lru<V> {
 
   clear(): void {
     this.map.clear()
+    this.orderKeys = []
+    this.orderTicks = []
+    this.head = 0
     this.total = 0
   }
 }
