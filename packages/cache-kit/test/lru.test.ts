@@ -51,16 +51,15 @@ describe('Lru eviction', () => {
     expect([...lru.keys(0)]).toEqual(['k8', 'k9', 'k10', 'k11', 'k12', 'k13', 'k14', 'k15'])
   })
 
-  it('costs about the same per insert at 100,000 entries as at 1,000', () => {
-    // Evicting by a fresh Map iterator walked every hole earlier evictions left: about 40 µs an
-    // insert at 100,000 entries (4 s here), against well under 1 µs when the walk is shared.
+  it('at 100,000 entries, a second 100,000 inserts evict exactly the first ones', () => {
+    // The eviction cost itself (once 40 µs an insert at this size) is measured in bench/cache-core
+    // (invalidate-cpu.ts, the `many` variant), not here: tests do not assert on time.
     const lru = new Lru<number>(100_000)
     for (let i = 0; i < 100_000; i++) lru.set(`w${i}`, i, NEVER)
-    const started = performance.now()
     for (let i = 0; i < 100_000; i++) lru.set(`k${i}`, i, NEVER)
-    expect(performance.now() - started).toBeLessThan(1500)
     expect(lru.size).toBe(100_000)
     expect(lru.get('w99999', 0)).toBeUndefined()
     expect(lru.get('k0', 0)).toBe(0)
+    expect(lru.get('k99999', 0)).toBe(99_999)
   })
 })
