@@ -25,6 +25,9 @@ function parse(text: string): BusMessage | undefined {
   }
 }
 
+/** What a manager tells the others: keys it overwrote or deleted, tags or a pattern it invalidated. */
+type BusContent = { k?: readonly string[]; t?: readonly string[]; p?: string }
+
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
 
 /**
@@ -111,9 +114,15 @@ export class BusLink {
   }
 
   /** Tells the other processes what this one invalidated or overwrote (the sender's id first). */
-  publish(message: { k?: readonly string[]; t?: readonly string[]; p?: string }): void {
-    if (this.options.bus && this.options.store.publish)
-      this.l2.publish(JSON.stringify({ o: this.id, ...message }))
+  publish(message: BusContent): void {
+    const text = this.encode(message)
+    if (text !== undefined) this.l2.publish(text)
+  }
+
+  /** The text {@link publish} sends for `message`; `undefined` without a bus. */
+  encode(message: BusContent): string | undefined {
+    if (this.options.bus && this.options.store.publish) return JSON.stringify({ o: this.id, ...message })
+    return undefined
   }
 
   /** Stops listening. */

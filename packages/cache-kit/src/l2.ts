@@ -282,16 +282,30 @@ export class L2Tier {
     return v
   }
 
-  async write(key: string, bytes: Uint8Array, ttlMs: number, tags: readonly string[], failOpen: boolean) {
+  /**
+   * Writes an entry; `message` is the bus message to publish once written, sent in the same round
+   * trip where the store can (`publishOnSet`), else on its own after the write.
+   */
+  async write(
+    key: string,
+    bytes: Uint8Array,
+    ttlMs: number,
+    tags: readonly string[],
+    failOpen: boolean,
+    message?: string,
+  ) {
     const counters = this.counterKeys(tags)
+    const along = message !== undefined && this.store.capabilities.publishOnSet === true
+    const publish = along ? { channel: this.channel, message } : undefined
     await this.guard.call(
       'set',
       key,
-      () => this.store.set(this.keyPrefix + key, bytes, ttlMs, counters),
+      () => this.store.set(this.keyPrefix + key, bytes, ttlMs, counters, publish),
       failOpen,
       undefined,
     )
     this.stats.sets++
+    if (message !== undefined && !along) this.publish(message)
   }
 
   async delete(keys: readonly string[], failOpen: boolean): Promise<number> {

@@ -167,8 +167,8 @@ export class Tiers {
       return undefined
     }
     this.l1?.set(key, { ...meta, value, tags, versions }, now, options.l1Since)
-    await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen)
-    this.bus.publish({ k: [key] })
+    // Other processes drop their L1 copy of the key (the message goes with the write where it can).
+    await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, this.bus.encode({ k: [key] }))
     return enc
   }
 

@@ -75,3 +75,14 @@ it('invalidateRows on a single node is one script call: the write epochs and the
   expect((await commands()).evalsha).toBe(1)
   await cache.close()
 })
+
+it('a write with the bus on is one command on a single node: the bus message goes out in the script', async () => {
+  const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt4', timeout: '2s', l1: {} })
+  await cache.ready()
+  await cache.set('warm-up', 1) // loads the script
+  await admin.config('RESETSTAT')
+  await cache.set('k', { a: 1 })
+  // Client commands: one EVALSHA (SET and PUBLISH inside), where a SET and a PUBLISH went before.
+  expect(await commands()).toEqual({ evalsha: 1, set: 1, publish: 1 })
+  await cache.close()
+})

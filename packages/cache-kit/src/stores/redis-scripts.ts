@@ -59,10 +59,14 @@ end
 return out
 `
 
-/** SET the entry with PX and INCR each per-tag entry counter. KEYS[1] entry, KEYS[2..] counters; ARGV bytes, ttl ms. */
+/**
+ * SET the entry with PX, INCR each per-tag entry counter, then PUBLISH the bus message when one is
+ * given. KEYS[1] entry, KEYS[2..] counters; ARGV bytes, ttl ms, then channel and message (optional).
+ */
 export const SET_COUNTED = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 for i = 2, #KEYS do redis.call('INCR', KEYS[i]) end
+if ARGV[4] then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1
 `
 

@@ -111,6 +111,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     leaseOnMiss: !cluster,
     atomicTags: true,
     atomicInvalidation: !cluster,
+    publishOnSet: !cluster,
     scan: true,
     locks: true,
     pubsub: true,
@@ -164,12 +165,22 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       return (await client.getBuffer(key)) ?? undefined
     },
-    async set(key, bytes, ttlMs, counters) {
+    async set(key, bytes, ttlMs, counters, publish) {
       ready()
       const value = Buffer.isBuffer(bytes)
         ? bytes
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
+      if (direct && publish)
+        await direct.set(
+          String(1 + counters.length),
+          key,
+          ...counters,
+          value,
+          String(px(ttlMs)),
+          publish.channel,
+          publish.message,
+        )
+      else if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
       else if (direct)
         await direct.set(String(1 + counters.length), key, ...counters, value, String(px(ttlMs)))
       else

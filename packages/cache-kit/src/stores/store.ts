@@ -20,6 +20,11 @@ export interface StoreCapabilities {
    * drops the rows' tags in one call instead of two. Default `false`.
    */
   readonly atomicInvalidation?: boolean
+  /**
+   * `set` publishes a bus message given to it in the same round trip, after storing (one script on
+   * a single Redis node): the manager then sends no `publish` of its own for a write. Default `false`.
+   */
+  readonly publishOnSet?: boolean
   /** `keys` lists keys matching a glob. */
   readonly scan: boolean
   /** `acquire` / `release` give leases for cross-process single-flight. */
@@ -72,8 +77,17 @@ export interface CacheStore {
    * promise). Returns the very bytes object that was `set`, so the manager can decode it once.
    */
   peek?(key: string, tagPrefix: string): ReadWithTags | undefined
-  /** Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside. */
-  set(key: string, bytes: Uint8Array, ttlMs: number, counters: readonly string[]): Promise<void>
+  /**
+   * Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside.
+   * With `publishOnSet`, also publishes `publish.message` on `publish.channel` once stored.
+   */
+  set(
+    key: string,
+    bytes: Uint8Array,
+    ttlMs: number,
+    counters: readonly string[],
+    publish?: { readonly channel: string; readonly message: string },
+  ): Promise<void>
   /** Deletes keys; resolves how many existed. */
   delete(keys: readonly string[]): Promise<number>
   /** Current versions of tag keys, `''` where a tag has none (read only). */
