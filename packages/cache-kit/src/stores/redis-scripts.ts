@@ -93,13 +93,15 @@ end
  * created at one tick of the clock (`SET XX`), so that a later stamp can tell the invalidation's
  * time; a missing version stays missing. Otherwise, and whenever a SET fails (Redis out of
  * memory), the version is deleted: a delete still runs there, so an invalidation cannot fail
- * while reads go on. KEYS tags, counters, then the clock key; ARGV[1] tag count.
+ * while reads go on. KEYS tags, counters, then the clock key; ARGV[1] tag count, ARGV[3] the
+ * versions' expiry in ms (`0`: none).
  */
 export const INVALIDATE_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
 local n = tonumber(ARGV[1])
 local last = #KEYS
 local token = nil
+local ttl = tonumber(ARGV[3] or '0')
 if ARGV[2] then
   local c = tick(KEYS[last])
   if pcall(redis.call, 'SET', KEYS[last], string.format('%.0f', c)) then
@@ -107,9 +109,13 @@ if ARGV[2] then
   end
   last = last - 1
 end
+local function renew(key)
+  if ttl > 0 then return pcall(redis.call, 'SET', key, token, 'XX', 'PX', ttl) end
+  return pcall(redis.call, 'SET', key, token, 'XX')
+end
 local total = 0
 for i = 1, n do
-  if not (token and pcall(redis.call, 'SET', KEYS[i], token, 'XX')) then redis.call('DEL', KEYS[i]) end
+  if not (token and renew(KEYS[i])) then redis.call('DEL', KEYS[i]) end
 end
 for i = n + 1, last do
   local c = redis.call('GETDEL', KEYS[i])
@@ -125,7 +131,7 @@ return total
  * row tags). Answers the versions, then the clock after this call, then `1` when each of the first
  * ARGV[3] keys already had a version created at or before ARGV[2] (a clock from an earlier call;
  * `-1`: none), else `0`. KEYS tag versions, then the clock key; ARGV[1] random part of the token,
- * ARGV[2] since, ARGV[3] keys to check.
+ * ARGV[2] since, ARGV[3] keys to check, ARGV[4] a created version's expiry in ms (`0`: none).
  */
 export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -135,10 +141,13 @@ local token = string.format('%.0f', c) .. '.' .. ARGV[1]
 local since = tonumber(ARGV[2])
 local check = tonumber(ARGV[3])
 local predate = since >= 0
+local ttl = tonumber(ARGV[4] or '0')
 local created = false
 local out = {}
 for i = 1, #KEYS - 1 do
-  local v = redis.call('SET', KEYS[i], token, 'NX', 'GET')
+  local v
+  if ttl > 0 then v = redis.call('SET', KEYS[i], token, 'NX', 'GET', 'PX', ttl)
+  else v = redis.call('SET', KEYS[i], token, 'NX', 'GET') end
   if v then
     out[i] = v
     if predate and i <= check then

@@ -23,6 +23,13 @@ export interface RedisStoreOptions {
    * Default: the client's `connectTimeout` (ioredis default 10 s); `0` never waits.
    */
   connectWait?: Duration
+  /**
+   * How long a tag version lives after it was created or last invalidated; `false`: forever.
+   * Versions are one small key per tag (a row tag per row a cached response showed), so without an
+   * expiry they outlive the rows they name. When a version expires, the entries stamped with it
+   * read as misses once. Keep it longer than your longest `ttl` plus `grace`. Default `'7d'`.
+   */
+  tagTtl?: Duration | false
 }
 
 const SUBSCRIBE_TIMEOUT_MS = 5000
@@ -125,6 +132,12 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     hold()
   }
   const px = (ms: number) => Math.max(1, Math.ceil(ms))
+  const tagTtl = options.tagTtl === false ? undefined : parseDuration(options.tagTtl ?? '7d')
+  if (tagTtl !== undefined && !(tagTtl > 0))
+    throw new CacheError('invalid_option', 'redisStore: `tagTtl` must be a positive duration or false')
+  /** The version keys' expiry as the scripts take it: milliseconds, or `0` for none. */
+  const tagPx = tagTtl === undefined ? '0' : String(px(tagTtl))
+  const withExpiry: readonly string[] = tagTtl === undefined ? [] : ['PX', tagPx]
   // Single node: the scripts go out as they are, whatever the client's options (see direct-commands.ts).
   const node = client as Redis
   const direct = cluster
@@ -154,6 +167,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         token,
         String(since ?? -1),
         String(check),
+        tagPx,
       )
       return { versions: r.slice(0, -2), clock: Number(r[r.length - 2]), predate: r[r.length - 1] === '1' }
     })
@@ -208,7 +222,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
         tagKeys.map(
-          async (k) => ((await client.call('SET', k, token, 'NX', 'GET')) as string | null) ?? token,
+          async (k) =>
+            ((await client.call('SET', k, token, 'NX', 'GET', ...withExpiry)) as string | null) ?? token,
         ),
       )
     },
@@ -222,6 +237,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
           clockKey,
           String(tagKeys.length),
           randomBytes(12).toString('base64url'),
+          tagPx,
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),
