@@ -14,9 +14,10 @@ commands:
   seed --companies N --products N [--seed S]
                              add demo companies (N products each); prints their API keys
   perf --users 50 --requests 100 [--url URL --key KEY] [--duration S] [--write-ratio R[,R…]]
-       [--cache both|on|off] [--out DIR]
+       [--cache both|on|off] [--rounds N] [--out DIR]
                              load test with a realistic mix, one phase per write ratio (default 0.05)
-                             and cache mode; without --url it starts the server itself
+                             and cache mode; without --url it starts the server itself; --rounds N
+                             repeats the sweep N times, alternating which mode goes first
 
 environment: DATABASE_URL (mysql://, postgres://, sqlite:), REDIS_URL or REDIS_CLUSTER_NODES (host:port,…),
              ADMIN_TOKEN, PORT, CURSOR_SECRET, LOG_LEVEL, STORE_API_CACHE=on|off, STORE_API_SEED=auto|off,
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
       key: { type: 'string' },
       duration: { type: 'string' },
       'write-ratio': { type: 'string' },
+      rounds: { type: 'string' },
       cache: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -109,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
         ...(values.duration ? { duration: positiveInt('duration', values.duration, 10) } : {}),
         ...(values.key ? { key: values.key } : {}),
         writeRatios: ratios,
+        rounds: positiveInt('rounds', values.rounds, 1),
         out: values.out ?? 'reports',
         cache,
       })

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { perfCommand } from '../src/perf/perf-command.js'
+import { formatTable, perfCommand, speedup, summariseRounds } from '../src/perf/perf-command.js'
 import { WriteLog } from '../src/perf/read-back.js'
-import type { PerfReport } from '../src/perf/report-html.js'
+import type { PerfPhase, PerfReport } from '../src/perf/report-html.js'
 import { newCompany } from './support/client.js'
 import { populate } from './support/fixtures.js'
 import { useStack } from './support/stack.js'
@@ -129,4 +129,61 @@ it('perf --write-ratio refuses a list with a value outside 0–1 or an empty ite
       `--write-ratio: a number between 0 and 1, or a comma list of them (got ${bad})`,
     )
   }
+})
+
+describe('perf --rounds', () => {
+  const phase = (
+    round: number,
+    writeRatio: number,
+    cache: 'on' | 'off',
+    rps: number,
+    hits = 0,
+  ): PerfPhase => ({
+    writeRatio,
+    cache,
+    round,
+    serverCpuMicrosPerRequest: null,
+    result: {
+      requests: 100,
+      durationSeconds: 100 / rps,
+      requestsPerSecond: rps,
+      latency: { avg: 1, p50: 1, p95: 2, p99: 3, max: 4 },
+      successRate: 1,
+      cacheHitRate: hits,
+      cacheableReads: cache === 'on' ? 90 : 0,
+      readBacks: 0,
+      staleReads: 0,
+      xCache: {},
+      statuses: {},
+      errors: 0,
+      latencies: [],
+      timeline: [],
+    },
+  })
+
+  it('pairs each cache-on phase with the cache-off phase of its own round, and takes the median over rounds', () => {
+    const phases = [
+      phase(1, 0.05, 'on', 300, 0.8),
+      phase(1, 0.05, 'off', 200),
+      phase(2, 0.05, 'off', 100),
+      phase(2, 0.05, 'on', 300, 0.7),
+      phase(3, 0.05, 'on', 220, 0.9),
+      phase(3, 0.05, 'off', 200),
+    ]
+    expect(phases.map((p) => speedup(phases, p))).toEqual([1.5, undefined, undefined, 3, 1.1, undefined])
+    expect(summariseRounds(phases)).toEqual([
+      { writeRatio: 0.05, rounds: 3, speedup: { median: 1.5, low: 1.1, high: 3 }, hitRate: 0.8 },
+    ])
+    expect(formatTable(phases).split('\n')[0]?.startsWith('round  writes')).toBe(true)
+  })
+
+  it('refuses a rounds count that is not a positive integer, before any load', () => {
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--rounds', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    })
+    expect(run.status, run.stderr).toBe(1)
+    expect(run.stderr).toContain('--rounds: must be a whole number ≥ 1 (got 0)')
+  })
 })

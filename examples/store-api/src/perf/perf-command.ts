@@ -19,6 +19,11 @@ export interface PerfArgs {
   readonly out: string
   /** Without `--url`: measure with the cache on, off, or both in one run (default both). */
   readonly cache: 'both' | 'on' | 'off'
+  /**
+   * Repetitions of the whole sweep (default 1). With both modes, odd rounds run the cache on first
+   * and even rounds off first, so a drift of the machine over the run weighs on both alike.
+   */
+  readonly rounds?: number
 }
 
 /** A perf run's files and results. */
@@ -93,16 +98,61 @@ export async function serverCpuSeconds(url: string): Promise<number | undefined>
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
 
-/** `cache on` req/s over `cache off` req/s at the same write ratio, when both ran. */
+/** `cache on` req/s over `cache off` req/s at the same write ratio (and round), when both ran. */
 export function speedup(phases: readonly PerfPhase[], phase: PerfPhase): number | undefined {
   if (phase.cache !== 'on') return undefined
-  const off = phases.find((p) => p.cache === 'off' && p.writeRatio === phase.writeRatio)
+  const off = phases.find(
+    (p) => p.cache === 'off' && p.writeRatio === phase.writeRatio && p.round === phase.round,
+  )
   return off ? phase.result.requestsPerSecond / off.result.requestsPerSecond : undefined
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+/** Per write ratio over the rounds: the median, lowest and highest `on÷off`, and the median hit rate. */
+export interface RoundsSummary {
+  readonly writeRatio: number
+  readonly rounds: number
+  readonly speedup: { readonly median: number; readonly low: number; readonly high: number }
+  readonly hitRate: number
+}
+
+/** The sweep summarised over its rounds (write ratios where both modes ran, in sweep order). */
+export function summariseRounds(phases: readonly PerfPhase[]): RoundsSummary[] {
+  const out: RoundsSummary[] = []
+  for (const ratio of new Set(phases.map((p) => p.writeRatio))) {
+    const on = phases.filter((p) => p.writeRatio === ratio && p.cache === 'on')
+    const x = on.map((p) => speedup(phases, p)).filter((v): v is number => v !== undefined)
+    if (x.length === 0) continue
+    out.push({
+      writeRatio: ratio,
+      rounds: x.length,
+      speedup: { median: median(x), low: Math.min(...x), high: Math.max(...x) },
+      hitRate: median(on.map((p) => p.result.cacheHitRate)),
+    })
+  }
+  return out
+}
+
+/** The lines printed under the table after several rounds. */
+export function formatRoundsSummary(summary: readonly RoundsSummary[]): string {
+  const lines = summary.map(
+    (s) =>
+      `${pct(s.writeRatio).padEnd(6)}  on÷off median ${s.speedup.median.toFixed(2)}× ` +
+      `(${s.speedup.low.toFixed(2)}–${s.speedup.high.toFixed(2)}× over ${s.rounds} rounds), hit rate ${pct(s.hitRate)}`,
+  )
+  return ['over the rounds:', ...lines].join('\n')
 }
 
 /** The table printed at the end of a run. */
 export function formatTable(phases: readonly PerfPhase[]): string {
+  const rounds = phases.some((p) => p.round !== undefined)
   const head = [
+    ...(rounds ? ['round'] : []),
     'writes',
     'cache',
     'requests',
@@ -121,6 +171,7 @@ export function formatTable(phases: readonly PerfPhase[]): string {
     const r = p.result
     const x = speedup(phases, p)
     return [
+      ...(rounds ? [String(p.round ?? '')] : []),
       pct(p.writeRatio),
       p.cache,
       String(r.requests),
@@ -137,8 +188,9 @@ export function formatTable(phases: readonly PerfPhase[]): string {
     ]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const left = rounds ? 3 : 2
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+    cells.map((c, i) => (i < left ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
@@ -156,7 +208,14 @@ export async function perfCommand(
   print: (s: string) => void = console.log,
 ): Promise<PerfOutcome> {
   const phases: PerfPhase[] = []
-  const run = async (writeRatio: number, cache: PerfPhase['cache'], url: string, key: string) => {
+  const rounds = args.rounds ?? 1
+  const run = async (
+    writeRatio: number,
+    cache: PerfPhase['cache'],
+    url: string,
+    key: string,
+    round: number,
+  ) => {
     const data = await discover(url, key)
     const cpuBefore = await serverCpuSeconds(url)
     const result = await runLoad({
@@ -167,30 +226,40 @@ export async function perfCommand(
       ...(args.duration ? { duration: args.duration } : {}),
       writeRatio,
       data,
-      onProgress: progressBar(`${pct(writeRatio)} ${cache}`),
+      onProgress: progressBar(`${rounds > 1 ? `${round}: ` : ''}${pct(writeRatio)} ${cache}`),
     })
     const cpuAfter = await serverCpuSeconds(url)
     const cpu =
       cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
         ? null
         : ((cpuAfter - cpuBefore) * 1e6) / result.requests
-    phases.push({ writeRatio, cache, result, serverCpuMicrosPerRequest: cpu })
+    phases.push({
+      writeRatio,
+      cache,
+      result,
+      serverCpuMicrosPerRequest: cpu,
+      ...(rounds > 1 ? { round } : {}),
+    })
   }
   let url = args.url ?? ''
   if (args.url) {
     const key = args.key ?? env.STORE_API_KEY
     if (!key) throw new Error('perf --url needs --key <api key> (or STORE_API_KEY)')
-    for (const ratio of args.writeRatios) await run(ratio, 'server', args.url, key)
+    for (let round = 1; round <= rounds; round++)
+      for (const ratio of args.writeRatios) await run(ratio, 'server', args.url, key, round)
   } else {
-    const modes = args.cache === 'both' ? [true, false] : [args.cache === 'on']
-    for (const ratio of args.writeRatios) {
-      for (const on of modes) {
-        const child = await startServerChild(env, on)
-        url = child.url
-        try {
-          await run(ratio, on ? 'on' : 'off', child.url, child.apiKey)
-        } finally {
-          await child.stop()
+    for (let round = 1; round <= rounds; round++) {
+      const modes =
+        args.cache === 'both' ? (round % 2 === 1 ? [true, false] : [false, true]) : [args.cache === 'on']
+      for (const ratio of args.writeRatios) {
+        for (const on of modes) {
+          const child = await startServerChild(env, on)
+          url = child.url
+          try {
+            await run(ratio, on ? 'on' : 'off', child.url, child.apiKey, round)
+          } finally {
+            await child.stop()
+          }
         }
       }
     }
@@ -202,11 +271,14 @@ export async function perfCommand(
     requestsPerUser: args.requests,
     durationSeconds: args.duration ?? null,
     writeRatios: [...args.writeRatios],
+    ...(rounds > 1 ? { rounds } : {}),
     database: env.DATABASE_URL ? (env.DATABASE_URL.split(':')[0] ?? 'unknown') : 'sqlite (embedded)',
     cache: env.REDIS_URL ? (env.CACHE_L1 === 'off' ? 'redis' : 'redis + L1') : 'memory',
     phases,
   }
   print(`\n${formatTable(phases)}`)
+  const summary = rounds > 1 ? summariseRounds(phases) : []
+  if (summary.length > 0) print(`\n${formatRoundsSummary(summary)}`)
   const dir = resolve(args.out)
   mkdirSync(dir, { recursive: true })
   const stamp = report.date.replace(/[:.]/g, '-')

@@ -8,6 +8,8 @@ export interface PerfPhase {
   readonly result: PhaseResult
   /** The server's CPU time (user + system) over the phase per request, µs; `null` when it publishes none. */
   readonly serverCpuMicrosPerRequest: number | null
+  /** Which repetition of the sweep (from 1) with `--rounds`; absent in a single round. */
+  readonly round?: number
 }
 
 /** A finished perf run: its settings and one result per phase (per write ratio: cache on, cache off). */
@@ -18,6 +20,8 @@ export interface PerfReport {
   readonly requestsPerUser: number
   readonly durationSeconds: number | null
   readonly writeRatios: readonly number[]
+  /** Repetitions of the sweep (`--rounds`); absent for one. */
+  readonly rounds?: number
   readonly database: string
   readonly cache: string
   readonly phases: readonly PerfPhase[]
@@ -25,7 +29,8 @@ export interface PerfReport {
 
 /** A phase's name in the report: `5% writes, cache on`. */
 export function phaseName(p: PerfPhase): string {
-  return `${+(100 * p.writeRatio).toFixed(1)}% writes, ${p.cache === 'server' ? 'server' : `cache ${p.cache}`}`
+  const name = `${+(100 * p.writeRatio).toFixed(1)}% writes, ${p.cache === 'server' ? 'server' : `cache ${p.cache}`}`
+  return p.round === undefined ? name : `${name}, round ${p.round}`
 }
 
 function esc(s: unknown): string {
