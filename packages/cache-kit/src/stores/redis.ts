@@ -184,19 +184,11 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       const value = Buffer.isBuffer(bytes)
         ? bytes
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      if (direct && publish)
-        await direct.set(
-          String(1 + counters.length),
-          key,
-          ...counters,
-          value,
-          String(px(ttlMs)),
-          publish.channel,
-          publish.message,
-        )
-      else if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
-      else if (direct)
-        await direct.set(String(1 + counters.length), key, ...counters, value, String(px(ttlMs)))
+      // A plain SET unless there is something to do beside it: counters, or the bus message.
+      if (direct && (publish || counters.length > 0)) {
+        const bus = publish ? [publish.channel, publish.message] : []
+        await direct.set(String(1 + counters.length), key, ...counters, value, String(px(ttlMs)), ...bus)
+      } else if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
       else
         await Promise.all([client.set(key, value, 'PX', px(ttlMs)), ...counters.map((c) => client.incr(c))])
     },
