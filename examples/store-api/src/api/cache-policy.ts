@@ -104,6 +104,10 @@ export function orderValue(v: unknown): number {
   if (v instanceof Date) return v.getTime()
   if (v === null || v === undefined) return Number.NaN
   const s = String(v)
+  // The sent body's timestamps are ISO 8601 in UTC (`toTimestamp`), which Date.parse reads exactly:
+  // a page's range is read on every miss, so the common form skips the normalisation.
+  if (s.length === 24 && s.charCodeAt(10) === 84 /* T */ && s.charCodeAt(23) === 90 /* Z */)
+    return Date.parse(s)
   if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s)
   return Date.parse(toIso(s) ?? '')
 }

@@ -68,6 +68,7 @@ export async function sendList<F>(
     baseUrl: listUrl(req, ctx.publicUrl),
     cursorSecret: ctx.cursorSecret,
     ...(useHint ? { seekIndex: hint.name } : {}),
+    ...(spec.lookups ? { lookups: spec.lookups } : {}),
   })
   const link = page.linkHeader()
   if (link) res.set('Link', link)

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express'
+import type { Knex } from 'knex'
 import type { z } from 'zod'
 
 /** The paginator strategy a list uses (see `@hotpath/paginate`). */
@@ -18,6 +19,11 @@ export interface ListSpec {
    * used when the request keeps that ordering and filters on none of `unlessFilters`.
    */
   readonly seekIndex?: { readonly name: string; readonly unlessFilters: readonly string[] }
+  /**
+   * To-one joins for the page's rows only (the paginator's `lookups`): the count, the page's key
+   * query and the boundaries then scan the listed table's indexes alone.
+   */
+  readonly lookups?: (query: Knex.QueryBuilder) => void
 }
 
 /** A zod schema and the name it has in the OpenAPI document's `components.schemas` (`Product`). */

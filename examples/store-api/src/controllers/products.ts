@@ -62,32 +62,44 @@ export const productList: ListSpec = {
   ordering: ['name', 'sku', 'sale_price', 'created_at', 'updated_at', 'id'],
   defaultOrdering: ['-created_at'],
   filters,
+  lookups: productNames,
 }
 const cacheQuery = [...PAGE_QUERY, ...Object.keys(filters.shape)]
 
 /** The orderable number and timestamp columns an update can change (see `columnMoves`). */
 const RANGED_PRODUCT_COLUMNS = ['sale_price', 'updated_at']
 
-/** The product columns every read returns, with the category and supplier names joined in (one query). */
-function productQuery(db: Knex, companyId: number): Knex.QueryBuilder {
-  return db('products as p')
-    .leftJoin('categories as c', 'c.id', 'p.category_id')
+/** The product's own columns every read returns. */
+const PRODUCT_COLUMNS = [
+  'p.id',
+  'p.name',
+  'p.sku',
+  'p.category_id',
+  'p.supplier_id',
+  'p.sale_price',
+  'p.cost_price',
+  'p.is_active',
+  'p.created_at',
+  'p.updated_at',
+]
+
+/** The category and supplier names of products (`p`), joined in. */
+function productNames(q: Knex.QueryBuilder): void {
+  q.leftJoin('categories as c', 'c.id', 'p.category_id')
     .leftJoin('suppliers as s', 's.id', 'p.supplier_id')
-    .where('p.company_id', companyId)
-    .select(
-      'p.id',
-      'p.name',
-      'p.sku',
-      'p.category_id',
-      'c.name as category_name',
-      'p.supplier_id',
-      's.name as supplier_name',
-      'p.sale_price',
-      'p.cost_price',
-      'p.is_active',
-      'p.created_at',
-      'p.updated_at',
-    )
+    .select('c.name as category_name', 's.name as supplier_name')
+}
+
+/** A company's products, their own columns only: lists join the names to the page's rows alone. */
+function productRows(db: Knex, companyId: number): Knex.QueryBuilder {
+  return db('products as p').where('p.company_id', companyId).select(PRODUCT_COLUMNS)
+}
+
+/** A company's products with the category and supplier names joined in (one query). */
+function productQuery(db: Knex, companyId: number): Knex.QueryBuilder {
+  const q = productRows(db, companyId)
+  productNames(q)
+  return q
 }
 
 function escapeLike(s: string): string {
@@ -156,7 +168,7 @@ export class ProductsController {
       res,
       this.ctx,
       productList,
-      (f) => applyFilters(productQuery(this.deps.db, companyId), f),
+      (f) => applyFilters(productRows(this.deps.db, companyId), f),
       serializeProduct,
     )
   }

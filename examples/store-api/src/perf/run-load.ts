@@ -133,6 +133,9 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
             if (!user || !sending) return
             user.sending = undefined
             if ('readBack' in sending) {
+              // A read-back that failed (a 429 from a rate-limited --url server, a 5xx) shows no
+              // state: it counts against success, not as a stale read.
+              if (status !== 200) return
               readBacks++
               if (sending.readBack.isStale(status, body)) staleReads++
               return
