@@ -72,8 +72,13 @@ function resourceTag(resource: ResourceName, companyId: number): string {
 
 /** The columns a list request's rows depend on: its ordering (or the default) and its filters. */
 export function listColumns(spec: ListSpec, req: Request): string[] {
-  const columns = new Set(orderingOf(spec, req))
+  return [...new Set([...orderingOf(spec, req), ...filterColumns(spec, req)])]
+}
+
+/** The columns a list request's filters read. */
+function filterColumns(spec: ListSpec, req: Request): string[] {
   const q = req.query as Record<string, unknown>
+  const columns = new Set<string>()
   for (const name of Object.keys(spec.filters.shape))
     if (q[name] !== undefined) columns.add(FILTER_COLUMNS[name] ?? name)
   return [...columns]
@@ -188,18 +193,16 @@ export function readTags(resource: ResourceName, companyId: number): string[] {
 }
 
 /**
- * The tags of what a list caches inside the paginator (its count and page boundaries): its
- * resource tag, the columns its ordering and filters read, and its company's membership.
+ * The tags of a list's cached pagination data: a `cached` list's count reads only the list's
+ * filters (one count entry serves every ordering, so tagging it with the ordering of whichever
+ * request computed it would drop it on every write to that column), while a `smart` list's page
+ * boundaries read its ordering too.
  */
 export function pageCacheTags(spec: ListSpec, req: Request, companyId: number): string[] {
+  const columns = spec.strategy === 'smart' ? listColumns(spec, req) : filterColumns(spec, req)
   return [
     resourceTag(spec.resource, companyId),
-    ...rowReadTags({
-      resource: spec.resource,
-      scope: companyId,
-      columns: listColumns(spec, req),
-      list: true,
-    }),
+    ...rowReadTags({ resource: spec.resource, scope: companyId, columns, list: true }),
   ]
 }
 

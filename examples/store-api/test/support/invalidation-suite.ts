@@ -112,6 +112,22 @@ export function invalidationSuite(stack: Stack): void {
       expect((await api.get(reads.stockX)).body).toMatchObject({ quantity: 7 })
     })
 
+    it('a stock movement keeps the stock count: it changes no list membership, whatever ordering cached it', async () => {
+      // The cache's loads (`getOrSet` loaders run); the list's count is its only one here.
+      const loads = async () => {
+        const text = await (await fetch(`${stack.url}/metrics`)).text()
+        return Number(/^hotpath_cache_loads_total\{[^}]*kind="loaded"\} (\d+)/m.exec(text)?.[1])
+      }
+      // Counted under the default ordering (-updated_at), which every movement changes.
+      expect((await api.get('/api/stocks?page_size=1')).status).toBe(200)
+      const movement = { product_id: d.products[1], warehouse_id: d.warehouses[0], type: 'in', quantity: 1 }
+      expect((await api.post('/api/stock-movements', movement)).status).toBe(201)
+      const before = await loads()
+      const page = await api.get('/api/stocks?page_size=1&page=2')
+      expect(page.headers.get('x-cache')).toBe('MISS')
+      expect(await loads()).toBe(before)
+    })
+
     it('a new product: the product lists only', async () => {
       const product = { name: 'N new', sku: 'N-NEW', sale_price: '1.00' }
       await expectStale(() => api.post('/api/products', product), ['productList'])
