@@ -32,9 +32,9 @@ export interface TagSnapshot {
    */
   readonly clock?: number
   /**
-   * With `snapshotTags(..., { predating })`: every one of the first `predating.count` tags already
-   * had its version when the snapshot `predating.clock` came from was taken, so none of them was
-   * invalidated since. `false` when the store cannot tell.
+   * With `snapshotTags(..., { predating })`: none of the first `predating.count` tags was
+   * invalidated since the snapshot `predating.clock` came from was taken (each had its version
+   * then, or the store's log of recent invalidations tells). `false` when the store cannot tell.
    */
   readonly predate?: boolean
 }

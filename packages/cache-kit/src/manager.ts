@@ -136,7 +136,7 @@ export class CacheManager extends CacheEmitter {
    * take it before computing a value, and an invalidation that happens while it is computed makes
    * the stored entry invalid. `undefined` when the store failed (then do not store the value).
    * `predating: { clock, count }` (a `clock` from an earlier snapshot) also tells, as `predate`,
-   * whether the first `count` tags all had their versions then, so none was invalidated since.
+   * whether none of the first `count` tags was invalidated since then.
    */
   async snapshotTags(
     tags: readonly string[],

@@ -31,3 +31,21 @@ it('a Redis out of memory still takes tag invalidations, so no stale entry is se
   expect(errors).toEqual([])
   expect(await cache.get('product:1')).toBeUndefined()
 })
+
+it('an invalidation Redis could not log leaves no later stamp told that its tag predates it', async () => {
+  const admin = await connect()
+  await admin.config('SET', 'maxmemory', String(4 << 20))
+  const cache = new CacheManager({
+    store: redisStore({ client: await connect() }),
+    prefix: 'oom-log',
+    timeout: '2s',
+  })
+  await cache.invalidateTags(['warm-up']) // the log watches from here on
+  const since = (await cache.snapshotTags(['other']))?.clock as number
+  await admin.config('SET', 'maxmemory', '1')
+  // `row:7` has no version: only the log could tell of this invalidation, and Redis refuses to log it.
+  await cache.invalidateTags(['row:7'])
+  await admin.config('SET', 'maxmemory', String(4 << 20))
+  const stamp = await cache.snapshotTags(['row:7'], { predating: { clock: since, count: 1 } })
+  expect(stamp?.predate).toBe(false)
+})

@@ -236,7 +236,7 @@ class Capture implements HoldPolicy {
    * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
    * its body shows. The row tags' versions are taken now, together with the write epochs: if a
    * write moved one since the handler started, the rows may be older than their versions, so
-   * nothing is stored, unless the store tells that every one of those tags predates the handler.
+   * nothing is stored, unless the store tells that none of those tags was invalidated since.
    */
   private async withRowTags(
     snapshot: TagSnapshot,
@@ -252,8 +252,8 @@ class Capture implements HoldPolicy {
       this.policy.onError(err)
       return 'rows-unknown'
     }
-    // Where the store keeps a clock, a write elsewhere in the scope does not matter when every tag
-    // read now already existed before the handler ran: none of those rows was invalidated since.
+    // Where the store keeps a clock, a write elsewhere in the scope does not matter when the store
+    // tells that none of the tags read now was invalidated since the handler started.
     const predating =
       snapshot.clock === undefined ? {} : { predating: { clock: snapshot.clock, count: tags.length } }
     const now = await this.cache.snapshotTags([...tags, ...guard.tags], predating)

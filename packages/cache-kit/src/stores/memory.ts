@@ -24,6 +24,9 @@ interface TaggedEntry {
   versions: readonly string[]
 }
 
+/** Tags the invalidation log of {@link memoryStore} remembers (see `stampTagsClocked`). */
+const LOG_ENTRIES = 100_000
+
 const CAPABILITIES: StoreCapabilities = {
   shared: false,
   readWithTags: true,
@@ -57,6 +60,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const tagged = new WeakMap<Uint8Array, TaggedEntry>()
   const counters = new Map<string, number>()
   let seq = 0
+  /**
+   * The tags invalidated lately, with the sequence number of their last invalidation (oldest
+   * first), and the horizon since which it holds every invalidation: past LOG_ENTRIES tags the
+   * oldest are dropped and the horizon moves to them.
+   */
+  const invalidated = new Map<string, number>()
+  let horizon = 0
+  const logInvalidated = (k: string, at: number) => {
+    invalidated.delete(k)
+    invalidated.set(k, at)
+    if (invalidated.size <= LOG_ENTRIES) return
+    const [oldest, when] = invalidated.entries().next().value as [string, number]
+    invalidated.delete(oldest)
+    horizon = when
+  }
   const version = (k: string) => versions.get(k) ?? ''
   const stamp = (tagKeys: readonly string[]): string[] =>
     tagKeys.map((k) => {
@@ -109,20 +127,31 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       return stamp(tagKeys)
     },
     async stampTagsClocked(tagKeys, since, check = tagKeys.length) {
-      // Versions are the sequence number that created them: the sequence is the clock.
+      // Versions are the sequence number that created them: the sequence is the clock. None of the
+      // checked tags was invalidated after `since` when each had a version created before it or,
+      // where the log reaches back that far, the log holds none of them after it.
       const stamped = stamp(tagKeys)
       let predate = since !== undefined
       for (let i = 0; predate && i < check; i++) predate = Number(stamped[i]) <= (since as number)
+      if (!predate && since !== undefined && horizon <= since) {
+        predate = true
+        for (let i = 0; predate && i < check; i++)
+          predate = (invalidated.get(tagKeys[i] as string) ?? 0) <= since
+      }
       return { versions: stamped, clock: seq, predate }
     },
     async invalidateTags(tagKeys, counterKeys) {
       // A version that exists is replaced by one created now, so `stampTagsClocked` can tell an
-      // invalidation before its `since` from one after; a missing one stays missing.
-      for (const k of tagKeys)
+      // invalidation before its `since` from one after; a missing one stays missing, and the log
+      // tells of both.
+      const at = tagKeys.length > 0 ? ++seq : seq
+      for (const k of tagKeys) {
         if (versions.has(k)) {
-          versions.set(k, String(++seq))
+          versions.set(k, String(at))
           changes++
         }
+        logInvalidated(k, at)
+      }
       let n = 0
       for (const k of counterKeys) {
         n += counters.get(k) ?? 0

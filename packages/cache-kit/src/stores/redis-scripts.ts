@@ -88,38 +88,79 @@ end
 `
 
 /**
- * Invalidates tags and GETDELs every counter; returns the counters' sum. With a clock key (last
- * key, ARGV[2] the random part of the token), each existing version is replaced by a fresh token
- * created at one tick of the clock (`SET XX`), so that a later stamp can tell the invalidation's
- * time; a missing version stays missing. Otherwise, and whenever a SET fails (Redis out of
- * memory), the version is deleted: a delete still runs there, so an invalidation cannot fail
- * while reads go on. KEYS tags, counters, then the clock key; ARGV[1] tag count, ARGV[3] the
- * versions' expiry in ms (`0`: none).
+ * The invalidation log both scripts below share: a sorted set of the tag keys invalidated lately,
+ * scored by the clock tick of their last invalidation, with the member `#` scored at its horizon
+ * (the log holds every invalidation since then). A log that may have missed one (Redis refused a
+ * write, or evicted the log) is deleted, and one created anew starts its horizon at its first
+ * tick, so the log never answers for a time it did not watch. Kept for `window` µs.
  */
-export const INVALIDATE_TAGS = `${CLOCK}
+const LOG = `
+local function logInvalidated(log, c, window, keys, n)
+  local ok = true
+  if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, c, '#') end
+  local score = string.format('%.0f', c)
+  for i = 1, n do
+    if not ok then break end
+    ok = pcall(redis.call, 'ZADD', log, score, keys[i])
+  end
+  if ok then
+    local cut = c - window
+    if tonumber(redis.call('ZSCORE', log, '#')) < cut then
+      redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. string.format('%.0f', cut))
+      ok = pcall(redis.call, 'ZADD', log, string.format('%.0f', cut), '#')
+    end
+  end
+  if ok then ok = pcall(redis.call, 'PEXPIRE', log, math.ceil(window / 500)) end
+  if not ok then redis.call('DEL', log) end
+end
+`
+
+/**
+ * Invalidates tags and GETDELs every counter; returns the counters' sum. With a clock (ARGV[2],
+ * the random part of the token), each existing version is replaced by a fresh token created at
+ * one tick of the clock (`SET XX`), so that a later stamp can tell the invalidation's time; a
+ * missing version stays missing; and every tag is entered in the invalidation log (see
+ * {@link LOG}) at that tick. Otherwise, and whenever a SET fails (Redis out of memory), the
+ * version is deleted (and the log with it): a delete still runs there, so an invalidation cannot
+ * fail while reads go on. KEYS tags, counters, then the clock key and the log key; ARGV[1] tag
+ * count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window in µs.
+ */
+export const INVALIDATE_TAGS = `${CLOCK}${LOG}
 if redis.replicate_commands then redis.replicate_commands() end
 local n = tonumber(ARGV[1])
 local last = #KEYS
 local token = nil
 local ttl = tonumber(ARGV[3] or '0')
+local c = nil
+local log = nil
 if ARGV[2] then
-  local c = tick(KEYS[last])
-  if pcall(redis.call, 'SET', KEYS[last], string.format('%.0f', c)) then
+  log = KEYS[last]
+  local clock = KEYS[last - 1]
+  c = tick(clock)
+  if pcall(redis.call, 'SET', clock, string.format('%.0f', c)) then
     token = string.format('%.0f', c) .. '.' .. ARGV[2]
   end
-  last = last - 1
+  last = last - 2
 end
 local function renew(key)
   if ttl > 0 then return pcall(redis.call, 'SET', key, token, 'XX', 'PX', ttl) end
   return pcall(redis.call, 'SET', key, token, 'XX')
 end
-local total = 0
+local kept = token ~= nil
 for i = 1, n do
-  if not (token and renew(KEYS[i])) then redis.call('DEL', KEYS[i]) end
+  if not (token and renew(KEYS[i])) then
+    redis.call('DEL', KEYS[i])
+    kept = false
+  end
 end
+if log then
+  if kept then logInvalidated(log, c, tonumber(ARGV[4]), KEYS, n)
+  else redis.call('DEL', log) end
+end
+local total = 0
 for i = n + 1, last do
-  local c = redis.call('GETDEL', KEYS[i])
-  if c then total = total + tonumber(c) end
+  local count = redis.call('GETDEL', KEYS[i])
+  if count then total = total + tonumber(count) end
 end
 return total
 `
@@ -128,14 +169,18 @@ return total
  * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
  * exists is kept and a missing one gets this call's token, `<clock>.<random>`, at one tick of the
  * clock (see {@link CLOCK}). One call stamps every tag of an entry (a page showing 60 rows has 60
- * row tags). Answers the versions, then the clock after this call, then `1` when each of the first
- * ARGV[3] keys already had a version created at or before ARGV[2] (a clock from an earlier call;
- * `-1`: none), else `0`. KEYS tag versions, then the clock key; ARGV[1] random part of the token,
- * ARGV[2] since, ARGV[3] keys to check, ARGV[4] a created version's expiry in ms (`0`: none).
+ * row tags). Answers the versions, then the clock after this call, then `1` when none of the first
+ * ARGV[3] keys was invalidated after ARGV[2] (a clock from an earlier call; `-1`: none asked),
+ * else `0`: each of them had a version created at or before it, or else the invalidation log
+ * (see {@link LOG}) watched since then and holds none of them after it. KEYS tag versions, then
+ * the clock key and the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to
+ * check, ARGV[4] a created version's expiry in ms (`0`: none).
  */
 export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
-local clock = KEYS[#KEYS]
+local log = KEYS[#KEYS]
+local clock = KEYS[#KEYS - 1]
+local n = #KEYS - 2
 local c = tick(clock)
 local token = string.format('%.0f', c) .. '.' .. ARGV[1]
 local since = tonumber(ARGV[2])
@@ -144,7 +189,7 @@ local predate = since >= 0
 local ttl = tonumber(ARGV[4] or '0')
 local created = false
 local out = {}
-for i = 1, #KEYS - 1 do
+for i = 1, n do
   local v
   if ttl > 0 then v = redis.call('SET', KEYS[i], token, 'NX', 'GET', 'PX', ttl)
   else v = redis.call('SET', KEYS[i], token, 'NX', 'GET') end
@@ -160,13 +205,28 @@ for i = 1, #KEYS - 1 do
     if i <= check then predate = false end
   end
 end
+-- A version created after since (by another stamp, or missing until now) is no sign of a write:
+-- the log tells, when it watched since then.
+if not predate and since >= 0 then
+  local horizon = tonumber(redis.call('ZSCORE', log, '#'))
+  if horizon and horizon <= since then
+    predate = true
+    for i = 1, math.min(check, n) do
+      local s = tonumber(redis.call('ZSCORE', log, KEYS[i]))
+      if s and s > since then
+        predate = false
+        break
+      end
+    end
+  end
+end
 local now = tonumber(redis.call('GET', clock)) or 0
 if created then
   redis.call('SET', clock, string.format('%.0f', c))
   now = c
 end
-out[#KEYS] = string.format('%.0f', now)
-out[#KEYS + 1] = predate and '1' or '0'
+out[n + 1] = string.format('%.0f', now)
+out[n + 2] = predate and '1' or '0'
 return out
 `
 

@@ -35,6 +35,13 @@ export interface RedisStoreOptions {
 const SUBSCRIBE_TIMEOUT_MS = 5000
 /** Where the clock is kept when a caller names none (the manager names one per prefix). */
 const DEFAULT_CLOCK = 'hotpath#clock'
+/**
+ * How long the invalidation log keeps a tag (µs of the clock): a `rows` response whose handler
+ * ran longer than this is judged without it (refused when its scope saw a write meanwhile).
+ */
+const LOG_WINDOW_US = 60_000_000
+/** The invalidation log kept beside a clock (see `LOG` in redis-scripts.ts). */
+const logKeyOf = (clockKey: string) => `${clockKey}:log`
 
 function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -161,9 +168,10 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     (async (tagKeys: readonly string[], since?: number, check = tagKeys.length, clockKey = DEFAULT_CLOCK) => {
       const token = randomBytes(12).toString('base64url')
       const r = await direct.stamp(
-        String(tagKeys.length + 1),
+        String(tagKeys.length + 2),
         ...tagKeys,
         clockKey,
+        logKeyOf(clockKey),
         token,
         String(since ?? -1),
         String(check),
@@ -223,13 +231,15 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       if (direct)
         return direct.invalidate(
-          String(tagKeys.length + counterKeys.length + 1),
+          String(tagKeys.length + counterKeys.length + 2),
           ...tagKeys,
           ...counterKeys,
           clockKey,
+          logKeyOf(clockKey),
           String(tagKeys.length),
           randomBytes(12).toString('base64url'),
           tagPx,
+          String(LOG_WINDOW_US),
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),

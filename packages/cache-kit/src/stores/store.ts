@@ -100,9 +100,11 @@ export interface CacheStore {
   /**
    * Optional: `stampTags` that also reads the store's clock, which orders the creation of versions
    * (a version created after a call answered has a greater clock than that call's). With `since`
-   * (a clock from an earlier call), `predate` says whether each of the first `check` keys already
-   * had a version created at or before `since`: none of them was invalidated since then. `clockKey`
-   * names where a shared store keeps its clock (the manager passes one per prefix).
+   * (a clock from an earlier call), `predate` says that none of the first `check` keys was
+   * invalidated after `since`: each already had a version created at or before it, or the store's
+   * log of recent invalidations, reaching back that far, holds none of them after it (`false`
+   * when it cannot tell). `clockKey` names where a shared store keeps its clock (the manager passes
+   * one per prefix).
    */
   stampTagsClocked?(
     tagKeys: readonly string[],

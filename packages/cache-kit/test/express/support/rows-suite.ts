@@ -333,6 +333,24 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
       }
     })
 
+    it('rows no cached response showed yet: a write elsewhere in the scope while the handler runs does not stop it being stored', async () => {
+      // Their tags are created after the handler, so their versions cannot tell; the store's log
+      // of invalidations, where it keeps one, holds every write since the handler started.
+      const path = '/products?page=7' // rows 61-70, never shown before
+      await readWhileWriting(path, 118)
+      expect(notStored).toEqual(clock ? [] : ['invalidated'])
+      expect(await state(path)).toBe(clock ? 'HIT' : 'MISS')
+    })
+
+    it('rows no cached response showed yet: a write to one of them while the handler runs stops it being stored', async () => {
+      const path = '/products?page=8' // rows 71-80, never shown before
+      await readWhileWriting(path, 75)
+      expect(notStored).toEqual(['invalidated'])
+      const after = await http.get(path, A)
+      expect(after.header('x-cache')).toBe('MISS')
+      expect(JSON.parse(String(after.body)).results[4].price).toBe(1)
+    })
+
     it('a row written just before the handler started: a write elsewhere in the scope while it runs does not stop it being stored', async () => {
       // Row 3's tag was invalidated before the handler read its rows, so the rows are current;
       // the store's clock tells that invalidation from one that happens while the handler runs.
