@@ -108,6 +108,22 @@ describe('memoryStore', () => {
     expect(await s.get('a')).toBeDefined()
     expect(await s.get('c')).toBeDefined()
   })
+  it('tells from its invalidation log that a tag without a version was left alone, back to the oldest it holds', async () => {
+    const s = memoryStore()
+    const stamp = s.stampTagsClocked as NonNullable<typeof s.stampTagsClocked>
+    const first = await stamp(['t:seen'])
+    await s.invalidateTags(['t:unseen'], []) // no version to replace: only the log tells
+    expect((await stamp(['t:unseen'], first.clock, 1)).predate).toBe(false)
+    const later = await stamp(['t:seen'])
+    expect((await stamp(['t:unseen', 't:new'], later.clock, 2)).predate).toBe(true)
+    // 100,001 more tags push the oldest records out: the log no longer reaches back to `later`.
+    await s.invalidateTags(
+      Array.from({ length: 100_001 }, (_, i) => `t:${i}`),
+      [],
+    )
+    expect((await stamp(['t:other'], later.clock, 1)).predate).toBe(false)
+  })
+
   it('expires by ttl, keeps tag versions apart from the LRU, counts tagged writes', async () => {
     const s = memoryStore({ maxEntries: 1 })
     await s.set('a', Buffer.from('a'), 20, ['n:t'])

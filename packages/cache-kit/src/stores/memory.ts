@@ -16,10 +16,15 @@ export interface MemoryStoreOptions {
   maxBytes?: number
 }
 
-/** The tag keys of a stored entry and their versions when last looked up (an array never changed in place). */
+/** A tag's current version (`''`: none yet), replaced in place by an invalidation. */
+interface VersionCell {
+  v: string
+}
+
+/** The tag keys of a stored entry, their cells, and their versions when last looked up (an array never changed in place). */
 interface TaggedEntry {
   readonly prefix: string
-  readonly keys: readonly string[]
+  readonly cells: readonly VersionCell[]
   changes: number
   versions: readonly string[]
 }
@@ -51,7 +56,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   if (!Number.isInteger(maxBytes) || maxBytes < 1)
     throw new CacheError('invalid_option', 'maxBytes must be a positive integer')
   const lru = new Lru<Uint8Array>(max, { maxBytes, sizeOf: (key, bytes) => key.length + bytes.byteLength })
-  const versions = new Map<string, string>()
+  // One cell per tag key, kept for good: an entry holds its tags' cells, so looking its versions up
+  // again after a change reads a field per tag instead of hashing every key into a large Map.
+  const versions = new Map<string, VersionCell>()
+  const cellOf = (k: string): VersionCell => {
+    let c = versions.get(k)
+    if (c === undefined) {
+      c = { v: '' }
+      versions.set(k, c)
+    }
+    return c
+  }
   /** Moves on whenever a tag version is created or deleted. */
   let changes = 0
   // Entries are kept as the same bytes objects: the tag keys of each are built once, and their
@@ -65,38 +80,39 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
    * first), and the horizon since which it holds every invalidation: past LOG_ENTRIES tags the
    * oldest are dropped and the horizon moves to them.
    */
-  const invalidated = new Map<string, number>()
   let horizon = 0
+  /** The key being logged again: its earlier record leaves the log without moving the horizon. */
+  let relogging: string | undefined
+  const invalidated = new Lru<number>(LOG_ENTRIES, undefined, (k, at) => {
+    if (k !== relogging && at > horizon) horizon = at
+  })
   const logInvalidated = (k: string, at: number) => {
-    invalidated.delete(k)
-    invalidated.set(k, at)
-    if (invalidated.size <= LOG_ENTRIES) return
-    const [oldest, when] = invalidated.entries().next().value as [string, number]
-    invalidated.delete(oldest)
-    horizon = when
+    relogging = k
+    invalidated.set(k, at, Number.POSITIVE_INFINITY)
+    relogging = undefined
   }
-  const version = (k: string) => versions.get(k) ?? ''
+  const version = (k: string) => versions.get(k)?.v ?? ''
+  const current = (c: VersionCell) => c.v
   const stamp = (tagKeys: readonly string[]): string[] =>
     tagKeys.map((k) => {
-      let v = versions.get(k)
-      if (v === undefined) {
-        v = String(++seq)
-        versions.set(k, v)
+      const c = cellOf(k)
+      if (c.v === '') {
+        c.v = String(++seq)
         changes++
       }
-      return v
+      return c.v
     })
   const peek = (key: string, tagPrefix: string): ReadWithTags | undefined => {
     const bytes = lru.get(key)
     if (!bytes) return undefined
     let t = tagged.get(bytes)
     if (t === undefined || t.prefix !== tagPrefix) {
-      const keys = envelopeTagNames(bytes).map((name) => tagPrefix + name)
-      t = { prefix: tagPrefix, keys, changes: -1, versions: [] }
+      const cells = envelopeTagNames(bytes).map((name) => cellOf(tagPrefix + name))
+      t = { prefix: tagPrefix, cells, changes: -1, versions: [] }
       tagged.set(bytes, t)
     }
     if (t.changes !== changes) {
-      t.versions = t.keys.map(version)
+      t.versions = t.cells.map(current)
       t.changes = changes
     }
     return { bytes, versions: t.versions }
@@ -136,7 +152,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       if (!predate && since !== undefined && horizon <= since) {
         predate = true
         for (let i = 0; predate && i < check; i++)
-          predate = (invalidated.get(tagKeys[i] as string) ?? 0) <= since
+          predate = (invalidated.get(tagKeys[i] as string, 0) ?? 0) <= since
       }
       return { versions: stamped, clock: seq, predate }
     },
@@ -145,9 +161,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       // invalidation before its `since` from one after; a missing one stays missing, and the log
       // tells of both.
       const at = tagKeys.length > 0 ? ++seq : seq
+      const token = String(at)
       for (const k of tagKeys) {
-        if (versions.has(k)) {
-          versions.set(k, String(at))
+        const c = versions.get(k)
+        if (c !== undefined && c.v !== '') {
+          c.v = token
           changes++
         }
         logInvalidated(k, at)
