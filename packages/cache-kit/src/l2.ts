@@ -284,7 +284,9 @@ export class L2Tier {
 
   /**
    * Writes an entry; `message` is the bus message to publish once written, sent in the same round
-   * trip where the store can (`publishOnSet`), else on its own after the write.
+   * trip where the store can (`publishOnSet`), else on its own after the write. `lease` (this key's
+   * lease token) is released in that round trip where the store can (`releaseOnSet`): resolves
+   * whether it was, else the caller still holds it.
    */
   async write(
     key: string,
@@ -293,19 +295,26 @@ export class L2Tier {
     tags: readonly string[],
     failOpen: boolean,
     message?: string,
-  ) {
+    lease?: string,
+  ): Promise<boolean> {
     const counters = this.counterKeys(tags)
-    const along = message !== undefined && this.store.capabilities.publishOnSet === true
+    const capabilities = this.store.capabilities
+    const along = message !== undefined && capabilities.publishOnSet === true
     const publish = along ? { channel: this.channel, message } : undefined
-    await this.guard.call(
+    const release =
+      lease !== undefined && capabilities.releaseOnSet === true
+        ? { key: this.leases.key(key), token: lease }
+        : undefined
+    const stored = await this.guard.call(
       'set',
       key,
-      () => this.store.set(this.keyPrefix + key, bytes, ttlMs, counters, publish),
+      () => this.store.set(this.keyPrefix + key, bytes, ttlMs, counters, publish, release).then(() => true),
       failOpen,
-      undefined,
+      false,
     )
     this.stats.sets++
     if (message !== undefined && !along) this.publish(message)
+    return stored && release !== undefined
   }
 
   async delete(keys: readonly string[], failOpen: boolean): Promise<number> {

@@ -168,6 +168,7 @@ export class SingleFlight {
     const failOpen = options.failOpen ?? this.options.failOpen
     const lock = options.lock ?? this.options.lock !== undefined
     let token: string | undefined
+    let released = false
     if (typeof options.lease === 'object') token = options.lease.token
     else if (lock && this.options.lock && this.options.store.acquire) {
       const got = await this.waitForLease(key, options.lease === 'busy')
@@ -186,11 +187,13 @@ export class SingleFlight {
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
       if (!share || value === undefined || !versions) return { value, share }
-      const enc = await this.tiers.write(key, value, { ...options, l1Since }, tags, versions, failOpen)
+      const enc = await this.tiers.write(key, value, { ...options, l1Since }, tags, versions, failOpen, token)
+      released = enc?.leaseReleased === true
       return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
     } finally {
-      // The entry is written; callers need not wait for the lease to go.
-      if (token) this.track(this.tiers.l2.leases.release(key, token))
+      // The entry is written (and the lease went with it where the store could); callers need not
+      // wait for the lease to go.
+      if (token && !released) this.track(this.tiers.l2.leases.release(key, token))
     }
   }
 

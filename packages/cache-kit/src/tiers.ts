@@ -144,7 +144,8 @@ export class Tiers {
   /**
    * Encodes and writes an entry stamped with `versions` of `tags` to L1 (unless an eviction since
    * `l1Since` says the value may predate it) and the store. `undefined` when not written (ttl 0,
-   * over the size limit).
+   * over the size limit). `lease`: this key's lease token, released with the write where the store
+   * can (`leaseReleased`); otherwise the caller still holds it.
    */
   async write(
     key: string,
@@ -153,7 +154,8 @@ export class Tiers {
     tags: readonly string[],
     versions: readonly string[],
     failOpen: boolean,
-  ): Promise<EncodedEntry | undefined> {
+    lease?: string,
+  ): Promise<(EncodedEntry & { readonly leaseReleased: boolean }) | undefined> {
     const o = this.options
     const ttl = parseDuration(options.ttl ?? o.ttl)
     if (ttl <= 0) return undefined
@@ -168,8 +170,9 @@ export class Tiers {
     }
     this.l1?.set(key, { ...meta, value, tags, versions }, now, options.l1Since)
     // Other processes drop their L1 copy of the key (the message goes with the write where it can).
-    await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, this.bus.encode({ k: [key] }))
-    return enc
+    const message = this.bus.encode({ k: [key] })
+    const leaseReleased = await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
+    return { ...enc, leaseReleased }
   }
 
   /** Counters since creation: totals, then per tier. */

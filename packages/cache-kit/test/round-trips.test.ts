@@ -50,17 +50,36 @@ it('a tagged hit on a single node costs one command: value and tag versions toge
   expect(await commands()).toEqual({ mget: 1 })
 })
 
-it('a getOrSet miss on a single node takes the lease within its read: read+lease, write, release', async () => {
+it('a getOrSet miss on a single node is two commands: the read takes the lease, the write releases it', async () => {
   const warm = new CacheManager({ store: redisStore({ client }), prefix: 'rt2', timeout: '2s' })
   await warm.getOrSet('warm-up', () => 1) // loads the scripts
   await warm.close()
   const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt2', timeout: '2s' })
+  // What clients send, apart from what scripts run inside.
+  const monitor = await redis.connect()
+  const sent: string[] = []
+  const watching = await monitor.monitor()
+  let marked: () => void = () => {}
+  const mark = new Promise<void>((resolve) => {
+    marked = resolve
+  })
+  watching.on('monitor', (_time: string, args: string[], source: string) => {
+    const name = String(args[0]).toLowerCase()
+    if (name === 'echo' && args[1] === 'mark') marked()
+    else if (!source.includes('lua') && name !== 'config' && name !== 'info') sent.push(name)
+  })
   await admin.config('RESETSTAT')
   expect(await cache.getOrSet('cold', () => 'v')).toBe('v')
-  await cache.close() // waits for the background lease release
-  // Client commands: EVALSHA (GET entry + SET NX lease inside), SET (the entry), EVALSHA (release:
-  // GET + DEL inside). The release runs after the callers already have their value.
+  await cache.close() // waits for any background work
+  // EVALSHA (GET entry + SET NX lease inside), then EVALSHA (SET entry, then GET + DEL of the lease).
   expect(await commands()).toEqual({ evalsha: 2, get: 2, set: 2, del: 1 })
+  // The monitor shows commands in the order Redis ran them: once it shows this mark, it has shown
+  // every command before it.
+  await admin.echo('mark')
+  await mark
+  expect(sent).toEqual(['evalsha', 'evalsha'])
+  watching.disconnect()
+  monitor.disconnect()
 })
 
 it('invalidateRows on a single node is one script call: the write epochs and the rows tags at once', async () => {

@@ -60,13 +60,22 @@ return out
 `
 
 /**
- * SET the entry with PX, INCR each per-tag entry counter, then PUBLISH the bus message when one is
- * given. KEYS[1] entry, KEYS[2..] counters; ARGV bytes, ttl ms, then channel and message (optional).
+ * SET the entry with PX, INCR each per-tag entry counter, PUBLISH the bus message when one is
+ * given, then release the lease when one is given and its token still holds it. KEYS[1] entry,
+ * then the counters, then the lease key when ARGV[3] (its token) is not empty; ARGV bytes, ttl ms,
+ * lease token, then channel and message (optional).
  */
 export const SET_COUNTED = `
+local last = #KEYS
+local lease = nil
+if ARGV[3] ~= '' then
+  lease = KEYS[last]
+  last = last - 1
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 2, #KEYS do redis.call('INCR', KEYS[i]) end
-if ARGV[4] then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+for i = 2, last do redis.call('INCR', KEYS[i]) end
+if ARGV[5] then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+if lease and redis.call('GET', lease) == ARGV[3] then redis.call('DEL', lease) end
 return 1
 `
 

@@ -126,6 +126,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     atomicTags: true,
     atomicInvalidation: !cluster,
     publishOnSet: !cluster,
+    releaseOnSet: !cluster,
     scan: true,
     locks: true,
     pubsub: true,
@@ -187,15 +188,25 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       return (await client.getBuffer(key)) ?? undefined
     },
-    async set(key, bytes, ttlMs, counters, publish) {
+    async set(key, bytes, ttlMs, counters, publish, release) {
       ready()
       const value = Buffer.isBuffer(bytes)
         ? bytes
         : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      // A plain SET unless there is something to do beside it: counters, or the bus message.
-      if (direct && (publish || counters.length > 0)) {
+      // A plain SET unless there is something to do beside it: counters, the bus message, a lease.
+      if (direct && (publish || release || counters.length > 0)) {
         const bus = publish ? [publish.channel, publish.message] : []
-        await direct.set(String(1 + counters.length), key, ...counters, value, String(px(ttlMs)), ...bus)
+        const lease = release ? [release.key] : []
+        await direct.set(
+          String(1 + counters.length + lease.length),
+          key,
+          ...counters,
+          ...lease,
+          value,
+          String(px(ttlMs)),
+          release?.token ?? '',
+          ...bus,
+        )
       } else if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
       else
         await Promise.all([client.set(key, value, 'PX', px(ttlMs)), ...counters.map((c) => client.incr(c))])

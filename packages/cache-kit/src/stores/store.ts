@@ -25,6 +25,11 @@ export interface StoreCapabilities {
    * a single Redis node): the manager then sends no `publish` of its own for a write. Default `false`.
    */
   readonly publishOnSet?: boolean
+  /**
+   * `set` releases a lease given to it in the same round trip, after storing (one script on a
+   * single Redis node): a `getOrSet` miss then sends no release of its own. Default `false`.
+   */
+  readonly releaseOnSet?: boolean
   /** `keys` lists keys matching a glob. */
   readonly scan: boolean
   /** `acquire` / `release` give leases for cross-process single-flight. */
@@ -79,7 +84,8 @@ export interface CacheStore {
   peek?(key: string, tagPrefix: string): ReadWithTags | undefined
   /**
    * Stores bytes for `ttlMs`; increments each of `counters` (entries written per tag) alongside.
-   * With `publishOnSet`, also publishes `publish.message` on `publish.channel` once stored.
+   * With `publishOnSet`, also publishes `publish.message` on `publish.channel` once stored; with
+   * `releaseOnSet`, also releases the lease `release.key` if `release.token` still holds it.
    */
   set(
     key: string,
@@ -87,6 +93,7 @@ export interface CacheStore {
     ttlMs: number,
     counters: readonly string[],
     publish?: { readonly channel: string; readonly message: string },
+    release?: { readonly key: string; readonly token: string },
   ): Promise<void>
   /** Deletes keys; resolves how many existed. */
   delete(keys: readonly string[]): Promise<number>

@@ -262,6 +262,18 @@ export function storeBehaviour(name: string, target: SuiteTarget): void {
       expect(await cache.get('cold')).toEqual({ id: 7, name: 'p' })
     })
 
+    it('a store that releases leases with its writes frees only a lease the token still holds', async () => {
+      const { store, full } = make()
+      if (!store.capabilities.releaseOnSet || !store.acquire) return
+      const lease = { key: full('#lease'), token: 'mine' }
+      expect(await store.acquire(lease.key, 'mine', 10_000)).toBe(true)
+      await store.set(full('a'), new Uint8Array([1]), 10_000, [], undefined, { ...lease, token: 'other' })
+      expect(await store.acquire(lease.key, 'third', 10_000)).toBe(false) // still held
+      await store.set(full('a'), new Uint8Array([2]), 10_000, [], undefined, lease)
+      expect([...((await store.get(full('a'))) ?? [])]).toEqual([2])
+      expect(await store.acquire(lease.key, 'third', 10_000)).toBe(true) // released
+    })
+
     it('releases every waiter with the loader error, and loads again afterwards', async () => {
       const { cache } = make()
       let calls = 0
