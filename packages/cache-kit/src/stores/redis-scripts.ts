@@ -97,18 +97,19 @@ end
 `
 
 /**
- * The invalidation log both scripts below share: a sorted set of the tag keys invalidated lately,
- * scored by the clock tick of their last invalidation, with the member `#` scored at its horizon
- * (the log holds every invalidation since then). A log that may have missed one (Redis refused a
- * write, or evicted the log) is deleted, and one created anew starts its horizon at its first
- * tick, so the log never answers for a time it did not watch. Kept for `window` µs.
+ * The invalidation log both scripts below share: a sorted set of the tag keys invalidated lately
+ * while they had no version (an invalidation of a tag with a version leaves a new version, created
+ * at its tick, which tells by itself), scored by that tick, with the member `#` scored at its
+ * horizon (the log holds every such invalidation since then). A log that may have missed one
+ * (Redis refused a write, or evicted the log) is deleted, and one created anew starts its horizon
+ * at its first tick, so the log never answers for a time it did not watch. Kept for `window` µs.
  */
 const LOG = `
-local function logInvalidated(log, c, window, keys, n)
+local function logInvalidated(log, c, window, keys)
   local ok = true
   if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, c, '#') end
   local score = string.format('%.0f', c)
-  for i = 1, n do
+  for i = 1, #keys do
     if not ok then break end
     ok = pcall(redis.call, 'ZADD', log, score, keys[i])
   end
@@ -127,12 +128,13 @@ end
 /**
  * Invalidates tags and GETDELs every counter; returns the counters' sum. With a clock (ARGV[2],
  * the random part of the token), each existing version is replaced by a fresh token created at
- * one tick of the clock (`SET XX`), so that a later stamp can tell the invalidation's time; a
- * missing version stays missing; and every tag is entered in the invalidation log (see
- * {@link LOG}) at that tick. Otherwise, and whenever a SET fails (Redis out of memory), the
- * version is deleted (and the log with it): a delete still runs there, so an invalidation cannot
- * fail while reads go on. KEYS tags, counters, then the clock key and the log key; ARGV[1] tag
- * count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window in µs.
+ * one tick of the clock (`SET XX`, `<clock>.<random>`), so that a later stamp can tell the
+ * invalidation's time; a missing version stays missing, and its tag is entered in the
+ * invalidation log (see {@link LOG}) at that tick. Otherwise, and whenever a SET fails (Redis out
+ * of memory), the version is deleted (and the log with it): a delete still runs there, so an
+ * invalidation cannot fail while reads go on. KEYS tags, counters, then the clock key and the log
+ * key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window
+ * in µs.
  */
 export const INVALIDATE_TAGS = `${CLOCK}${LOG}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -156,14 +158,19 @@ local function renew(key)
   return pcall(redis.call, 'SET', key, token, 'XX')
 end
 local kept = token ~= nil
+local missing = {}
 for i = 1, n do
-  if not (token and renew(KEYS[i])) then
+  local ok, replaced = false, nil
+  if token then ok, replaced = renew(KEYS[i]) end
+  if not ok then
     redis.call('DEL', KEYS[i])
     kept = false
+  elseif not replaced then
+    missing[#missing + 1] = KEYS[i]
   end
 end
 if log then
-  if kept then logInvalidated(log, c, tonumber(ARGV[4]), KEYS, n)
+  if kept then logInvalidated(log, c, tonumber(ARGV[4]), missing)
   else redis.call('DEL', log) end
 end
 local total = 0
@@ -176,14 +183,16 @@ return total
 
 /**
  * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
- * exists is kept and a missing one gets this call's token, `<clock>.<random>`, at one tick of the
- * clock (see {@link CLOCK}). One call stamps every tag of an entry (a page showing 60 rows has 60
- * row tags). Answers the versions, then the clock after this call, then `1` when none of the first
- * ARGV[3] keys was invalidated after ARGV[2] (a clock from an earlier call; `-1`: none asked),
- * else `0`: each of them had a version created at or before it, or else the invalidation log
- * (see {@link LOG}) watched since then and holds none of them after it. KEYS tag versions, then
- * the clock key and the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to
- * check, ARGV[4] a created version's expiry in ms (`0`: none).
+ * exists is kept and a missing one gets this call's token, `<clock>~<random>`, at one tick of the
+ * clock (see {@link CLOCK}; `~` tells a version a stamp created from one an invalidation left).
+ * One call stamps every tag of an entry (a page showing 60 rows has 60 row tags). Answers the
+ * versions, then the clock after this call, then `1` when none of the first ARGV[3] keys was
+ * invalidated after ARGV[2] (a clock from an earlier call; `-1`: none asked), else `0`: each of
+ * them had a version created at or before it or, where a stamp created its version since (or now),
+ * the invalidation log (see {@link LOG}) watched since then and holds none of them after it. A
+ * version in any other form counts as an invalidation. KEYS tag versions, then the clock key and
+ * the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check, ARGV[4] a
+ * created version's expiry in ms (`0`: none).
  */
 export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -191,12 +200,15 @@ local log = KEYS[#KEYS]
 local clock = KEYS[#KEYS - 1]
 local n = #KEYS - 2
 local c = tick(clock)
-local token = string.format('%.0f', c) .. '.' .. ARGV[1]
+local token = string.format('%.0f', c) .. '~' .. ARGV[1]
 local since = tonumber(ARGV[2])
 local check = tonumber(ARGV[3])
 local predate = since >= 0
 local ttl = tonumber(ARGV[4] or '0')
 local created = false
+-- Checked tags whose versions a stamp created after since: only the log tells whether they were
+-- invalidated (while they had no version) before that.
+local ask = {}
 local out = {}
 for i = 1, n do
   local v
@@ -205,28 +217,26 @@ for i = 1, n do
   if v then
     out[i] = v
     if predate and i <= check then
-      local vc = tonumber(string.match(v, '^(%d+)%.'))
-      if not vc or vc > since then predate = false end
+      local vc, kind = string.match(v, '^(%d+)([%.~])')
+      vc = tonumber(vc)
+      if not vc then predate = false
+      elseif vc > since then
+        if kind == '~' then ask[#ask + 1] = KEYS[i] else predate = false end
+      end
     end
   else
     out[i] = token
     created = true
-    if i <= check then predate = false end
+    if i <= check then ask[#ask + 1] = KEYS[i] end
   end
 end
--- A version created after since (by another stamp, or missing until now) is no sign of a write:
--- the log tells, when it watched since then.
-if not predate and since >= 0 then
+if predate and #ask > 0 then
   local horizon = tonumber(redis.call('ZSCORE', log, '#'))
-  if horizon and horizon <= since then
-    predate = true
-    for i = 1, math.min(check, n) do
-      local s = tonumber(redis.call('ZSCORE', log, KEYS[i]))
-      if s and s > since then
-        predate = false
-        break
-      end
-    end
+  if not horizon or horizon > since then predate = false end
+  for i = 1, #ask do
+    if not predate then break end
+    local s = tonumber(redis.call('ZSCORE', log, ask[i]))
+    if s and s > since then predate = false end
   end
 end
 local now = tonumber(redis.call('GET', clock)) or 0
