@@ -107,8 +107,8 @@ end
 const LOG = `
 local function logInvalidated(log, c, window, keys)
   local ok = true
-  if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, c, '#') end
   local score = string.format('%.0f', c)
+  if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, score, '#') end
   for i = 1, #keys do
     if not ok then break end
     ok = pcall(redis.call, 'ZADD', log, score, keys[i])
