@@ -75,14 +75,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const tagged = new WeakMap<Uint8Array, TaggedEntry>()
   const counters = new Map<string, number>()
   let seq = 0
-  /**
-   * The tags invalidated lately, with the sequence number of their last invalidation (oldest
-   * first), and the horizon since which it holds every invalidation: past LOG_ENTRIES tags the
-   * oldest are dropped and the horizon moves to them.
-   */
+  /** The log holds every invalidation after this sequence number (see {@link invalidated}). */
   let horizon = 0
   /** The key being logged again: its earlier record leaves the log without moving the horizon. */
   let relogging: string | undefined
+  /**
+   * The tags invalidated lately (with a version or not: a version here does not tell who made
+   * it), with the sequence number of their last invalidation: past LOG_ENTRIES tags the least
+   * recently logged are dropped and the horizon moves to them.
+   */
   const invalidated = new Lru<number>(LOG_ENTRIES, undefined, (k, at) => {
     if (k !== relogging && at > horizon) horizon = at
   })
