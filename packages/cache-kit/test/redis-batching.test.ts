@@ -1,5 +1,6 @@
-// The Redis store batches the reads of one tick into one script call by itself: a client created
-// with no options (`new Redis(url)`) gets what auto-pipelining gives, and a batch never mixes up
+// The Redis store batches the reads of one event-loop phase into one script call by itself: a
+// client created with no options (`new Redis(url)`) gets what auto-pipelining gives, and more (the
+// commands of separate callbacks of one phase share a socket write); a batch never mixes up
 // replies, leases or errors between its reads.
 import { CacheError, CacheManager } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
@@ -30,6 +31,28 @@ async function plainClient(): Promise<{ client: Redis; scriptCalls: () => number
   return { client, scriptCalls: () => calls }
 }
 
+/** Counts the socket writes of `client` (a corked burst is one `_writev`). */
+function countWrites(client: Redis): () => number {
+  type Write = (...args: unknown[]) => void
+  const stream = (client as unknown as { stream: { _write: Write; _writev: Write } }).stream
+  let writes = 0
+  for (const name of ['_write', '_writev'] as const) {
+    const original = stream[name].bind(stream)
+    stream[name] = (...args) => {
+      writes++
+      original(...args)
+    }
+  }
+  return () => writes
+}
+
+/** Runs each function in its own `setImmediate` callback, all in one check phase, and awaits them. */
+function inSeparateCallbacks<T>(fns: readonly (() => Promise<T>)[]): Promise<T[]> {
+  return Promise.all(
+    fns.map((fn) => new Promise<T>((resolve, reject) => setImmediate(() => fn().then(resolve, reject)))),
+  )
+}
+
 const product = (i: number) => ({ id: i, name: `product ${i}`, price: (i * 1.25).toFixed(2) })
 
 describe('redis store, client with no options', () => {
@@ -49,6 +72,39 @@ describe('redis store, client with no options', () => {
       expect(v).toEqual(i % 7 === 3 ? undefined : product(i))
     })
     expect(cache.stats().hits).toBe(429)
+  })
+
+  it('reads made by separate callbacks of one event-loop phase go in one script call', async () => {
+    const { client, scriptCalls } = await plainClient()
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: `${redis.prefix}b${++n}` })
+    await Promise.all(Array.from({ length: 8 }, (_, i) => cache.set(`p${i}`, product(i), { tags: ['t'] })))
+    await cache.get('warm-up')
+    const before = scriptCalls()
+    // Each get runs in a callback of its own (as each HTTP request does): a flush per tick would
+    // send eight calls.
+    const got = await inSeparateCallbacks(Array.from({ length: 8 }, (_, i) => () => cache.get(`p${i}`)))
+    expect(scriptCalls() - before).toBe(1)
+    got.forEach((v, i) => {
+      expect(v).toEqual(product(i))
+    })
+  })
+
+  it('writes made by separate callbacks of one event-loop phase share their socket writes', async () => {
+    const { client } = await plainClient()
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: `${redis.prefix}b${++n}` })
+    await cache.set('warm-up', 1, { tags: ['t'] })
+    const writes = countWrites(client)
+    await cache.set('alone', 1, { tags: ['t'] })
+    const alone = writes() // a tagged set's round trips: its tags' versions, then the entry
+    expect(alone).toBeGreaterThan(0)
+    await inSeparateCallbacks(
+      Array.from({ length: 8 }, (_, i) => () => cache.set(`p${i}`, product(i), { tags: ['t'] })),
+    )
+    expect(writes() - alone).toBe(alone)
+    const got = await Promise.all(Array.from({ length: 8 }, (_, i) => cache.get(`p${i}`)))
+    got.forEach((v, i) => {
+      expect(v).toEqual(product(i))
+    })
   })
 
   it('a read that fails (a key of another type) rejects alone; the others in its batch resolve', async () => {

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
+import { CallBatch } from './call-batch.js'
 import { directMget, directScript } from './direct-commands.js'
 import { READ_MANY } from './redis-scripts.js'
 import type { LeaseOutcome, LeaseRequest, ReadWithTags } from './store.js'
-import { TickBatch } from './tick-batch.js'
 
-/** One read of a tick's batch: the entry, its tags' key prefix, and the lease to take on a miss. */
+/** One read of a batch: the entry, its tags' key prefix, and the lease to take on a miss. */
 interface BatchedRead {
   readonly key: string
   readonly tagPrefix: string
@@ -26,7 +26,7 @@ interface TagMemo {
 /** The batch script as ioredis defines it on the client (see `READ_MANY`). */
 export type ReadManyScript = (...args: (string | number | Buffer)[]) => Promise<unknown[]>
 
-/** Reads sent in one command at most; a bigger tick goes in several. */
+/** Reads sent in one command at most; a bigger batch goes in several. */
 const READ_BATCH_MAX = 256
 /** Entries whose tag names are remembered (most recently read first). */
 const TAG_MEMO_ENTRIES = 10_000
@@ -47,7 +47,7 @@ function scriptReply(out: unknown): ReadResult | Error {
 }
 
 /**
- * The single-node store's reads: every read of one tick goes out together, whatever the client's
+ * The single-node store's reads: every read of one I/O phase goes out together, whatever the client's
  * options. A read of an entry read before goes in one `MGET` with the versions of the tags it had
  * then (a plain command: a tenth of what the script costs Redis), checked against the tags it
  * carries now; the others (first reads, reads that take a lease on a miss, entries whose tags
@@ -58,6 +58,8 @@ export function batchedReads(
   client: Redis,
   readMany: ReadManyScript,
   px: (ms: number) => number,
+  /** When to send a batch: at the end of the event loop's I/O phase (see `writesPerPhase`). */
+  schedule: (flush: () => void) => void,
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
   const mget = directMget(client)
@@ -134,24 +136,28 @@ export function batchedReads(
     })
   }
 
-  const reads = new TickBatch<BatchedRead, ReadResult>((batch) => {
-    const out: Out = new Array(batch.length)
-    const scripted: number[] = []
-    const plain: number[] = []
-    const memos: TagMemo[] = []
-    for (let i = 0; i < batch.length; i++) {
-      const r = batch[i] as BatchedRead
-      // Remembered without an expiry: no clock needed.
-      const m = r.lease ? undefined : memo.get(r.key, 0)
-      if (m && m.tagPrefix === r.tagPrefix) {
-        plain.push(i)
-        memos.push(m)
-      } else scripted.push(i)
-    }
-    if (scripted.length === 0) return viaMget(batch, plain, memos, out)
-    if (plain.length === 0) return viaScript(batch, scripted, out)
-    return Promise.all([viaScript(batch, scripted, out), viaMget(batch, plain, memos, out)]).then(() => out)
-  }, READ_BATCH_MAX)
+  const reads = new CallBatch<BatchedRead, ReadResult>(
+    (batch) => {
+      const out: Out = new Array(batch.length)
+      const scripted: number[] = []
+      const plain: number[] = []
+      const memos: TagMemo[] = []
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i] as BatchedRead
+        // Remembered without an expiry: no clock needed.
+        const m = r.lease ? undefined : memo.get(r.key, 0)
+        if (m && m.tagPrefix === r.tagPrefix) {
+          plain.push(i)
+          memos.push(m)
+        } else scripted.push(i)
+      }
+      if (scripted.length === 0) return viaMget(batch, plain, memos, out)
+      if (plain.length === 0) return viaScript(batch, scripted, out)
+      return Promise.all([viaScript(batch, scripted, out), viaMget(batch, plain, memos, out)]).then(() => out)
+    },
+    READ_BATCH_MAX,
+    schedule,
+  )
 
   return (key, tagPrefix, lease) => reads.add({ key, tagPrefix, lease })
 }

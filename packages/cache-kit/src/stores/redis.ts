@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setImmediate } from 'node:timers'
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
@@ -75,28 +76,57 @@ function defineScripts(client: Redis | Cluster): void {
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
 }
 
+/** What the single-node store sends through: one socket write per event-loop turn. */
+interface PhaseWrites {
+  /** Holds the client's socket writes until the end of this turn's I/O phase. */
+  hold(): void
+  /** Runs `fn` at the end of this turn's I/O phase, before the held writes go out. */
+  defer(fn: () => void): void
+}
+
 /**
- * Holds a single-node client's socket writes for the rest of the tick (cork, then uncork after the
- * tick's batched reads went out), so the commands the store sends in one tick leave in one write,
- * as ioredis auto-pipelining would send them, whatever the client's options. Returns what to call
- * before sending.
+ * Holds a single-node client's socket writes until the end of the event loop's I/O phase (cork,
+ * then uncork in a `setImmediate`), so the commands of every request that phase woke leave in one
+ * write, whatever the client's options. A per-tick flush (`process.nextTick`, as ioredis
+ * auto-pipelining does) writes once per request instead: Node runs each socket's callback, and
+ * the ticks after it, before the next socket's. `setImmediate` comes from `node:timers`, so a
+ * test's fake timers (which patch the global) do not stop the store.
  */
-function writesPerTick(client: Redis): () => void {
+function writesPerPhase(client: Redis): PhaseWrites {
   let held: { cork(): void; uncork(): void } | undefined
+  let deferred: (() => void)[] = []
+  let scheduled = false
   const release = () => {
     const socket = held
     held = undefined
     socket?.uncork()
   }
-  // Two ticks: the batched reads flush on the next tick, and their write must be held too.
-  const later = () => process.nextTick(release)
-  return () => {
-    if (held) return
-    const socket = (client as { stream?: { cork?(): void; uncork?(): void } }).stream
-    if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return
-    socket.cork()
-    held = socket as { cork(): void; uncork(): void }
-    process.nextTick(later)
+  const flush = () => {
+    scheduled = false
+    const fns = deferred
+    deferred = []
+    for (const fn of fns) fn()
+    // A tick later: a command an ioredis auto-pipeline queued meanwhile is written on that tick.
+    if (held) process.nextTick(release)
+  }
+  const schedule = () => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(flush)
+  }
+  return {
+    hold() {
+      if (held) return
+      const socket = (client as { stream?: { cork?(): void; uncork?(): void } }).stream
+      if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return
+      socket.cork()
+      held = socket as { cork(): void; uncork(): void }
+      schedule()
+    },
+    defer(fn) {
+      deferred.push(fn)
+      schedule()
+    },
   }
 }
 
@@ -107,7 +137,7 @@ function connectTimeoutOf(client: Redis | Cluster, cluster: boolean): number {
 }
 
 /**
- * Store on ioredis, single node or Cluster. Single node: the reads of one tick go out together
+ * Store on ioredis, single node or Cluster. Single node: the reads of one I/O phase go out together
  * (see `batchedReads`), each hit with its tags' current versions, so concurrent reads cost one or
  * two commands whatever the client's options; tag invalidation is one script (DEL per tag).
  * Cluster: keys spread over slots, so a tagged hit reads its tag versions in a second round trip
@@ -134,7 +164,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   // Sending while disconnected would either queue in ioredis (unbounded) or wait for a reconnect;
   // refusing up front makes a dead Redis cost nothing.
   const unavailable = () => new CacheError('store_unavailable', `redis client is ${client.status}, not ready`)
-  const hold = cluster ? () => {} : writesPerTick(client as Redis)
+  const phase = cluster ? undefined : writesPerPhase(client as Redis)
+  const hold = phase ? () => phase.hold() : () => {}
   const ready = () => {
     if (client.status !== 'ready') throw unavailable()
     hold()
@@ -311,10 +342,10 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ready()
       return stampClocked(tagKeys, since, check, clockKey)
     }
-  if (!cluster) {
-    const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px)
+  if (phase) {
+    const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px, phase.defer)
     store.getWithTagVersions = (key, tagPrefix, lease) => {
-      // Not held: a tick's reads are one command already, and a lone write costs less uncorked.
+      // Not held: the phase's reads are one command already, sent at its end before the held writes.
       if (client.status !== 'ready') return Promise.reject(unavailable())
       return read(key, tagPrefix, lease)
     }

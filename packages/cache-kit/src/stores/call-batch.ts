@@ -7,13 +7,13 @@ interface Waiter<O> {
 }
 
 /**
- * Collects the calls made in one tick and sends them as one batch, so N concurrent callers cost one
- * command and one socket write instead of N, whatever the client's options. The flush runs on
- * `process.nextTick`, after the microtasks of the current tick: every continuation woken by one
- * burst of replies joins the next batch. A batch holds at most `max` items (more go in several).
- * An item's own error rejects only that item; a failed send rejects the whole batch.
+ * Collects calls until `schedule` runs the flush and sends them as one batch, so N concurrent
+ * callers cost one command and one socket write instead of N, whatever the client's options (the
+ * Redis store flushes at the end of the event loop's I/O phase, so every request that phase woke
+ * joins). A batch holds at most `max` items (more go in several). An item's own error rejects only
+ * that item; a failed send rejects the whole batch.
  */
-export class TickBatch<I, O> {
+export class CallBatch<I, O> {
   private items: I[] = []
   private waiters: Waiter<O>[] = []
   private scheduled = false
@@ -21,16 +21,17 @@ export class TickBatch<I, O> {
   constructor(
     private readonly send: BatchSend<I, O>,
     private readonly max: number,
+    private readonly schedule: (flush: () => void) => void,
   ) {}
 
-  /** Queues `item` for this tick's batch; resolves with its reply. */
+  /** Queues `item` for the next batch; resolves with its reply. */
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.items.push(item)
       this.waiters.push({ resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
-        process.nextTick(this.flush)
+        this.schedule(this.flush)
       }
     })
   }
