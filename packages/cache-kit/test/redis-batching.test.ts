@@ -107,6 +107,33 @@ describe('redis store, client with no options', () => {
     })
   })
 
+  it('with auto-pipelining on, the tag checks of L1 hits leave in the same socket write as the rest', async () => {
+    // ioredis' own pipeline would write the MGETs in a write of its own, after the store's.
+    const client = new Redis(redis.url, { enableAutoPipelining: true })
+    client.on('error', () => {})
+    fresh.push(client)
+    await client.ping()
+    const prefix = `${redis.prefix}b${++n}`
+    const cache = new CacheManager({
+      store: redisStore({ client }),
+      prefix,
+      consistency: 'strict',
+      l1: { maxEntries: 100 },
+    })
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) => cache.set(`p${i}`, product(i), { tags: [`t${i}`] })),
+    )
+    const hits = cache.stats().l1?.hits ?? 0 // the sets left them in L1
+    const writes = countWrites(client)
+    const got = await inSeparateCallbacks<unknown>([
+      ...Array.from({ length: 4 }, (_, i) => () => cache.get(`p${i}`)),
+      ...Array.from({ length: 4 }, (_, i) => () => cache.set(`q${i}`, i)),
+    ])
+    expect(got.slice(0, 4)).toEqual(Array.from({ length: 4 }, (_, i) => product(i)))
+    expect((cache.stats().l1?.hits ?? 0) - hits).toBe(4)
+    expect(writes()).toBe(1)
+  })
+
   it('a read that fails (a key of another type) rejects alone; the others in its batch resolve', async () => {
     const { client, scriptCalls } = await plainClient()
     const prefix = `${redis.prefix}b${++n}`

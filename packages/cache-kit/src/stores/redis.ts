@@ -3,7 +3,7 @@ import { setImmediate } from 'node:timers'
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
-import { directScript } from './direct-commands.js'
+import { directMget, directScript } from './direct-commands.js'
 import { FirstConnection } from './first-connection.js'
 import { batchedReads } from './redis-reads.js'
 import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED, STAMP_TAGS } from './redis-scripts.js'
@@ -182,6 +182,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
   const direct = cluster
     ? undefined
     : {
+        mget: directMget(node),
         set: directScript<number>(node, SET_COUNTED, (...a) => scripted.hotpathSet(...a)),
         stamp: directScript<string[]>(node, STAMP_TAGS, (...a) => scripted.hotpathStamp(...a), 'utf8'),
         invalidate: directScript<number>(node, INVALIDATE_TAGS, (...a) => scripted.hotpathInvalidate(...a)),
@@ -252,8 +253,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     async tagVersions(tagKeys) {
       ready()
       if (tagKeys.length === 0) return []
-      const v = cluster ? await Promise.all(tagKeys.map((k) => client.get(k))) : await client.mget(...tagKeys)
-      return v.map((x) => x ?? '')
+      if (direct) return (await direct.mget([...tagKeys])).map((x) => (x ? x.toString('latin1') : ''))
+      return (await Promise.all(tagKeys.map((k) => client.get(k)))).map((x) => x ?? '')
     },
     async stampTags(tagKeys) {
       ready()
