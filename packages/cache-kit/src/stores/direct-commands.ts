@@ -3,8 +3,8 @@ import { Command, type Redis } from 'ioredis'
 
 /**
  * Commands the store sends as they are, even on a client with `enableAutoPipelining`: the store
- * batches per I/O phase already, and ioredis's per-tick pipeline around one command (a `Pipeline` and a
- * `setImmediate` hop) cost a tagged hit at concurrency 1 about twice the CPU. The client's
+ * batches per I/O phase already, and ioredis's own pipeline around one command (a `Pipeline` and
+ * a `setImmediate` hop) cost a tagged hit at concurrency 1 about twice the CPU. The client's
  * `keyPrefix` applies as it does to ioredis's own command functions. `Command` comes from the
  * package import: an ioredis instance's `constructor` is `EventEmitter` (ioredis mixes it in).
  */

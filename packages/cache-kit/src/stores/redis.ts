@@ -87,10 +87,11 @@ interface PhaseWrites {
 /**
  * Holds a single-node client's socket writes until the end of the event loop's I/O phase (cork,
  * then uncork in a `setImmediate`), so the commands of every request that phase woke leave in one
- * write, whatever the client's options. A per-tick flush (`process.nextTick`, as ioredis
- * auto-pipelining does) writes once per request instead: Node runs each socket's callback, and
- * the ticks after it, before the next socket's. `setImmediate` comes from `node:timers`, so a
- * test's fake timers (which patch the global) do not stop the store.
+ * write, whatever the client's options. A per-tick flush (`process.nextTick`) writes once per
+ * request instead: Node runs each socket's callback, and the ticks after it, before the next
+ * socket's. (ioredis auto-pipelining also waits for a `setImmediate`, but only for the commands
+ * it sends itself, in a write of its own.) `setImmediate` comes from `node:timers`, so a test's
+ * fake timers (which patch the global) do not stop the store.
  */
 function writesPerPhase(client: Redis): PhaseWrites {
   let held: { cork(): void; uncork(): void } | undefined
