@@ -50,6 +50,28 @@ describe('tag versions on Redis', () => {
     await cache.close()
   })
 
+  it('the entry counter of a tag lives as long as the longest entry it counts (single node and Cluster)', async () => {
+    for (const [server, name] of [
+      [redis, 'counted'],
+      [cluster, 'counted'],
+    ] as const) {
+      const prefix = `${server.prefix}${name}`
+      const cache = hourly(server.client, prefix)
+      const counter = `${prefix}#n:products`
+      await cache.set('a', 1, { tags: ['products'], ttl: '10m' })
+      const first = await server.client.pttl(counter)
+      expect(first).toBeGreaterThan(590_000)
+      expect(first).toBeLessThanOrEqual(600_000)
+      await cache.set('b', 2, { tags: ['products'], ttl: '30m' })
+      expect(await server.client.pttl(counter)).toBeGreaterThan(1_790_000)
+      // A shorter entry does not shorten it: the 30-minute entry is still counted.
+      await cache.set('c', 3, { tags: ['products'], ttl: '1m' })
+      expect(await server.client.pttl(counter)).toBeGreaterThan(1_790_000)
+      expect(await cache.invalidateTags(['products'])).toBe(3)
+      await cache.close()
+    }
+  })
+
   it('rejects a tagTtl that is not a positive duration', () => {
     expect(() => redisStore({ client: redis.client, tagTtl: 0 })).toThrow(/tagTtl/)
   })

@@ -51,7 +51,10 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
       await keyv.set(key, value, Math.max(1, Math.ceil(ttlMs)))
       if (counters.length) {
         const current = await keyv.get<number>([...counters])
-        await Promise.all(counters.map((c, i) => keyv.set(c, Number(current[i] ?? 0) + 1)))
+        // As long as the entry: the counters of tags nobody invalidates do not pile up (a later
+        // entry with a shorter ttl shortens it; the counter is approximate already).
+        const ttl = Math.max(1, Math.ceil(ttlMs))
+        await Promise.all(counters.map((c, i) => keyv.set(c, Number(current[i] ?? 0) + 1, ttl)))
       }
     },
     async delete(keys) {

@@ -60,12 +60,24 @@ return out
 `
 
 /**
- * SET the entry with PX, INCR each per-tag entry counter, PUBLISH the bus message when one is
- * given, then release the lease when one is given and its token still holds it. KEYS[1] entry,
- * then the counters, then the lease key when ARGV[3] (its token) is not empty; ARGV bytes, ttl ms,
- * lease token, then channel and message (optional).
+ * INCR a per-tag entry counter and make it live at least as long as the entry it counts (`ttl`
+ * ms), so the counters of tags nobody invalidates do not pile up. `PTTL` then `PEXPIRE` rather
+ * than `PEXPIRE … GT`, which Redis before 7 lacks.
  */
-export const SET_COUNTED = `
+const COUNT = `
+local function count(key, ttl)
+  redis.call('INCR', key)
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+end
+`
+
+/**
+ * SET the entry with PX, count it in each per-tag entry counter (see {@link COUNT}), PUBLISH the
+ * bus message when one is given, then release the lease when one is given and its token still
+ * holds it. KEYS[1] entry, then the counters, then the lease key when ARGV[3] (its token) is not
+ * empty; ARGV bytes, ttl ms, lease token, then channel and message (optional).
+ */
+export const SET_COUNTED = `${COUNT}
 local last = #KEYS
 local lease = nil
 if ARGV[3] ~= '' then
@@ -73,7 +85,8 @@ if ARGV[3] ~= '' then
   last = last - 1
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-for i = 2, last do redis.call('INCR', KEYS[i]) end
+local ttl = tonumber(ARGV[2])
+for i = 2, last do count(KEYS[i], ttl) end
 if ARGV[5] then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 if lease and redis.call('GET', lease) == ARGV[3] then redis.call('DEL', lease) end
 return 1
@@ -247,6 +260,12 @@ end
 out[n + 1] = string.format('%.0f', now)
 out[n + 2] = predate and '1' or '0'
 return out
+`
+
+/** One counter of {@link SET_COUNTED}, for a Cluster (one key per call). KEYS[1] counter; ARGV[1] ttl ms. */
+export const COUNT_ENTRY = `${COUNT}
+count(KEYS[1], tonumber(ARGV[1]))
+return 1
 `
 
 /** DEL the lease only when this token still holds it. KEYS[1] lease; ARGV[1] token. */

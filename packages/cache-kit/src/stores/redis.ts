@@ -6,7 +6,14 @@ import { CacheError } from '../errors.js'
 import { directMget, directScript } from './direct-commands.js'
 import { FirstConnection } from './first-connection.js'
 import { batchedReads } from './redis-reads.js'
-import { INVALIDATE_TAGS, READ_MANY, RELEASE_LEASE, SET_COUNTED, STAMP_TAGS } from './redis-scripts.js'
+import {
+  COUNT_ENTRY,
+  INVALIDATE_TAGS,
+  READ_MANY,
+  RELEASE_LEASE,
+  SET_COUNTED,
+  STAMP_TAGS,
+} from './redis-scripts.js'
 import type { CacheStore, StoreCapabilities } from './store.js'
 
 /** Options of {@link redisStore}. */
@@ -64,6 +71,7 @@ type Scripted = {
   hotpathInvalidate(...args: (string | Buffer | number)[]): Promise<number>
   hotpathStamp(...args: (string | Buffer | number)[]): Promise<string[]>
   hotpathRelease(key: string, token: string): Promise<number>
+  hotpathCount(key: string, ttlMs: string): Promise<number>
 }
 
 function defineScripts(client: Redis | Cluster): void {
@@ -74,6 +82,7 @@ function defineScripts(client: Redis | Cluster): void {
   c.defineCommand('hotpathInvalidate', { lua: INVALIDATE_TAGS })
   c.defineCommand('hotpathStamp', { lua: STAMP_TAGS })
   c.defineCommand('hotpathRelease', { numberOfKeys: 1, lua: RELEASE_LEASE })
+  c.defineCommand('hotpathCount', { numberOfKeys: 1, lua: COUNT_ENTRY })
 }
 
 /** What the single-node store sends through: one socket write per event-loop turn. */
@@ -242,7 +251,10 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         )
       } else if (counters.length === 0) await client.set(key, value, 'PX', px(ttlMs))
       else
-        await Promise.all([client.set(key, value, 'PX', px(ttlMs)), ...counters.map((c) => client.incr(c))])
+        await Promise.all([
+          client.set(key, value, 'PX', px(ttlMs)),
+          ...counters.map((c) => scripted.hotpathCount(c, String(px(ttlMs)))),
+        ])
     },
     async delete(keys) {
       ready()
