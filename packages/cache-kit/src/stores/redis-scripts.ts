@@ -115,10 +115,12 @@ end
  * at its tick, which tells by itself), scored by that tick, with the member `#` scored at its
  * horizon (the log holds every such invalidation since then). A log that may have missed one
  * (Redis refused a write, or evicted the log) is deleted, and one created anew starts its horizon
- * at its first tick, so the log never answers for a time it did not watch. Kept for `window` µs.
+ * at its first tick, so the log never answers for a time it did not watch. Kept for `window` µs,
+ * and `max` members at most: past that the oldest go, and the horizon moves up to the newest of
+ * them (a stamp older than that is told nothing predates it, as for a stamp older than the window).
  */
 const LOG = `
-local function logInvalidated(log, c, window, keys)
+local function logInvalidated(log, c, window, max, keys)
   local ok = true
   local score = string.format('%.0f', c)
   if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, score, '#') end
@@ -131,6 +133,15 @@ local function logInvalidated(log, c, window, keys)
     if tonumber(redis.call('ZSCORE', log, '#')) < cut then
       redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. string.format('%.0f', cut))
       ok = pcall(redis.call, 'ZADD', log, string.format('%.0f', cut), '#')
+    end
+  end
+  if ok and max > 0 then
+    local n = redis.call('ZCARD', log) - 1
+    if n > max then
+      local last = redis.call('ZRANGE', log, n - max, n - max, 'WITHSCORES')
+      local s = tonumber(last[2])
+      redis.call('ZREMRANGEBYSCORE', log, '-inf', string.format('%.0f', s))
+      ok = pcall(redis.call, 'ZADD', log, string.format('%.0f', s), '#')
     end
   end
   if ok then ok = pcall(redis.call, 'PEXPIRE', log, math.ceil(window / 500)) end
@@ -147,7 +158,7 @@ end
  * of memory), the version is deleted (and the log with it): a delete still runs there, so an
  * invalidation cannot fail while reads go on. KEYS tags, counters, then the clock key and the log
  * key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window
- * in µs.
+ * in µs, ARGV[5] the most tags it holds (`0`: no limit).
  */
 export const INVALIDATE_TAGS = `${CLOCK}${LOG}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -183,7 +194,7 @@ for i = 1, n do
   end
 end
 if log then
-  if kept then logInvalidated(log, c, tonumber(ARGV[4]), missing)
+  if kept then logInvalidated(log, c, tonumber(ARGV[4]), tonumber(ARGV[5] or '0'), missing)
   else redis.call('DEL', log) end
 end
 local total = 0

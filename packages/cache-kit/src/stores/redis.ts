@@ -48,6 +48,8 @@ const DEFAULT_CLOCK = 'hotpath#clock'
  * ran longer than this is judged without it (refused when its scope saw a write meanwhile).
  */
 const LOG_WINDOW_US = 60_000_000
+/** Tags the invalidation log holds at most (about 10 MB): a write storm moves its horizon up instead. */
+const LOG_MAX_ENTRIES = 100_000
 /** The invalidation log kept beside a clock (see `LOG` in redis-scripts.ts). */
 const logKeyOf = (clockKey: string) => `${clockKey}:log`
 
@@ -296,6 +298,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
           randomBytes(12).toString('base64url'),
           tagPx,
           String(LOG_WINDOW_US),
+          String(LOG_MAX_ENTRIES),
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),
