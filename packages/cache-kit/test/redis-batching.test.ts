@@ -6,7 +6,7 @@ import { CacheError, CacheManager } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
 import { type Cluster, Redis } from 'ioredis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 
 const redis = useRedis()
 const cluster = useRedisCluster()
@@ -132,6 +132,18 @@ describe('redis store, client with no options', () => {
     expect(got.slice(0, 4)).toEqual(Array.from({ length: 4 }, (_, i) => product(i)))
     expect((cache.stats().l1?.hits ?? 0) - hits).toBe(4)
     expect(writes()).toBe(1)
+  })
+
+  it("fake timers in the caller's tests do not hold the store's batches", async () => {
+    const { client } = await plainClient()
+    const cache = new CacheManager({ store: redisStore({ client }), prefix: `${redis.prefix}b${++n}` })
+    vi.useFakeTimers() // fakes the global setImmediate; the store's comes from node:timers
+    try {
+      await cache.set('p', product(1), { tags: ['t'] })
+      expect(await cache.get('p')).toEqual(product(1))
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('a read that fails (a key of another type) rejects alone; the others in its batch resolve', async () => {
