@@ -12,6 +12,8 @@ import { type NotStorableReason, notStorable } from './storable.js'
 import { varyOf, varyValue } from './vary.js'
 
 type Callback = (err?: Error | null) => void
+/** How a record is stored (`cache.set`'s options). */
+type StoreOptions = { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false }
 
 const EMPTY = Buffer.alloc(0)
 
@@ -28,8 +30,8 @@ export interface CaptureContext {
 /**
  * One miss in progress, a policy on {@link ResponseHold}: the handler's `end` is held (headers stay
  * on `res`, nothing reaches the socket), then judged by the never-store rules. A storable response
- * is gzipped once, given a strong ETag, shared with the flight's followers, stored, then sent the
- * way a hit is sent. Anything else is sent exactly as the handler wrote it. A `write` before `end`
+ * is gzipped once, given a strong ETag, shared with the flight's followers and sent the way a hit
+ * is sent, then stored. Anything else is sent exactly as the handler wrote it. A `write` before `end`
  * is a streaming response: the capture steps aside and the stream flows untouched.
  */
 class Capture implements HoldPolicy {
@@ -143,8 +145,10 @@ class Capture implements HoldPolicy {
     this.policy.onError(err)
   }
 
-  private notStored(reason: NotStorableReason): void {
+  /** Reports why the response is not stored; `undefined`, for `return`. */
+  private notStored(reason: NotStorableReason): undefined {
     this.policy.onNotStored?.(reason, this.req)
+    return undefined
   }
 
   private async finish(body: Buffer, cb: Callback | undefined): Promise<void> {
@@ -185,28 +189,39 @@ class Capture implements HoldPolicy {
       this.hold.release(false)
       return this.send(identity, this.status, undefined, cb, body)
     }
-    // Followers in this process get the record now; the client gets it once it is stored, so that
-    // its next request (here or in another process) is a hit. `set` is bounded by the cache's timeout.
+    // Followers in this process get the record now, and so does the client once the entry's
+    // versions are known: the entry itself is written after the client was answered. Storing late
+    // loses no write: the entry carries the tag versions taken before the handler ran (and a
+    // `rows` response its rows' versions, taken before the client is answered, so the client's
+    // own next write cannot slip in between), so a write that lands meanwhile leaves it invalid.
     this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
+    let options: StoreOptions | undefined
     try {
-      await this.storeIfCurrent(record, body)
+      options = await this.storeOptions(body)
     } catch (err) {
       policy.onError(err)
       this.notStored('cache-error')
-    } finally {
-      this.flights.finish(this.flight, undefined)
     }
+    const stored = options ? this.store(record, options) : Promise.resolve()
+    // A request that starts once the client has its answer (say, after a write in another process)
+    // must not follow a response computed before it. Under strict consistency a tagged request
+    // joins only a flight whose tag versions it read itself, so that flight may stay open until the
+    // entry is stored (requests meanwhile are hits, not misses); any other ends now.
+    if (this.snapshot && this.cache.consistency === 'strict')
+      void stored.finally(() => this.flights.finish(this.flight, undefined))
+    else this.flights.finish(this.flight, undefined)
     this.hold.release(false)
     await this.send(record, this.status, undefined, cb, body)
+    await stored
   }
 
   /**
-   * Stores the record unless an invalidation ran since the handler started (its response may
-   * predate it). A response with a tag snapshot is kept when only tags were invalidated: the
-   * snapshot leaves it invalid in the store if it must be, and keeps it out of L1 if any
-   * invalidation was heard since it was taken.
+   * How to store the record, or `undefined` (reported to `onNotStored`) when an invalidation ran
+   * since the handler started (its response may predate it). A response with a tag snapshot is
+   * kept when only tags were invalidated: the snapshot leaves it invalid in the store if it must
+   * be, and keeps it out of L1 if any invalidation was heard since it was taken.
    */
-  private async storeIfCurrent(record: ResponseRecord, body: Buffer): Promise<void> {
+  private async storeOptions(body: Buffer): Promise<StoreOptions | undefined> {
     const current = this.snapshot
       ? this.flights.keyEpoch === this.keyEpoch
       : this.flights.epoch === this.epoch
@@ -218,14 +233,16 @@ class Capture implements HoldPolicy {
       if (typeof stamped === 'string') return this.notStored(stamped)
       snapshot = stamped
     }
-    const opts: { ttl: number; grace?: number; snapshot?: TagSnapshot; compress: false } = {
-      ttl: this.policy.ttl,
-      compress: false,
-    }
+    const opts: StoreOptions = { ttl: this.policy.ttl, compress: false }
     if (this.policy.grace > 0) opts.grace = this.policy.grace
     if (snapshot) opts.snapshot = snapshot
+    return opts
+  }
+
+  /** Writes the record (never rejects: a failure is reported). `set` is bounded by the cache's timeout. */
+  private async store(record: ResponseRecord, options: StoreOptions): Promise<void> {
     try {
-      await this.cache.set(this.key, encodeRecord(record), opts)
+      await this.cache.set(this.key, encodeRecord(record), options)
     } catch (err) {
       this.policy.onError(err)
       this.notStored('cache-error')

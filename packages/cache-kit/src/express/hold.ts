@@ -57,7 +57,7 @@ const SEALED = [
 
 /**
  * Intercepts one response's `write`/`end` (and `writeHead`, see {@link HoldOptions}) for a policy:
- * the miss capture (store, then send the stored form) and the write hold (invalidate, then replay
+ * the miss capture (send the stored form, then store it) and the write hold (invalidate, then replay
  * what the handler wrote). It owns the interception, the sealing of a held response, late calls
  * and a `socket.destroy()` deferred while held. Each hold installs its own wrappers, so two holds
  * on one response nest: the inner one releases into the outer one.
