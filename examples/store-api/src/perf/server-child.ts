@@ -9,15 +9,16 @@ export interface ServerChild {
 }
 
 /**
- * Starts `store-api serve` (this very CLI) in a child process on a free port, seeding demo data
- * if the database is empty, and resolves with its URL and a demo API key once it listens.
+ * Starts `store-api serve` (this very CLI, or the one at `cli`) in a child process on a free port,
+ * seeding demo data if the database is empty, and resolves with its URL and a demo API key once it
+ * listens.
  */
 export function startServerChild(
   env: NodeJS.ProcessEnv,
   cacheOn: boolean,
   timeoutMs = 180_000,
+  cli = fileURLToPath(new URL('./cli.js', import.meta.url)),
 ): Promise<ServerChild> {
-  const cli = fileURLToPath(new URL('./cli.js', import.meta.url))
   const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
     env: {
       ...env,

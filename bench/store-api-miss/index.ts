@@ -1,0 +1,142 @@
+// `npm run build && npm run bench -- store-api-miss`: what a cache miss costs the store API's own
+// server against the same request uncached, and what a hit costs, on real list pages. Starts
+// `store-api serve` (examples/store-api/dist) twice on the configured database, cache on and cache
+// off, as `store-api perf` does (DATABASE_URL, REDIS_URL as for `serve`; without DATABASE_URL an
+// embedded SQLite database in a temporary HOTPATH_HOME, seeded with the demo data). Each round asks
+// both servers for the same 256 product-list pages, each page once, none asked before (two page
+// sizes near 50 of its own, 32 pages deep in four orderings): cache off answers them uncached,
+// cache on misses them; then cache on is asked again (hits). The server's CPU time per request is read from its `/metrics` (the client shares
+// the machine). Variants alternate over the rounds; the first four rounds warm up and are not counted.
+// Env: BENCH_ROUNDS (default 7), BENCH_PAGES_DEEP (default 32; the data must have that many pages
+// of 61 products), BENCH_CONCURRENCY (default 16). Prints µs per request per round, the medians, and
+// the ratios to uncached: of the medians, and the median of each round's own ratio.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serverCpuSeconds } from '../../examples/store-api/src/perf/perf-command.ts'
+import { type ServerChild, startServerChild } from '../../examples/store-api/src/perf/server-child.ts'
+
+const orderings = ['', '&ordering=name', '&ordering=-sale_price', '&ordering=-created_at']
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+/** Rounds run first and not counted: the servers' code warms up. */
+const WARMUP = 4
+const PAGES_DEEP = Number(process.env.BENCH_PAGES_DEEP ?? 32)
+const PAGES = 2 * PAGES_DEEP * orderings.length
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const cli = fileURLToPath(new URL('../../examples/store-api/dist/cli.js', import.meta.url))
+
+const home = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'hp-bench-miss-'))
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ...(home ? { HOTPATH_HOME: home } : {}),
+  CACHE_PREFIX: `bench-miss-${process.pid}`,
+  LOG_LEVEL: 'warn',
+}
+// The cache-on server first: it seeds an empty database before the other one starts.
+const on = await startServerChild(env, true, 180_000, cli)
+const off = await startServerChild(env, false, 180_000, cli)
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+
+/** GETs `path` with the API key and gzip accepted; resolves its `X-Cache` (or the status if not 200). */
+function get(server: ServerChild, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, server.url)
+    const headers = { authorization: `Bearer ${server.apiKey}`, 'accept-encoding': 'gzip' }
+    request(url, { agent, headers }, (res) => {
+      res.resume()
+      res.on('end', () =>
+        resolve(res.statusCode === 200 ? String(res.headers['x-cache'] ?? 'none') : `HTTP ${res.statusCode}`),
+      )
+    })
+      .on('error', reject)
+      .end()
+  })
+}
+
+/** Sends every path once (CONCURRENCY at a time); the server's CPU µs per request, and the answers seen. */
+async function pass(server: ServerChild, paths: readonly string[]) {
+  const seen: Record<string, number> = {}
+  const before = await serverCpuSeconds(server.url)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < paths.length) {
+        const answer = await get(server, paths[next++] as string)
+        seen[answer] = (seen[answer] ?? 0) + 1
+      }
+    }),
+  )
+  const after = await serverCpuSeconds(server.url)
+  if (before === undefined || after === undefined) throw new Error('the server publishes no CPU time')
+  return { us: ((after - before) * 1e6) / paths.length, seen }
+}
+
+/** Page sizes near 50, each used by one round only: 50, 51, 49, 52, 48, … */
+const size = (i: number) => 50 + (i % 2 === 1 ? (i + 1) / 2 : -i / 2)
+
+/** Round `r`'s pages: two page sizes of its own, PAGES_DEEP pages deep in every ordering. */
+function pagesOf(r: number): string[] {
+  const paths: string[] = []
+  for (const s of [size(2 * r), size(2 * r + 1)])
+    for (let page = 1; page <= PAGES_DEEP; page++)
+      for (const o of orderings) paths.push(`/api/products?page=${page}&page_size=${s}${o}`)
+  return paths
+}
+
+const runs: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
+const ratios: Record<'miss' | 'hit', number[]> = { miss: [], hit: [] }
+const expect = (seen: Record<string, number>, answer: string, what: string) => {
+  if (seen[answer] !== PAGES)
+    throw new Error(`${what}: expected ${PAGES} × ${answer}, got ${JSON.stringify(seen)}`)
+}
+try {
+  for (let r = 0; r < WARMUP + ROUNDS; r++) {
+    const paths = pagesOf(r)
+    const order = r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)
+    const got: Partial<Record<'uncached' | 'miss' | 'hit', number>> = {}
+    for (const side of order) {
+      if (side === 'off') {
+        const u = await pass(off, paths)
+        expect(u.seen, 'none', 'cache off')
+        got.uncached = u.us
+      } else {
+        const m = await pass(on, paths)
+        expect(m.seen, 'MISS', 'cache on, first pass')
+        const h = await pass(on, paths)
+        expect(h.seen, 'HIT', 'cache on, second pass')
+        got.miss = m.us
+        got.hit = h.us
+      }
+    }
+    const line = `round ${r}${r < WARMUP ? ' (warm-up)' : ''}: uncached ${got.uncached?.toFixed(0)} µs, miss ${got.miss?.toFixed(0)} µs, hit ${got.hit?.toFixed(0)} µs`
+    console.log(line)
+    if (r < WARMUP) continue
+    for (const k of ['uncached', 'miss', 'hit'] as const) runs[k].push(got[k] as number)
+    for (const k of ['miss', 'hit'] as const) ratios[k].push((got[k] as number) / (got.uncached as number))
+  }
+} finally {
+  agent.destroy()
+  await Promise.all([on.stop(), off.stop()])
+  if (home) rmSync(home, { recursive: true, force: true })
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+const base = median(runs.uncached)
+const database = env.DATABASE_URL ? env.DATABASE_URL.split(':')[0] : 'sqlite (embedded)'
+const cache = env.REDIS_URL ? 'redis' : env.REDIS_CLUSTER_NODES ? 'redis cluster' : 'memory'
+console.log(
+  `\nserver CPU µs per request, median of ${ROUNDS} rounds of ${PAGES} product-list pages, concurrency ${CONCURRENCY}; database ${database}, cache ${cache}:`,
+)
+console.log(
+  '| request | µs | ÷ uncached | each round ÷ its uncached (median) |\n| --- | ---: | ---: | ---: |',
+)
+for (const k of ['uncached', 'miss', 'hit'] as const) {
+  const own = k === 'uncached' ? '' : `${median(ratios[k]).toFixed(2)}×`
+  console.log(`| ${k} | ${median(runs[k]).toFixed(0)} | ${(median(runs[k]) / base).toFixed(2)}× | ${own} |`)
+}
