@@ -101,6 +101,16 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
     await cache.invalidatePattern('*')
   })
 
+  /** GETs `path` (a miss) with the store's `set` held; resolves once the client has the response and the set waits. */
+  async function missWhileStoreHeld(path: string) {
+    const gate = new Gate()
+    held.gate = gate
+    const first = await http.get(path)
+    expect(first.header('x-cache')).toBe('MISS')
+    await gate.waiting
+    return { gate, first, body: JSON.parse(String(first.body)) }
+  }
+
   /** Opens the gate and waits until the `n` sets it held have completed. */
   async function storeNow(gate: Gate, n = 1): Promise<void> {
     const sets = held.sets
@@ -110,23 +120,16 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
   }
 
   it('the client has its response while the entry is still being stored', async () => {
-    const gate = new Gate()
-    held.gate = gate
     // With the store held open, the response arrives all the same.
-    const first = await http.get('/tagged')
-    expect(first.header('x-cache')).toBe('MISS')
-    await gate.waiting // the set is under way, held
+    const { gate } = await missWhileStoreHeld('/tagged')
     expect(held.sets).toBe(0)
     await storeNow(gate)
     expect((await http.get('/tagged')).header('x-cache')).toBe('HIT')
   })
 
   it('a write between the response and its store call leaves the entry invalid', async () => {
-    const gate = new Gate()
-    held.gate = gate
-    const first = await http.get('/tagged')
-    const v0 = JSON.parse(String(first.body)).version
-    await gate.waiting
+    const { gate, body } = await missWhileStoreHeld('/tagged')
+    const v0 = body.version
     // The client writes once it has read; the stale read's entry is stored only after that.
     const wrote = await http.send('POST', '/tagged')
     expect(wrote.status).toBe(201)
@@ -137,11 +140,8 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
   })
 
   it('strict: a request that comes while the entry is being stored follows the flight', async () => {
-    const gate = new Gate()
-    held.gate = gate
     const before = handled
-    const first = await http.get('/tagged')
-    await gate.waiting
+    const { gate, first } = await missWhileStoreHeld('/tagged')
     const second = await http.get('/tagged')
     expect(second.header('x-cache')).toBe('HIT')
     expect(String(second.body)).toBe(String(first.body))
@@ -150,11 +150,8 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
   })
 
   it('strict: unless a write came in between: it reads the versions that write left, and misses', async () => {
-    const gate = new Gate()
-    held.gate = gate
-    const first = await http.get('/tagged')
-    const v0 = JSON.parse(String(first.body)).version
-    await gate.waiting
+    const { gate, body } = await missWhileStoreHeld('/tagged')
+    const v0 = body.version
     await http.send('POST', '/tagged')
     const second = await http.get('/tagged')
     expect(second.header('x-cache')).toBe('MISS')
@@ -164,11 +161,8 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
   })
 
   it('rows: a write to a row the page shows, between the response and its store call, leaves it invalid', async () => {
-    const gate = new Gate()
-    held.gate = gate
-    const first = await http.get('/items')
-    expect(JSON.parse(String(first.body)).results[1].price).toBe(20)
-    await gate.waiting
+    const { gate, body } = await missWhileStoreHeld('/items')
+    expect(body.results[1].price).toBe(20)
     const wrote = await http.send('PATCH', '/items/2', { 'content-type': 'application/json' }, '{"price":25}')
     expect(wrote.status).toBe(200)
     await storeNow(gate)
