@@ -5,8 +5,9 @@
 // embedded SQLite database in a temporary HOTPATH_HOME, seeded with the demo data). Each round asks
 // both servers for the same 256 product-list pages, each page once, none asked before (two page
 // sizes near 50 of its own, 32 pages deep in four orderings): cache off answers them uncached,
-// cache on misses them; then cache on is asked again (hits). The server's CPU time per request is read from its `/metrics` (the client shares
-// the machine). Variants alternate over the rounds; the first four rounds warm up and are not counted.
+// cache on misses them; then cache on is asked again (hits). The server's CPU time per request is
+// read from its `/metrics` (the client shares the machine). Variants alternate over the rounds; the
+// first four rounds warm up and are not counted.
 // Env: BENCH_ROUNDS (default 7), BENCH_PAGES_DEEP (default 32; the data must have that many pages
 // of 61 products), BENCH_CONCURRENCY (default 16). Prints µs per request per round, the medians, and
 // the ratios to uncached: of the medians, and the median of each round's own ratio.
@@ -15,6 +16,7 @@ import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { serverCpuSeconds } from '../../examples/store-api/src/perf/perf-command.ts'
 import { type ServerChild, startServerChild } from '../../examples/store-api/src/perf/server-child.ts'
 
@@ -34,6 +36,8 @@ const env: NodeJS.ProcessEnv = {
   CACHE_PREFIX: `bench-miss-${process.pid}`,
   LOG_LEVEL: 'warn',
 }
+// `/metrics` must answer without a token.
+delete env.ADMIN_TOKEN
 // The cache-on server first: it seeds an empty database before the other one starts.
 const on = await startServerChild(env, true, 180_000, cli)
 const off = await startServerChild(env, false, 180_000, cli)
@@ -120,6 +124,16 @@ try {
   agent.destroy()
   await Promise.all([on.stop(), off.stop()])
   if (home) rmSync(home, { recursive: true, force: true })
+  await dropCacheKeys()
+}
+
+/** Deletes what the cache-on server left in Redis (its own prefix only). */
+async function dropCacheKeys(): Promise<void> {
+  if (!env.REDIS_URL) return
+  const redis = new Redis(env.REDIS_URL)
+  const keys = await redis.keys(`${env.CACHE_PREFIX}*`)
+  for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000))
+  redis.disconnect()
 }
 
 const median = (xs: number[]) => {
