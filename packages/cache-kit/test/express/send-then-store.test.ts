@@ -43,7 +43,7 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
   let held: ReturnType<typeof gatedStore>['held']
   let version = 0
   let handled = 0
-  /** Item prices; `/items` shows items 1-3, `/items/:id` one of them. */
+  /** Item prices: `GET /items` shows items 1-3, `PATCH /items/:id` changes one. */
   const prices = new Map<number, number>()
 
   beforeAll(async () => {
