@@ -48,12 +48,12 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
     },
     async set(key, bytes, ttlMs, counters) {
       const value = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)
-      await keyv.set(key, value, Math.max(1, Math.ceil(ttlMs)))
+      const ttl = Math.max(1, Math.ceil(ttlMs))
+      await keyv.set(key, value, ttl)
       if (counters.length) {
         const current = await keyv.get<number>([...counters])
         // As long as the entry: the counters of tags nobody invalidates do not pile up (a later
         // entry with a shorter ttl shortens it; the counter is approximate already).
-        const ttl = Math.max(1, Math.ceil(ttlMs))
         await Promise.all(counters.map((c, i) => keyv.set(c, Number(current[i] ?? 0) + 1, ttl)))
       }
     },

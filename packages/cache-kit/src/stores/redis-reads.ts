@@ -48,10 +48,10 @@ function scriptReply(out: unknown): ReadResult | Error {
 
 /**
  * The single-node store's reads: every read of one I/O phase goes out together, whatever the
- * client's options. A read of an entry read before goes in one `MGET` with the versions of the tags it had
- * then (a plain command: a tenth of what the script costs Redis), checked against the tags it
- * carries now; the others (first reads, reads that take a lease on a miss, entries whose tags
- * changed) go in one call of the batch script, which finds the tag names in the entry itself.
+ * client's options. A read of an entry read before goes in one `MGET` with the versions of the
+ * tags it had then (a plain command: a tenth of what the script costs Redis), checked against the
+ * tags it carries now; the others (first reads, reads that take a lease on a miss, entries whose
+ * tags changed) go in one call of the batch script, which finds the tag names in the entry itself.
  * Both are atomic on one node, so an entry and its tags' versions are always read together.
  */
 export function batchedReads(

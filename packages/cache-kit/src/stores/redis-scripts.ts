@@ -8,8 +8,8 @@
  * current versions of the tags named in its envelope (see `envelope.ts` for the layout), so a
  * tagged hit costs one round trip and a phase's reads one script call. Per read it answers
  * `{ bytes, v1, v2… }`, the bytes alone when there is no tag to check, nil on a miss, or on a miss
- * with a lease asked for 1 (taken: SET NX PX) or 0 (another process holds it). A read that fails answers its own error
- * (pcall), so it does not fail the others.
+ * with a lease asked for 1 (taken: SET NX PX) or 0 (another process holds it). A read that fails
+ * answers its own error (pcall), so it does not fail the others.
  * KEYS per read: entry key, then its lease key when it asks for one.
  * ARGV per read, four fields: tag key prefix, `1` when it asks for a lease (else `0`), token, lease ms.
  */

@@ -101,7 +101,10 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
     await cache.invalidatePattern('*')
   })
 
-  /** GETs `path` (a miss) with the store's `set` held; resolves once the client has the response and the set waits. */
+  /**
+   * GETs `path` (a miss) with the store's `set` held; resolves once the client has its answer and
+   * the set waits on the gate.
+   */
   async function missWhileStoreHeld(path: string) {
     const gate = new Gate()
     held.gate = gate
