@@ -42,6 +42,11 @@ export class CacheManager extends CacheEmitter {
   readonly name: string
   /** `'strict'` or `'eventual'` (the `consistency` option). */
   readonly consistency: Consistency
+  /**
+   * Entries this many bytes or larger are gzipped (the `compressThreshold` option; `Infinity` when
+   * it is `false`). `cacheResponse` gzips a stored response body by the same rule.
+   */
+  readonly compressThreshold: number
   private readonly options: ResolvedOptions
   private readonly tiers: Tiers
   private readonly loads: SingleFlight
@@ -54,6 +59,7 @@ export class CacheManager extends CacheEmitter {
     this.codec = o.codec
     this.name = o.name
     this.consistency = o.strict ? 'strict' : 'eventual'
+    this.compressThreshold = o.compressThreshold
     const events = this.events
     this.tiers = new Tiers(o, events, {
       report: (error, operation, key) =>

@@ -5,6 +5,9 @@ import { CacheError } from './errors.js'
 import { memoryStore } from './stores/memory.js'
 import type { CacheStore } from './stores/store.js'
 
+/** `compressThreshold`'s default: gzip entries of 1 KiB or more (docs/performance.md, gzip threshold). */
+export const DEFAULT_COMPRESS_THRESHOLD = 1024
+
 /** Options of `new CacheManager(...)`. Every one has a default; see `docs/cache-kit.md` for the table. */
 export interface CacheManagerOptions {
   /** Where entries live. Default `memoryStore()`. */
@@ -104,7 +107,9 @@ export function resolveOptions(o: CacheManagerOptions): ResolvedOptions {
     timeout: store.name === 'memory' ? undefined : parseDuration(o.timeout ?? '250ms'),
     failOpen: o.failOpen ?? true,
     compressThreshold:
-      o.compressThreshold === false ? Number.POSITIVE_INFINITY : (o.compressThreshold ?? 1024),
+      o.compressThreshold === false
+        ? Number.POSITIVE_INFINITY
+        : (o.compressThreshold ?? DEFAULT_COMPRESS_THRESHOLD),
     codec:
       o.codec === 'fflate' ? fflateCodec : o.codec === 'zlib' || o.codec === undefined ? zlibCodec : o.codec,
     maxValueBytes,

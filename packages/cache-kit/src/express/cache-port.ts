@@ -2,8 +2,8 @@ import type { CacheManager } from '../index.js'
 
 /**
  * The part of a `CacheManager` the HTTP layer uses (`getEntry`, `set`, `snapshotTags`,
- * `invalidateTags`, `invalidateRows`, `invalidatePattern`, `on`, `codec`, and `consistency`, `peekEntry` when present): a
- * `CacheManager` from `@hotpath/cache-kit` is one.
+ * `invalidateTags`, `invalidateRows`, `invalidatePattern`, `on`, `codec`, and `consistency`,
+ * `peekEntry`, `compressThreshold` when present): a `CacheManager` from `@hotpath/cache-kit` is one.
  */
 export type ResponseCache = Pick<
   CacheManager,
@@ -16,4 +16,4 @@ export type ResponseCache = Pick<
   | 'on'
   | 'codec'
 > &
-  Partial<Pick<CacheManager, 'consistency' | 'peekEntry'>>
+  Partial<Pick<CacheManager, 'consistency' | 'peekEntry' | 'compressThreshold'>>

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express'
 import type { TagSnapshot } from '../index.js'
+import { DEFAULT_COMPRESS_THRESHOLD } from '../options.js'
 import type { ResponseCache } from './cache-port.js'
 import { gzipEtagOf, isStrongEtag, strongEtag } from './etag.js'
 import type { ResponseFlight, ResponseFlights, SharedResponse } from './flights.js'
@@ -333,9 +334,14 @@ class Capture implements HoldPolicy {
     return { status, etag, gzipEtag: etag, gzip: false, identityLength: body.byteLength, headers, body }
   }
 
-  /** The record to store: the body gzipped once, with the gzip representation's own ETag. */
+  /**
+   * The record to store: the body gzipped once, with the gzip representation's own ETag; as it is
+   * when it is smaller than the cache's `compressThreshold` (1 KiB by default), where gzip costs
+   * more than it saves (docs/performance.md, gzip threshold).
+   */
   private async compressed(identity: ResponseRecord): Promise<ResponseRecord> {
-    if (identity.body.byteLength === 0) return identity
+    const threshold = this.cache.compressThreshold ?? DEFAULT_COMPRESS_THRESHOLD
+    if (identity.body.byteLength === 0 || identity.body.byteLength < threshold) return identity
     const body = await this.cache.codec.gzip(identity.body)
     return { ...identity, gzip: true, gzipEtag: gzipEtagOf(identity.etag), body }
   }

@@ -2,16 +2,15 @@
 // values neither split the cache nor reach a handler's links; request Cache-Control cannot force
 // the origin, and a conditional request that carries `no-cache` (as `fetch` sends it) gets the
 // cache's 304.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 describe('requests a hostile client shapes', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   let calls = 0
 
@@ -22,13 +21,11 @@ describe('requests a hostile client shapes', () => {
       calls++
       res.json({ next: `${req.protocol}://${req.host}/links?page=2` })
     })
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 

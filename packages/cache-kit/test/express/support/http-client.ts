@@ -1,5 +1,4 @@
-import type { Server } from 'node:http'
-import { Agent, request } from 'node:http'
+import { Agent, createServer, type RequestListener, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** A raw response: the bytes exactly as sent (no automatic gunzip). */
@@ -66,5 +65,27 @@ export class HttpClient {
 
   close(): void {
     this.agent.destroy()
+  }
+}
+
+/** A test server on a free port with a client for it; `close` stops both. */
+export interface Served {
+  readonly server: Server
+  readonly http: HttpClient
+  close(): Promise<void>
+}
+
+/** Serves `app` on 127.0.0.1 on a free port and opens a keep-alive client to it. */
+export async function serve(app: RequestListener): Promise<Served> {
+  const server = createServer(app)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const http = new HttpClient(server)
+  return {
+    server,
+    http,
+    async close() {
+      http.close()
+      await new Promise((r) => server.close(r))
+    },
   }
 }

@@ -2,13 +2,12 @@
 // (`rows`), a write names what it changed (`{ rows: [...] }`), and only the responses the write
 // can change are dropped. Plus the race guard: a response whose handler read the rows before a
 // write committed is never stored, whatever the order of events.
-import { createServer, type Server } from 'node:http'
 import type { CacheManager } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates, type NotStorableReason } from '@hotpath/cache-kit/express'
 import express, { type Request } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Gate, tenantOf } from './app.js'
-import { HttpClient } from './http-client.js'
+import { type HttpClient, type Served, serve } from './http-client.js'
 
 interface Product {
   id: number
@@ -26,7 +25,7 @@ const B = { authorization: 'Bearer globex' }
 export function describeRowPrecision(name: string, makeCache: () => CacheManager, clock: boolean): void {
   describe(`row-precise invalidation on ${name}`, () => {
     let cache: CacheManager
-    let server: Server
+    let served: Served
     let http: HttpClient
     /** Products per tenant, ids 1..120, price = id, created = id. */
     const tables = new Map<string, Product[]>()
@@ -162,13 +161,11 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
           res.status(201).json(p)
         },
       )
-      server = createServer(app)
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-      http = new HttpClient(server)
+      served = await serve(app)
+      http = served.http
     })
     afterAll(async () => {
-      http.close()
-      await new Promise((r) => server.close(r))
+      await served.close()
       await cache.close()
     })
     beforeEach(async () => {
