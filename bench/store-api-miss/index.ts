@@ -8,9 +8,12 @@
 // cache on misses them; then cache on is asked again (hits). The server's CPU time per request is
 // read from its `/metrics` (the client shares the machine). Variants alternate over the rounds; the
 // first four rounds warm up and are not counted.
+// BENCH_KIND=details asks for product details instead (`/api/products/<id>`, about 300 bytes each):
+// each round its own share of the products the demo key's company has, none asked twice.
 // Env: BENCH_ROUNDS (default 7), BENCH_PAGES_DEEP (default 32; the data must have that many pages
-// of 61 products), BENCH_CONCURRENCY (default 16). Prints µs per request per round, the medians, and
-// the ratios to uncached: of the medians, and the median of each round's own ratio.
+// of 61 products), BENCH_CONCURRENCY (default 16), BENCH_KIND (`lists`, the default, or `details`).
+// Prints µs per request per round, the medians, and the ratios to uncached: of the medians, and the
+// median of each round's own ratio.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -27,6 +30,9 @@ const WARMUP = 4
 const PAGES_DEEP = Number(process.env.BENCH_PAGES_DEEP ?? 32)
 const PAGES = 2 * PAGES_DEEP * orderings.length
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const KIND = process.env.BENCH_KIND ?? 'lists'
+if (KIND !== 'lists' && KIND !== 'details')
+  throw new Error(`BENCH_KIND must be lists or details, not ${KIND}`)
 const cli = fileURLToPath(new URL('../../examples/store-api/dist/cli.js', import.meta.url))
 
 const home = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'hp-bench-miss-'))
@@ -77,11 +83,30 @@ async function pass(server: ServerChild, paths: readonly string[]) {
   return { us: ((after - before) * 1e6) / paths.length, seen }
 }
 
+/** The ids of the demo key's products (read uncached, 100 a page), for BENCH_KIND=details. */
+async function productIds(server: ServerChild): Promise<number[]> {
+  const ids: number[] = []
+  for (let page = 1; ; page++) {
+    const url = new URL(`/api/products?page=${page}&page_size=100`, server.url)
+    const res = await fetch(url, { headers: { authorization: `Bearer ${server.apiKey}` } })
+    if (res.status !== 200) break
+    const body = (await res.json()) as { results: Array<{ id: number }>; next: string | null }
+    ids.push(...body.results.map((r) => r.id))
+    if (!body.next) break
+  }
+  return ids
+}
+const ids = KIND === 'details' ? await productIds(off) : []
+const perRound = Math.floor(ids.length / (WARMUP + ROUNDS))
+if (KIND === 'details' && perRound < 16) throw new Error(`too few products for details: ${ids.length}`)
+
 /** Page sizes near 50, each used by one round only: 50, 51, 49, 52, 48, … */
 const size = (i: number) => 50 + (i % 2 === 1 ? (i + 1) / 2 : -i / 2)
 
 /** Round `r`'s pages: two page sizes of its own, PAGES_DEEP pages deep in every ordering. */
 function pagesOf(r: number): string[] {
+  if (KIND === 'details')
+    return ids.slice(r * perRound, (r + 1) * perRound).map((id) => `/api/products/${id}`)
   const paths: string[] = []
   for (const s of [size(2 * r), size(2 * r + 1)])
     for (let page = 1; page <= PAGES_DEEP; page++)
@@ -91,9 +116,8 @@ function pagesOf(r: number): string[] {
 
 const runs: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
 const ratios: Record<'miss' | 'hit', number[]> = { miss: [], hit: [] }
-const expect = (seen: Record<string, number>, answer: string, what: string) => {
-  if (seen[answer] !== PAGES)
-    throw new Error(`${what}: expected ${PAGES} × ${answer}, got ${JSON.stringify(seen)}`)
+const expect = (seen: Record<string, number>, answer: string, what: string, n: number) => {
+  if (seen[answer] !== n) throw new Error(`${what}: expected ${n} × ${answer}, got ${JSON.stringify(seen)}`)
 }
 try {
   for (let r = 0; r < WARMUP + ROUNDS; r++) {
@@ -103,13 +127,13 @@ try {
     for (const side of order) {
       if (side === 'off') {
         const u = await pass(off, paths)
-        expect(u.seen, 'none', 'cache off')
+        expect(u.seen, 'none', 'cache off', paths.length)
         got.uncached = u.us
       } else {
         const m = await pass(on, paths)
-        expect(m.seen, 'MISS', 'cache on, first pass')
+        expect(m.seen, 'MISS', 'cache on, first pass', paths.length)
         const h = await pass(on, paths)
-        expect(h.seen, 'HIT', 'cache on, second pass')
+        expect(h.seen, 'HIT', 'cache on, second pass', paths.length)
         got.miss = m.us
         got.hit = h.us
       }
@@ -145,7 +169,7 @@ const base = median(runs.uncached)
 const database = env.DATABASE_URL ? env.DATABASE_URL.split(':')[0] : 'sqlite (embedded)'
 const cache = env.REDIS_URL ? 'redis' : env.REDIS_CLUSTER_NODES ? 'redis cluster' : 'memory'
 console.log(
-  `\nserver CPU µs per request, median of ${ROUNDS} rounds of ${PAGES} product-list pages, concurrency ${CONCURRENCY}; database ${database}, cache ${cache}:`,
+  `\nserver CPU µs per request, median of ${ROUNDS} rounds of ${KIND === 'details' ? `${perRound} product details` : `${PAGES} product-list pages`}, concurrency ${CONCURRENCY}; database ${database}, cache ${cache}:`,
 )
 console.log(
   '| request | µs | ÷ uncached | each round ÷ its uncached (median) |\n| --- | ---: | ---: | ---: |',
