@@ -178,24 +178,10 @@ class Capture implements HoldPolicy {
       res.end(body, cb)
       return
     }
-    let record: ResponseRecord | undefined
-    try {
-      record = await this.compressed(identity)
-    } catch (err) {
-      policy.onError(err)
-      this.notStored('cache-error')
-    }
-    if (record === undefined) {
-      this.flights.finish(this.flight, undefined)
-      this.hold.release(false)
-      return this.send(identity, this.status, undefined, cb, body)
-    }
-    // Followers in this process get the record now, and so does the client once the entry's
-    // versions are known: the entry itself is written after the client was answered. Storing late
-    // loses no write: the entry carries the tag versions taken before the handler ran (and a
-    // `rows` response its rows' versions, taken before the client is answered, so the client's
-    // own next write cannot slip in between), so a write that lands meanwhile leaves it invalid.
-    this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
+    // Whether it is stored is decided first (a `rows` response reads its rows' versions here,
+    // before its client is answered, so the client's own next write cannot slip in between): a
+    // response refused because a write ran during its handler is nobody's to read again, so it is
+    // not gzipped; it goes out as the handler sent it.
     let options: StoreOptions | undefined
     try {
       options = await this.storeOptions(body)
@@ -203,7 +189,27 @@ class Capture implements HoldPolicy {
       policy.onError(err)
       this.notStored('cache-error')
     }
-    const stored = options ? this.store(record, options) : Promise.resolve()
+    let record: ResponseRecord | undefined
+    if (options) {
+      try {
+        record = await this.compressed(identity)
+      } catch (err) {
+        policy.onError(err)
+        this.notStored('cache-error')
+      }
+    }
+    if (options === undefined || record === undefined) {
+      // Followers that joined before the write share this response all the same.
+      this.flights.finish(this.flight, { record: identity, storedAt: Date.now(), stale: false })
+      this.hold.release(false)
+      return this.send(identity, this.status, undefined, cb, body)
+    }
+    // Followers in this process get the record now, and so does the client: the entry itself is
+    // written after the client was answered. Storing late loses no write: the entry carries the
+    // tag versions taken before the handler ran (and a `rows` response its rows' versions, taken
+    // above), so a write that lands meanwhile leaves it invalid.
+    this.flight?.resolve({ record, storedAt: Date.now(), stale: false })
+    const stored = this.store(record, options)
     // A request that starts once the client has its answer (say, after a write in another process)
     // must not follow a response computed before it. Under strict consistency a tagged request
     // joins only a flight whose tag versions it read itself, so that flight may stay open until the
