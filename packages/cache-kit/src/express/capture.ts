@@ -199,7 +199,8 @@ class Capture implements HoldPolicy {
       }
     }
     if (options === undefined || record === undefined) {
-      // Followers that joined before the write share this response all the same.
+      // Not stored (refused, or the store or the codec failed): the followers that joined it
+      // share the handler's response all the same, as it is.
       this.flights.finish(this.flight, { record: identity, storedAt: Date.now(), stale: false })
       this.hold.release(false)
       return this.send(identity, this.status, undefined, cb, body)
