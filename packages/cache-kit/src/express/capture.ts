@@ -31,9 +31,11 @@ export interface CaptureContext {
 /**
  * One miss in progress, a policy on {@link ResponseHold}: the handler's `end` is held (headers stay
  * on `res`, nothing reaches the socket), then judged by the never-store rules. A storable response
- * is gzipped once, given a strong ETag, shared with the flight's followers and sent the way a hit
- * is sent, then stored. Anything else is sent exactly as the handler wrote it. A `write` before `end`
- * is a streaming response: the capture steps aside and the stream flows untouched.
+ * gets a strong ETag; once it is known to be stored (no invalidation ran during its handler), it is
+ * gzipped once (from the cache's `compressThreshold`), shared with the flight's followers and sent
+ * the way a hit is sent, then stored. Anything else is sent exactly as the handler wrote it. A
+ * `write` before `end` is a streaming response: the capture steps aside and the stream flows
+ * untouched.
  */
 class Capture implements HoldPolicy {
   private readonly hold: ResponseHold

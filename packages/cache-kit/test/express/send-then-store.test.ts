@@ -2,7 +2,6 @@
 // trips. Storing late must lose no write: an entry whose store call lands after a write that
 // invalidated what it shows is never served. The store's `set` is held open by the test (a gate),
 // so the order of events is fixed, with no timing involved. On the memory store and on Redis.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, type CacheStore, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import { redisStore } from '@hotpath/cache-kit/redis'
@@ -10,7 +9,7 @@ import { useRedis } from '@hotpath/test-services'
 import express from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Gate } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 const redis = useRedis()
 
@@ -37,7 +36,7 @@ const stores: [string, () => CacheStore][] = [
 ]
 
 describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_name, makeStore) => {
-  let server: Server
+  let served: Served | undefined
   let http: HttpClient
   let cache: CacheManager
   let held: ReturnType<typeof gatedStore>['held']
@@ -83,14 +82,12 @@ describe.each(stores)('%s: a miss is sent, then stored', { timeout: 10_000 }, (_
         res.json({ id: Number(req.params.id) })
       },
     )
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
 
   afterAll(async () => {
-    http?.close()
-    await new Promise((r) => server?.close(r))
+    await served?.close()
     await cache?.close()
   })
 
