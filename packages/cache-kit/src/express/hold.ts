@@ -6,7 +6,8 @@ import type { Response } from 'express'
  *
  * - `open`: the handler has not written yet; its first `write` or `end` asks the policy.
  * - `held`: the policy holds it. The response looks sent to everyone else (`headersSent` is true,
- *   the status is frozen, header changes throw `ERR_HTTP_HEADERS_SENT`, a `socket.destroy()` waits),
+ *   a status set meanwhile is undone, header changes throw `ERR_HTTP_HEADERS_SENT`, a
+ *   `socket.destroy()` waits),
  *   and the handler's calls are queued; once it ended, later ones are ignored as Node ignores them.
  * - `released`: handed back. The response's own methods are in place again (or, where another
  *   middleware wrapped ours meanwhile, ours pass straight through).
@@ -45,15 +46,14 @@ type Method = (this: Response, ...args: unknown[]) => unknown
 /** Longest a `socket.destroy()` waits for a held response (a hold that never ends must not pin its socket). */
 const DESTROY_WAIT_MS = 5000
 
-/** The response properties a held response answers for itself (see {@link HoldState} `held`). */
-const SEALED = [
-  'headersSent',
-  'statusCode',
-  'setHeader',
-  'appendHeader',
-  'removeHeader',
-  'writeHead',
-] as const
+/**
+ * The header methods a held response refuses (see {@link HoldState} `held`). They are set on the
+ * response as plain properties and removed in the reverse order: V8 then keeps the response's
+ * fast properties (redefining `statusCode` as an accessor, or deleting in any other order, turned
+ * every response that missed into a dictionary-mode object, which Node's HTTP code then writes
+ * through slowly; see docs/performance.md, store-api miss).
+ */
+const REFUSED = ['setHeader', 'appendHeader', 'removeHeader', 'writeHead'] as const
 
 /**
  * Intercepts one response's `write`/`end` (and `writeHead`, see {@link HoldOptions}) for a policy:
@@ -218,8 +218,10 @@ function ignoreLate(res: Response, args: readonly unknown[]): void {
 /** What {@link seal} replaced, to put back. */
 interface Seal {
   readonly res: Response
-  /** The response's own properties of the sealed names (its status, wrappers other middleware set). */
+  /** The response's own properties of the {@link REFUSED} names (wrappers other middleware set). */
   readonly own: readonly (PropertyDescriptor | undefined)[]
+  /** The status when sealed: a status set while held is undone. */
+  readonly status: number
   readonly socket: Socket | null
   readonly socketDestroy: PropertyDescriptor | undefined
   /** A `socket.destroy(...)` made while sealed. */
@@ -236,20 +238,21 @@ function refuse(): never {
 
 /**
  * Makes a held response look sent: so a handler that answers twice gets Node's own error, and the
- * first answer is the one the client receives. A `socket.destroy()` waits until the held response
- * went out ({@link settleDestroy}); a second `destroy()`, or 5 s of waiting, destroys at once.
+ * first answer is the one the client receives (a status set meanwhile is undone by {@link unseal}).
+ * A `socket.destroy()` waits until the held response went out ({@link settleDestroy}); a second
+ * `destroy()`, or 5 s of waiting, destroys at once.
  */
 function seal(res: Response): Seal {
-  const own = SEALED.map((name) => Object.getOwnPropertyDescriptor(res, name))
-  const status = res.statusCode
-  Object.defineProperty(res, 'headersSent', { configurable: true, get: () => true })
-  Object.defineProperty(res, 'statusCode', { configurable: true, get: () => status, set: () => {} })
-  for (const name of SEALED.slice(2))
-    Object.defineProperty(res, name, { configurable: true, writable: true, value: refuse })
+  const r = res as unknown as Record<string, unknown>
+  const own = REFUSED.map((name) => Object.getOwnPropertyDescriptor(res, name))
+  for (const name of REFUSED) r[name] = refuse
+  // Last, so that unseal removes it first (a prototype getter: only a definition can shadow it).
+  Object.defineProperty(res, 'headersSent', { configurable: true, writable: true, value: true })
   const socket = res.socket
   const s: Seal = {
     res,
     own,
+    status: res.statusCode,
     socket,
     socketDestroy: socket ? Object.getOwnPropertyDescriptor(socket, 'destroy') : undefined,
     destroyed: undefined,
@@ -277,14 +280,21 @@ function seal(res: Response): Seal {
   return s
 }
 
-/** Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place). */
+/**
+ * Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place),
+ * removed in the reverse order of their addition, and its status is the one it was sealed with.
+ */
 function unseal(s: Seal): void {
   const { res, socket } = s
-  SEALED.forEach((name, i) => {
+  const r = res as unknown as Record<string, unknown>
+  delete r.headersSent
+  for (let i = REFUSED.length - 1; i >= 0; i--) {
+    const name = REFUSED[i] as (typeof REFUSED)[number]
     const d = s.own[i]
     if (d) Object.defineProperty(res, name, d)
-    else delete (res as unknown as Record<string, unknown>)[name]
-  })
+    else delete r[name]
+  }
+  res.statusCode = s.status
   if (socket) {
     if (s.socketDestroy) Object.defineProperty(socket, 'destroy', s.socketDestroy)
     else delete (socket as unknown as Record<string, unknown>).destroy
