@@ -47,11 +47,9 @@ type Method = (this: Response, ...args: unknown[]) => unknown
 const DESTROY_WAIT_MS = 5000
 
 /**
- * The header methods a held response refuses (see {@link HoldState} `held`). They are set on the
- * response as plain properties and removed in the reverse order: V8 then keeps the response's
- * fast properties (redefining `statusCode` as an accessor, or deleting in any other order, turned
- * every response that missed into a dictionary-mode object, which Node's HTTP code then writes
- * through slowly; see docs/performance.md, store-api miss).
+ * The header methods a held response refuses (see {@link HoldState} `held`). Sealing sets them on
+ * the response as plain properties and unsealing puts the methods back the same way, never
+ * deleting anything (see {@link seal}).
  */
 const REFUSED = ['setHeader', 'appendHeader', 'removeHeader', 'writeHead'] as const
 
@@ -215,11 +213,27 @@ function ignoreLate(res: Response, args: readonly unknown[]): void {
   if (cb) res.once('finish', () => cb())
 }
 
+/** Set on a response while it is sealed (true), then false; never deleted (see {@link seal}). */
+const SEALED = Symbol('hotpath.sealed')
+
+/**
+ * `headersSent` of a response a hold sealed once: true while sealed, else what its prototype
+ * answers (Node's getter). One function for every response, so that V8 gives them all one shape.
+ */
+function sealedHeadersSent(this: Response): boolean {
+  return (
+    (this as unknown as Record<symbol, unknown>)[SEALED] === true ||
+    Reflect.get(Object.getPrototypeOf(this) as object, 'headersSent', this) === true
+  )
+}
+
 /** What {@link seal} replaced, to put back. */
 interface Seal {
   readonly res: Response
   /** The response's own properties of the {@link REFUSED} names (wrappers other middleware set). */
   readonly own: readonly (PropertyDescriptor | undefined)[]
+  /** The {@link REFUSED} methods the response had (its own, or its prototype's). */
+  readonly inherited: readonly unknown[]
   /** The status when sealed: a status set while held is undone. */
   readonly status: number
   readonly socket: Socket | null
@@ -240,18 +254,30 @@ function refuse(): never {
  * Makes a held response look sent: so a handler that answers twice gets Node's own error, and the
  * first answer is the one the client receives (a status set meanwhile is undone by {@link unseal}).
  * A `socket.destroy()` waits until the held response went out ({@link settleDestroy}); a second
- * `destroy()`, or 5 s of waiting, destroys at once.
+ * `destroy()`, or 5 s of waiting, destroys at once. Nothing is deleted from the response, then or
+ * on {@link unseal}: the properties it adds stay, set back to what the response had. A deletion
+ * (whatever its order) or an accessor defined anew per response turns the response into a V8
+ * dictionary-mode object, which Node's HTTP code then reads and writes slowly; with Express,
+ * whose responses change prototype, even deleting the last property added does (see
+ * docs/performance.md, store-api miss).
  */
 function seal(res: Response): Seal {
-  const r = res as unknown as Record<string, unknown>
+  const r = res as unknown as Record<string | symbol, unknown>
   const own = REFUSED.map((name) => Object.getOwnPropertyDescriptor(res, name))
+  const inherited = REFUSED.map((name) => r[name])
   for (const name of REFUSED) r[name] = refuse
-  // Last, so that unseal removes it first (a prototype getter: only a definition can shadow it).
-  Object.defineProperty(res, 'headersSent', { configurable: true, writable: true, value: true })
+  r[SEALED] = true
+  if (Object.getOwnPropertyDescriptor(res, 'headersSent')?.get !== sealedHeadersSent)
+    Object.defineProperty(res, 'headersSent', {
+      configurable: true,
+      enumerable: true,
+      get: sealedHeadersSent,
+    })
   const socket = res.socket
   const s: Seal = {
     res,
     own,
+    inherited,
     status: res.statusCode,
     socket,
     socketDestroy: socket ? Object.getOwnPropertyDescriptor(socket, 'destroy') : undefined,
@@ -281,18 +307,18 @@ function seal(res: Response): Seal {
 }
 
 /**
- * Undoes {@link seal}: the response's own properties are as they were (a wrapper stays in place),
- * removed in the reverse order of their addition, and its status is the one it was sealed with.
+ * Undoes {@link seal}: the response answers `headersSent` and the header methods as it did (a
+ * wrapper another middleware set stays in place), and its status is the one it was sealed with.
  */
 function unseal(s: Seal): void {
   const { res, socket } = s
-  const r = res as unknown as Record<string, unknown>
-  delete r.headersSent
-  for (let i = REFUSED.length - 1; i >= 0; i--) {
+  const r = res as unknown as Record<string | symbol, unknown>
+  r[SEALED] = false
+  for (let i = 0; i < REFUSED.length; i++) {
     const name = REFUSED[i] as (typeof REFUSED)[number]
     const d = s.own[i]
-    if (d) Object.defineProperty(res, name, d)
-    else delete r[name]
+    if (d && !(d.writable === true && 'value' in d)) Object.defineProperty(res, name, d)
+    else r[name] = s.inherited[i]
   }
   res.statusCode = s.status
   if (socket) {

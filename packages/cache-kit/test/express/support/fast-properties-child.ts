@@ -1,52 +1,41 @@
-// Run by fast-properties.test.ts as `node --allow-natives-syntax --import tsx <this file>`: holds
-// responses with ResponseHold, releases them, and prints whether V8 still keeps each response (and
-// its socket) with fast properties once it finished, as JSON lines.
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http'
+// Run by fast-properties.test.ts as `node --allow-natives-syntax --import tsx <this file>`: an
+// Express app whose responses go through the response hold (a cacheResponse miss, a write under
+// invalidates) and one that does not (a hit), then prints, per request, whether V8 still keeps
+// the response and its socket with fast properties once the response finished, as JSON lines.
+import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Response } from 'express'
-import { type HoldPolicy, ResponseHold } from '../../../src/express/hold.js'
+import express from 'express'
+import { cacheResponse, invalidates } from '../../../src/express/index.js'
+import { CacheManager, memoryStore } from '../../../src/index.js'
 
 // `%` intrinsics parse only under --allow-natives-syntax, so not in this file's own source.
 const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean
 
-/** Holds the response at its `end`, then releases it with a replay on the next microtask. */
-class HoldAtEnd implements HoldPolicy {
-  readonly hold: ResponseHold
-  constructor(res: ServerResponse, head: boolean) {
-    this.hold = new ResponseHold(res as Response, this, { head, watchClose: true })
-  }
-  first(): 'hold' {
-    return 'hold'
-  }
-  complete(): void {
-    queueMicrotask(() => {
-      this.hold.release(true)
-      this.hold.settle()
-    })
-  }
-  error(): void {}
-}
-
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-  new HoldAtEnd(res, req.url === '/head')
-  const socket = res.socket
-  res.on('finish', () => {
+const cache = new CacheManager({ store: memoryStore() })
+const app = express()
+app.use((req, res, next) => {
+  const socket = req.socket
+  res.on('finish', () =>
     console.log(
       JSON.stringify({
-        url: req.url,
+        request: `${req.method} ${req.url} ${res.getHeader('x-cache') ?? ''}`.trim(),
         response: hasFastProperties(res),
-        socket: socket ? hasFastProperties(socket) : null,
+        socket: hasFastProperties(socket),
       }),
-    )
-  })
-  res.statusCode = 201
-  res.setHeader('content-type', 'text/plain')
-  res.end('held')
+    ),
+  )
+  next()
+})
+app.get('/items/:id', cacheResponse(cache, { ttl: '1m', public: true, tags: ['items'] }), (req, res) => {
+  res.status(200).json({ id: req.params.id })
+})
+app.post('/items', invalidates(cache, ['items']), (_req, res) => {
+  res.status(201).json({ ok: true })
 })
 
-function get(port: number, path: string): Promise<number> {
+function send(port: number, method: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path }, (r) => {
+    request({ host: '127.0.0.1', port, method, path }, (r) => {
       r.resume()
       r.on('end', () => resolve(r.statusCode ?? 0))
     })
@@ -55,8 +44,15 @@ function get(port: number, path: string): Promise<number> {
   })
 }
 
-server.listen(0, '127.0.0.1', async () => {
+const server = app.listen(0, '127.0.0.1', async () => {
   const { port } = server.address() as AddressInfo
-  for (const path of ['/plain', '/head', '/plain', '/head']) await get(port, path)
+  for (const [method, path] of [
+    ['GET', '/items/1'],
+    ['GET', '/items/1'],
+    ['POST', '/items'],
+    ['GET', '/items/2'],
+  ] as const)
+    await send(port, method, path)
   server.close()
+  await cache.close()
 })
