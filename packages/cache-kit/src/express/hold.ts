@@ -7,8 +7,8 @@ import type { Response } from 'express'
  * - `open`: the handler has not written yet; its first `write` or `end` asks the policy.
  * - `held`: the policy holds it. The response looks sent to everyone else (`headersSent` is true,
  *   a status set meanwhile is undone, header changes throw `ERR_HTTP_HEADERS_SENT`, a
- *   `socket.destroy()` waits),
- *   and the handler's calls are queued; once it ended, later ones are ignored as Node ignores them.
+ *   `socket.destroy()` waits), and the handler's calls are queued; once it ended, later ones are
+ *   ignored as Node ignores them.
  * - `released`: handed back. The response's own methods are in place again (or, where another
  *   middleware wrapped ours meanwhile, ours pass straight through).
  * - `aborted`: the client went away while open; everything passes straight through.
