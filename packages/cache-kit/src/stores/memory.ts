@@ -14,11 +14,22 @@ export interface MemoryStoreOptions {
    * Default 128 MiB. The decoded copy kept beside each entry is not counted (see docs).
    */
   maxBytes?: number
+  /**
+   * Most tag versions kept (a page showing 60 rows carries 60 row tags, so without a bound they
+   * would grow with every row ever shown). Past it the least recently stamped or read go; an entry
+   * stamped with a version that went reads as a miss once, as on Redis when a version expires.
+   * Default `25 × maxEntries` (250,000: about 30 MB).
+   */
+  maxTags?: number
 }
 
-/** A tag's current version (`''`: none yet), replaced in place by an invalidation. */
+/**
+ * A tag's current version (`''`: none yet), replaced in place by an invalidation. `used`: stamped
+ * or read since the bound last passed over it (a second chance before it goes).
+ */
 interface VersionCell {
   v: string
+  used: boolean
 }
 
 /** The tag keys of a stored entry, their cells, and their versions when last looked up (an array never changed in place). */
@@ -45,8 +56,8 @@ const CAPABILITIES: StoreCapabilities = {
 
 /**
  * In-process store: an LRU bounded by entry count and bytes, with per-entry TTL (the embedded
- * default). Tag versions and counters live beside it, outside the LRU, so eviction never resets a
- * version.
+ * default). Tag versions and counters live beside it, outside the LRU, so evicting an entry never
+ * resets a version; they have a bound of their own (`maxTags`).
  */
 export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const max = options.maxEntries ?? 10_000
@@ -55,20 +66,42 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const maxBytes = options.maxBytes ?? 128 * 1024 * 1024
   if (!Number.isInteger(maxBytes) || maxBytes < 1)
     throw new CacheError('invalid_option', 'maxBytes must be a positive integer')
+  const maxTags = options.maxTags ?? 25 * max
+  if (!Number.isInteger(maxTags) || maxTags < 1)
+    throw new CacheError('invalid_option', 'maxTags must be a positive integer')
   const lru = new Lru<Uint8Array>(max, { maxBytes, sizeOf: (key, bytes) => key.length + bytes.byteLength })
-  // One cell per tag key, kept for good: an entry holds its tags' cells, so looking its versions up
-  // again after a change reads a field per tag instead of hashing every key into a large Map.
+  // One cell per tag key: an entry holds its tags' cells, so looking its versions up again after a
+  // change reads a field per tag instead of hashing every key into a large Map.
   const versions = new Map<string, VersionCell>()
+  /** Moves on whenever a tag version is created, replaced or dropped. */
+  let changes = 0
+  // At maxTags the oldest cell goes to make room for a new one (the Map's order), except that one
+  // used since the bound last passed it goes to the back instead (CLOCK: a stamp or a read costs a
+  // field write, not a Map move; a new cell is not marked, so it lasts one pass unless used). A
+  // cell that goes is emptied: an entry holding it then reads a version it was never stamped with,
+  // a miss, and a later stamp creates a new cell with a new version.
+  const makeRoom = () => {
+    while (versions.size >= maxTags) {
+      const [k, c] = versions.entries().next().value as [string, VersionCell]
+      versions.delete(k)
+      if (c.used) {
+        c.used = false
+        versions.set(k, c)
+      } else if (c.v !== '') {
+        c.v = ''
+        changes++
+      }
+    }
+  }
   const cellOf = (k: string): VersionCell => {
     let c = versions.get(k)
     if (c === undefined) {
-      c = { v: '' }
+      makeRoom()
+      c = { v: '', used: false }
       versions.set(k, c)
     }
     return c
   }
-  /** Moves on whenever a tag version is created or deleted. */
-  let changes = 0
   // Entries are kept as the same bytes objects: the tag keys of each are built once, and their
   // current versions looked up again only after some version changed (a hit of a page showing 60
   // rows would otherwise build and look up 60 keys).
@@ -93,14 +126,17 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     relogging = undefined
   }
   const version = (k: string) => versions.get(k)?.v ?? ''
-  const current = (c: VersionCell) => c.v
+  const current = (c: VersionCell) => {
+    c.used = true
+    return c.v
+  }
   const stamp = (tagKeys: readonly string[]): string[] =>
     tagKeys.map((k) => {
       const c = cellOf(k)
       if (c.v === '') {
         c.v = String(++seq)
         changes++
-      }
+      } else c.used = true
       return c.v
     })
   const peek = (key: string, tagPrefix: string): ReadWithTags | undefined => {
@@ -131,6 +167,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     async set(key, bytes, ttlMs, tagCounters) {
       lru.set(key, bytes, Date.now() + ttlMs)
       for (const c of tagCounters) counters.set(c, (counters.get(c) ?? 0) + 1)
+      // Bounded like the versions: past maxTags the oldest counters go, and an invalidation of
+      // their tags counts the entries stamped since.
+      while (counters.size > maxTags) counters.delete(counters.keys().next().value as string)
     },
     async delete(keys) {
       let n = 0
