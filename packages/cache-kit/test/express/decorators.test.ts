@@ -9,7 +9,7 @@ import express from 'express'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { makeController } from './legacy-decorators/controller.js'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 const fixtureDir = fileURLToPath(new URL('./legacy-decorators/', import.meta.url))
 const outDir = mkdtempSync(join(tmpdir(), 'hotpath-decorators-'))
@@ -39,8 +39,7 @@ describe.each(['legacy', 'standard'] as const)('decorators, %s mode', (mode) => 
   let http: HttpClient
   let controller: { calls: number; version: number }
   let emitted = ''
-  const server = express()
-  let listening: ReturnType<typeof server.listen>
+  let served: Served
 
   beforeAll(async () => {
     const compiled = compile(mode)
@@ -48,18 +47,16 @@ describe.each(['legacy', 'standard'] as const)('decorators, %s mode', (mode) => 
     const Controller = compiled.make({ cacheResponse, invalidates, cache })
     const ctrl = new Controller()
     controller = ctrl
-    server.get('/products', (req, res, next) => ctrl.list(req, res, next))
-    server.get('/products/:id', (req, res) => ctrl.detail(String(req.params.id), req, res))
-    server.post('/products', (req, res) => ctrl.create(req, res))
-    server.post('/products/update', (req, res) => ctrl.update(req, res))
-    await new Promise<void>((r) => {
-      listening = server.listen(0, '127.0.0.1', () => r())
-    })
-    http = new HttpClient(listening)
+    const app = express()
+    app.get('/products', (req, res, next) => ctrl.list(req, res, next))
+    app.get('/products/:id', (req, res) => ctrl.detail(String(req.params.id), req, res))
+    app.post('/products', (req, res) => ctrl.create(req, res))
+    app.post('/products/update', (req, res) => ctrl.update(req, res))
+    served = await serve(app)
+    http = served.http
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => listening.close(r))
+    await served?.close()
     await cache.close()
   })
 

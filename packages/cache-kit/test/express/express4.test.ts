@@ -1,12 +1,11 @@
 // Smoke test under Express 4 (the `express4` alias of express@^4): the peer range includes ^4, where
 // `req.query` is an own property set by Express' query middleware rather than Express 5's getter.
-import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import type { Request, Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 // Loaded with require: the alias has no type declarations of its own; Express 5's types fit the calls used.
 const express4 = createRequire(import.meta.url)('express4') as typeof import('express')
@@ -14,7 +13,7 @@ const { version } = createRequire(import.meta.url)('express4/package.json') as {
 
 describe('cacheResponse under Express 4', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   let calls = 0
   let version4 = 0
@@ -40,17 +39,15 @@ describe('cacheResponse under Express 4', () => {
       if (status < 300) version4++
       res.status(status).json({ version: version4 })
     })
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   beforeEach(async () => {
     await cache.invalidatePattern('res:*')
     calls = 0
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 

@@ -1,11 +1,10 @@
 // The response-hold primitive on its own, with a real server: the states a response goes
 // through, what is queued while held, late calls, nesting and a client that goes away.
-import { createServer, type Server } from 'node:http'
 import express, { type Response } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type HeldCall, type HoldPolicy, type HoldState, ResponseHold } from '../../src/express/hold.js'
 import { Gate } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { HttpClient, type Served, serve } from './support/http-client.js'
 
 /** Holds every response at its `end` (or at its first write with `holdWrites`) until `gate` opens. */
 class Recorder implements HoldPolicy {
@@ -54,7 +53,7 @@ async function until(ready: () => boolean): Promise<void> {
 }
 
 describe('ResponseHold', () => {
-  let server: Server
+  let served: Served
   let http: HttpClient
   let last: Recorder[] = []
   let gate = new Gate()
@@ -89,14 +88,12 @@ describe('ResponseHold', () => {
       last = [new Recorder(res, 'hold', gate)]
       // Never answers: the client gives up.
     })
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   afterAll(async () => {
-    http.close()
-    server.closeAllConnections()
-    await new Promise((r) => server.close(r))
+    served.server.closeAllConnections()
+    await served.close()
   })
 
   it('goes open -> held -> released, sends what was queued once released, and ignores calls after end', async () => {
@@ -141,9 +138,11 @@ describe('ResponseHold', () => {
   it('is aborted when the client goes away before the handler wrote', async () => {
     gate = new Gate()
     last = []
-    const pending = http.get('/gone').catch((err: unknown) => err)
+    // A client of its own, which goes away (the shared one stays for the tests after this one).
+    const leaving = new HttpClient(served.server)
+    const pending = leaving.get('/gone').catch((err: unknown) => err)
     await until(() => last.length > 0)
-    http.close()
+    leaving.close()
     await pending
     const rec = last[0] as Recorder
     await until(() => rec.goneCalled)

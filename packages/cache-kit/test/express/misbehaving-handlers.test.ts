@@ -3,7 +3,7 @@
 // the process (vitest fails the run on an uncaught error), hang, or send a body that does not match
 // its Content-Length; a second answer gets Node's own ERR_HTTP_HEADERS_SENT.
 import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -12,7 +12,7 @@ import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Gate } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 type Method = (req: Request, res: Response) => Promise<void>
 
@@ -47,7 +47,7 @@ function bodyOf(response: string): string {
 
 describe('handlers that misbehave while the layer holds their response', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   const invalidations: string[] = []
   const secondAnswers: unknown[] = []
@@ -196,9 +196,8 @@ describe('handlers that misbehave while the layer holds their response', () => {
     app.get('/alive', (_req, res) => {
       res.send('yes')
     })
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   beforeEach(async () => {
     await cache.invalidatePattern('*')
@@ -207,20 +206,19 @@ describe('handlers that misbehave while the layer holds their response', () => {
     callbacks.length = 0
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 
   it('a write that throws after answering: its answer goes out whole, then the connection closes', async () => {
-    const out = await raw(server, 'POST', '/write/throws')
+    const out = await raw(served.server, 'POST', '/write/throws')
     expect(out).toMatch(/^HTTP\/1\.1 201/)
     expect(JSON.parse(bodyOf(out))).toEqual({ ok: true })
     expect(await (await http.get('/alive')).body.toString()).toBe('yes')
   })
 
   it('a write that answers twice: the first answer goes out, the second gets ERR_HTTP_HEADERS_SENT', async () => {
-    const out = await raw(server, 'POST', '/write/twice')
+    const out = await raw(served.server, 'POST', '/write/twice')
     expect(JSON.parse(bodyOf(out))).toEqual({ ok: true })
     expect(secondAnswers).toHaveLength(1)
     expect((secondAnswers[0] as { code?: string }).code).toBe('ERR_HTTP_HEADERS_SENT')
@@ -228,7 +226,7 @@ describe('handlers that misbehave while the layer holds their response', () => {
   })
 
   it('a decorated write that rejects after answering: no crash, nothing invalidated', async () => {
-    await raw(server, 'POST', '/write/rejects')
+    await raw(served.server, 'POST', '/write/rejects')
     expect(invalidations).toEqual([])
     expect(await (await http.get('/alive')).body.toString()).toBe('yes')
   })
@@ -274,7 +272,7 @@ describe('handlers that misbehave while the layer holds their response', () => {
   })
 
   it('a held write whose replay throws closes the connection instead of hanging', async () => {
-    await raw(server, 'POST', '/write/bad-chunk')
+    await raw(served.server, 'POST', '/write/bad-chunk')
     expect(await (await http.get('/alive')).body.toString()).toBe('yes')
   })
 
@@ -321,7 +319,7 @@ describe('handlers that misbehave while the layer holds their response', () => {
   })
 
   it('a read that throws after answering: its answer goes out whole, then the connection closes', async () => {
-    const out = await raw(server, 'GET', '/read/throws')
+    const out = await raw(served.server, 'GET', '/read/throws')
     expect(out).toMatch(/^HTTP\/1\.1 200/)
     expect(JSON.parse(bodyOf(out))).toEqual({ ok: 1 })
     expect(await (await http.get('/alive')).body.toString()).toBe('yes')

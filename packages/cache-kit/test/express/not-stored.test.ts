@@ -1,16 +1,15 @@
 // Responses to a miss that are sent but not stored: each reports its reason through
 // `onNotStored`, and one that the record format cannot hold (over 255 stored headers, a header
 // value over 64 KiB) is refused instead of being stored corrupt or throwing inside the store.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { type CacheResponseOptions, cacheResponse, type NotStorableReason } from '@hotpath/cache-kit/express'
 import express from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 describe('responses that are not stored', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   let reasons: { reason: NotStorableReason; path: string }[] = []
   const calls: Record<string, number> = {}
@@ -78,16 +77,14 @@ describe('responses that are not stored', () => {
     app.get('/fine', pub(), (_req, res) => {
       res.json({ n: count('fine') })
     })
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   beforeEach(() => {
     reasons = []
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 

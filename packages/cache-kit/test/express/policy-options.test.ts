@@ -1,19 +1,18 @@
 // Options and behaviours of `cacheResponse` / `invalidates` that the shared suite does not pin:
 // stored custom headers, Cache-Control and Age per option, pattern invalidation, the forwarded
 // protocol in the key, and a hit that neither re-hashes the ETag nor goes through `res.send`.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { type CacheResponseOptions, cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { tenantOf } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 const A = { authorization: 'Bearer acme' }
 
 describe('cacheResponse policy options', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   const calls: Record<string, number> = {}
   /** `res.send` calls per request, counted by a middleware that runs before `cacheResponse`. */
@@ -93,9 +92,8 @@ describe('cacheResponse policy options', () => {
       res.set('Last-Modified', 'Wed, 02 Dec 2026 10:00:00 GMT').json({ v: 1 })
     })
 
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   beforeEach(async () => {
     await cache.invalidatePattern('res:*')
@@ -103,8 +101,7 @@ describe('cacheResponse policy options', () => {
     sends = 0
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 

@@ -1,11 +1,10 @@
 // The key's path and query are memoised per raw URL (query-memo.ts). These tests pin the cases
 // where the URL alone does not decide `req.query`, so the memo must not answer.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 const echo = (req: Request, res: Response) => {
   res.json({ query: req.query, base: req.baseUrl })
@@ -13,7 +12,7 @@ const echo = (req: Request, res: Response) => {
 
 describe('cacheResponse keys by the parsed query, not by a memo of the URL', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   const app = express()
 
@@ -39,17 +38,15 @@ describe('cacheResponse keys by the parsed query, not by a memo of the URL', () 
     app.use('/a', inner)
     app.use('/b', inner)
     app.get('/plain', policy, echo)
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   afterEach(async () => {
     app.set('query parser', 'simple')
     await cache.invalidatePattern('*')
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 

@@ -6,7 +6,7 @@ import { redisStore } from '@hotpath/cache-kit/redis'
 import express from 'express'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 /** A closed port: listen on an ephemeral one, then close it. */
 async function closedPort(): Promise<number> {
@@ -36,8 +36,9 @@ describe.each([
   ['hanging (accepts, never answers)', 'blackhole'],
 ] as const)('Redis %s', (_name, kind) => {
   let redis: Redis
+  let cache: CacheManager | undefined
+  let served: Served
   let http: HttpClient
-  let server: ReturnType<ReturnType<typeof express>['listen']>
   let blackhole: Server | undefined
   const sockets: Socket[] = []
   const errors: unknown[] = []
@@ -63,17 +64,16 @@ describe.each([
     })
     redis.on('error', () => {})
     if (kind === 'blackhole') await new Promise((r) => redis.once('ready', r))
-    const cache = new CacheManager({ store: redisStore({ client: redis }), prefix: 'down', timeout: '100ms' })
-    server = appOn(cache, errors).listen(0, '127.0.0.1')
-    await new Promise((r) => server.once('listening', r))
-    http = new HttpClient(server)
+    cache = new CacheManager({ store: redisStore({ client: redis }), prefix: 'down', timeout: '100ms' })
+    served = await serve(appOn(cache, errors))
+    http = served.http
   })
   afterAll(async () => {
-    http.close()
+    await served?.close()
+    await cache?.close()
     redis.disconnect()
     for (const s of sockets) s.destroy()
     blackhole?.close()
-    await new Promise((r) => server.close(r))
   })
 
   it('runs the handler and answers 200 with X-Cache: BYPASS', async () => {

@@ -1,16 +1,20 @@
-import { createServer, type Server } from 'node:http'
 import { CacheManager, type CacheStore, type Consistency } from '@hotpath/cache-kit'
 import { cacheResponse, invalidates } from '@hotpath/cache-kit/express'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
 import express from 'express'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { withHeldPublish } from '../support/held-bus.js'
 import { Gate } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { type Served, serve } from './support/http-client.js'
 
 const redis = useRedis()
 let n = 0
+/** The close of each pair of instances a test started, run after it whether it passed or not. */
+const opened: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const close of opened.splice(0)) await close()
+})
 
 /** The shared database both instances read: a version a write moves on. */
 interface Db {
@@ -27,9 +31,14 @@ async function twoInstances(consistency: Consistency) {
   const prefix = `${redis.prefix}h${++n}`
   const db: Db = { version: 0, hold: undefined }
   const held = new Gate()
-  const servers: Server[] = []
+  const servers: Served[] = []
   const caches: CacheManager[] = []
-  const clients: HttpClient[] = []
+  const close = async () => {
+    held.release()
+    await Promise.all(servers.map((s) => s.close()))
+    await Promise.all(caches.map((c) => c.close()))
+  }
+  opened.push(close)
   const instance = async (holdBus: boolean) => {
     const client = redis.connect()
     await client.ping()
@@ -53,30 +62,21 @@ async function twoInstances(consistency: Consistency) {
       db.version++
       res.status(201).json({ version: db.version })
     })
-    const server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    servers.push(server)
     caches.push(cache)
-    const http = new HttpClient(server)
-    clients.push(http)
-    return http
+    const served = await serve(app)
+    servers.push(served)
+    return served.http
   }
   const a = await instance(true)
   const b = await instance(false)
-  const close = async () => {
-    held.release()
-    for (const c of clients) c.close()
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
-    await Promise.all(caches.map((c) => c.close()))
-  }
-  return { a, b, db, caches, close }
+  return { a, b, db, caches }
 }
 
 const version = (r: { body: Buffer }) => (JSON.parse(r.body.toString()) as { version: number }).version
 
 describe('cacheResponse, consistency strict, two instances on one Redis', () => {
   it("after a write answered on A, B's next read is fresh although A's bus message has not arrived", async () => {
-    const { a, b, close } = await twoInstances('strict')
+    const { a, b } = await twoInstances('strict')
     expect((await b.get('/products')).header('x-cache')).toBe('MISS')
     const hit = await b.get('/products')
     expect([hit.header('x-cache'), version(hit)]).toEqual(['HIT', 0])
@@ -85,11 +85,10 @@ describe('cacheResponse, consistency strict, two instances on one Redis', () => 
     expect([after.header('x-cache'), version(after)]).toEqual(['MISS', 1])
     const again = await b.get('/products')
     expect([again.header('x-cache'), version(again)]).toEqual(['HIT', 1])
-    await close()
   })
 
   it('a read on B started after the write does not follow a B request whose handler began before it', async () => {
-    const { a, b, db, close } = await twoInstances('strict')
+    const { a, b, db } = await twoInstances('strict')
     const gate = new Gate()
     db.hold = gate
     const early = b.get('/products')
@@ -105,11 +104,10 @@ describe('cacheResponse, consistency strict, two instances on one Redis', () => 
     const next = await b.get('/products')
     expect(version(next)).toBe(1)
     expect(version(await a.get('/products'))).toBe(1)
-    await close()
   })
 
   it('a response in flight is still stored after an unrelated tag invalidation, not after a pattern one', async () => {
-    const { b, db, caches, close } = await twoInstances('strict')
+    const { b, db, caches } = await twoInstances('strict')
     const cacheB = caches[1] as CacheManager
     let gate = new Gate()
     db.hold = gate
@@ -130,15 +128,13 @@ describe('cacheResponse, consistency strict, two instances on one Redis', () => 
     gate.release()
     expect((await second).header('x-cache')).toBe('MISS')
     expect((await b.get('/products')).header('x-cache')).toBe('MISS')
-    await close()
   })
 
   it('eventual (the default): B still answers from its L1 until the bus message comes', async () => {
-    const { a, b, close } = await twoInstances('eventual')
+    const { a, b } = await twoInstances('eventual')
     await b.get('/products')
     await a.send('POST', '/products')
     const stale = await b.get('/products')
     expect([stale.header('x-cache'), version(stale)]).toEqual(['HIT', 0])
-    await close()
   })
 })

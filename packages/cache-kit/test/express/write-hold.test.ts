@@ -1,12 +1,11 @@
 // A decorated write method that answers inside its transaction: the invalidation waits for the
 // method's promise (the commit), and a method that rejects after answering invalidates nothing.
-import { createServer, type Server } from 'node:http'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import express, { type Request, type Response } from 'express'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { Gate } from './support/app.js'
-import { HttpClient } from './support/http-client.js'
+import { type HttpClient, type Served, serve } from './support/http-client.js'
 
 type Method = (req: Request, res: Response) => Promise<void>
 
@@ -18,7 +17,7 @@ function decorate(policy: ReturnType<typeof cacheResponse>, method: Method): Met
 
 describe('a decorated write that answers inside its transaction', () => {
   let cache: CacheManager
-  let server: Server
+  let served: Served
   let http: HttpClient
   let committed = 0
   let commit: Gate
@@ -51,17 +50,15 @@ describe('a decorated write that answers inside its transaction', () => {
     app.get('/items', (req, res) => read(req, res))
     app.post('/items', (req, res) => write(req, res))
     app.post('/items/rollback', (req, res) => rolledBack(req, res).catch(() => {}))
-    server = createServer(app)
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-    http = new HttpClient(server)
+    served = await serve(app)
+    http = served.http
   })
   beforeEach(async () => {
     commit = new Gate()
     await cache.invalidateTags(['items'])
   })
   afterAll(async () => {
-    http.close()
-    await new Promise((r) => server.close(r))
+    await served.close()
     await cache.close()
   })
 
