@@ -14,10 +14,11 @@ commands:
   seed --companies N --products N [--seed S]
                              add demo companies (N products each); prints their API keys
   perf --users 50 --requests 100 [--url URL --key KEY] [--duration S] [--write-ratio R[,R…]]
-       [--cache both|on|off] [--rounds N] [--out DIR]
+       [--cache both|on|off] [--rounds N] [--warmup N] [--out DIR]
                              load test with a realistic mix, one phase per write ratio (default 0.05)
                              and cache mode; without --url it starts the server itself; --rounds N
-                             repeats the sweep N times, alternating which mode goes first
+                             repeats the sweep N times, alternating which mode goes first; --warmup N
+                             runs N requests per user before each phase, not counted (steady state)
 
 environment: DATABASE_URL (mysql://, postgres://, sqlite:), REDIS_URL or REDIS_CLUSTER_NODES (host:port,…),
              ADMIN_TOKEN, PORT, CURSOR_SECRET, LOG_LEVEL, STORE_API_CACHE=on|off, STORE_API_SEED=auto|off,
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
       duration: { type: 'string' },
       'write-ratio': { type: 'string' },
       rounds: { type: 'string' },
+      warmup: { type: 'string' },
       cache: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -112,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
         ...(values.key ? { key: values.key } : {}),
         writeRatios: ratios,
         rounds: positiveInt('rounds', values.rounds, 1),
+        ...(values.warmup ? { warmup: positiveInt('warmup', values.warmup, 100) } : {}),
         out: values.out ?? 'reports',
         cache,
       })

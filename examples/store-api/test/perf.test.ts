@@ -187,3 +187,52 @@ describe('perf --rounds', () => {
     expect(run.stderr).toContain('--rounds: must be a whole number ≥ 1 (got 0)')
   })
 })
+
+describe('perf --warmup', () => {
+  /** The requests the server has answered, from its duration histogram on `/metrics`. */
+  async function served(url: string): Promise<number> {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    let n = 0
+    for (const m of text.matchAll(/^http_request_duration_seconds_count\{[^}]*\} (\d+)$/gm)) n += Number(m[1])
+    return n
+  }
+
+  it('runs the warm-up on the same server before each phase, and counts only the phase', async () => {
+    const company = await newCompany(() => stack.url, 'Warmco')
+    await populate(company.api, 'W', 20)
+    const printed: string[] = []
+    const before = await served(stack.url)
+    const { report, htmlPath } = await perfCommand(
+      {
+        users: 3,
+        requests: 10,
+        warmup: 20,
+        url: stack.url,
+        key: company.api.key,
+        writeRatios: [0, 0.2],
+        out,
+        cache: 'both',
+      },
+      {},
+      (s) => printed.push(s),
+    )
+    const after = await served(stack.url)
+    expect(report.warmupRequestsPerUser).toBe(20)
+    expect(report.phases.map((p) => p.result.requests)).toEqual([30, 30])
+    for (const { result } of report.phases) expect(result.staleReads).toBe(0)
+    // Two phases of 3 × 10 counted, each after 3 × 20 not counted (plus discovery and read-backs).
+    expect(after - before).toBeGreaterThanOrEqual(2 * (30 + 60))
+    expect(printed.join('\n')).toContain('each phase after a warm-up of 20 requests per user')
+    expect(readFileSync(htmlPath, 'utf8')).toContain('after a warm-up of 20 each')
+  })
+
+  it('refuses a warm-up that is not a positive integer, before any load', () => {
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--warmup', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '' },
+    })
+    expect(run.status, run.stderr).toBe(1)
+    expect(run.stderr).toContain('--warmup: must be a whole number ≥ 1 (got 0)')
+  })
+})

@@ -24,6 +24,12 @@ export interface PerfArgs {
    * and even rounds off first, so a drift of the machine over the run weighs on both alike.
    */
   readonly rounds?: number
+  /**
+   * Requests per user sent before each measured phase, on the same server with the same mix and
+   * write ratio, and not counted (default none): the phase then measures a server in steady state
+   * (its code compiled, its cache holding what the mix reads) instead of one just started.
+   */
+  readonly warmup?: number
 }
 
 /** A perf run's files and results. */
@@ -200,7 +206,8 @@ export function formatTable(phases: readonly PerfPhase[]): string {
  * (in a child process, on the configured database) per phase: at each ratio once with the cache on
  * and once with it off, so both are measured in one run. Each phase also reports the server's CPU
  * per request (from its `/metrics`: the load generator shares the machine), the hit rate of the
- * mix's reads and its stale read-backs.
+ * mix's reads and its stale read-backs. With `warmup`, each phase first runs that many requests per
+ * user on its server, not counted.
  */
 export async function perfCommand(
   args: PerfArgs,
@@ -216,6 +223,17 @@ export async function perfCommand(
     key: string,
     round: number,
   ) => {
+    const label = `${rounds > 1 ? `${round}: ` : ''}${pct(writeRatio)} ${cache}`
+    if (args.warmup)
+      await runLoad({
+        url,
+        apiKey: key,
+        users: args.users,
+        requests: args.warmup,
+        writeRatio,
+        data: await discover(url, key),
+        onProgress: progressBar(`${label} warm-up`),
+      })
     const data = await discover(url, key)
     const cpuBefore = await serverCpuSeconds(url)
     const result = await runLoad({
@@ -226,7 +244,7 @@ export async function perfCommand(
       ...(args.duration ? { duration: args.duration } : {}),
       writeRatio,
       data,
-      onProgress: progressBar(`${rounds > 1 ? `${round}: ` : ''}${pct(writeRatio)} ${cache}`),
+      onProgress: progressBar(label),
     })
     const cpuAfter = await serverCpuSeconds(url)
     const cpu =
@@ -272,11 +290,14 @@ export async function perfCommand(
     durationSeconds: args.duration ?? null,
     writeRatios: [...args.writeRatios],
     ...(rounds > 1 ? { rounds } : {}),
+    ...(args.warmup ? { warmupRequestsPerUser: args.warmup } : {}),
     database: env.DATABASE_URL ? (env.DATABASE_URL.split(':')[0] ?? 'unknown') : 'sqlite (embedded)',
     cache: env.REDIS_URL ? (env.CACHE_L1 === 'off' ? 'redis' : 'redis + L1') : 'memory',
     phases,
   }
   print(`\n${formatTable(phases)}`)
+  if (args.warmup)
+    print(`\neach phase after a warm-up of ${args.warmup} requests per user on the same server (not counted)`)
   const summary = rounds > 1 ? summariseRounds(phases) : []
   if (summary.length > 0) print(`\n${formatRoundsSummary(summary)}`)
   const dir = resolve(args.out)

@@ -22,6 +22,8 @@ export interface PerfReport {
   readonly writeRatios: readonly number[]
   /** Repetitions of the sweep (`--rounds`); absent for one. */
   readonly rounds?: number
+  /** Requests per user run before each phase and not counted (`--warmup`); absent without. */
+  readonly warmupRequestsPerUser?: number
   readonly database: string
   readonly cache: string
   readonly phases: readonly PerfPhase[]
@@ -137,7 +139,7 @@ export function renderReportHtml(report: PerfReport): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>store-api perf ${esc(report.date)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
 </head><body><h1>store-api perf</h1>
-<p>${esc(report.date)} · ${esc(report.url)} · ${report.users} users · ${report.durationSeconds ? `${report.durationSeconds} s` : `${report.requestsPerUser} requests each`} · write ratios ${esc(report.writeRatios.join(', '))} · database ${esc(report.database)} · cache ${esc(report.cache)}</p>
+<p>${esc(report.date)} · ${esc(report.url)} · ${report.users} users · ${report.durationSeconds ? `${report.durationSeconds} s` : `${report.requestsPerUser} requests each`}${report.warmupRequestsPerUser ? ` after a warm-up of ${report.warmupRequestsPerUser} each` : ''} · write ratios ${esc(report.writeRatios.join(', '))} · database ${esc(report.database)} · cache ${esc(report.cache)}</p>
 <p>Claims of the report under test: 100 concurrent users, &lt; 200 ms average, 50+ req/s, &gt; 80% cache hit rate. Stale reads: read-backs of a user's own write that showed an older state (must be 0).</p>
 <table><thead><tr><th>phase</th><th>requests</th><th>req/s</th><th>CPU µs/req</th><th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>success</th><th>hit rate</th><th>stale reads</th></tr></thead><tbody>${rows}</tbody></table>
 ${sweep}${charts}</body></html>`
