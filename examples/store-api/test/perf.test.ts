@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { formatTable, perfCommand, speedup, summariseRounds } from '../src/perf/perf-command.js'
+import {
+  formatTable,
+  type PerfArgs,
+  perfCommand,
+  speedup,
+  summariseRounds,
+} from '../src/perf/perf-command.js'
 import { WriteLog } from '../src/perf/read-back.js'
 import type { PerfPhase, PerfReport } from '../src/perf/report-html.js'
 import { newCompany } from './support/client.js'
@@ -15,23 +21,34 @@ const stack = useStack('sqlite+memory')
 const out = mkdtempSync(join(tmpdir(), 'hotpath-perf-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
-it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit rate and read-backs', async () => {
-  const company = await newCompany(() => stack.url, 'Perfco')
-  await populate(company.api, 'P', 30)
+/** `perf --url` against the stack, for a new company with `products` products; what it printed too. */
+async function perfOnStack(
+  company: string,
+  products: number,
+  args: Pick<PerfArgs, 'users' | 'requests' | 'warmup'>,
+) {
+  const { api } = await newCompany(() => stack.url, company)
+  await populate(api, company.slice(0, 1), products)
   const printed: string[] = []
-  const { report, jsonPath, htmlPath } = await perfCommand(
-    {
-      users: 4,
-      requests: 25,
-      url: stack.url,
-      key: company.api.key,
-      writeRatios: [0, 0.2],
-      out,
-      cache: 'both',
-    },
+  const outcome = await perfCommand(
+    { ...args, url: stack.url, key: api.key, writeRatios: [0, 0.2], out, cache: 'both' },
     {},
     (s) => printed.push(s),
   )
+  return { ...outcome, printed }
+}
+
+/** `store-api perf` run from the CLI with `args` (no database: it must refuse before any load). */
+function perfCli(...args: string[]) {
+  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
+  return spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: '' },
+  })
+}
+
+it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit rate and read-backs', async () => {
+  const { report, jsonPath, htmlPath, printed } = await perfOnStack('Perfco', 30, { users: 4, requests: 25 })
   expect(report.writeRatios).toEqual([0, 0.2])
   expect(report.phases.map((p) => [p.writeRatio, p.cache])).toEqual([
     [0, 'server'],
@@ -118,12 +135,8 @@ describe('read-backs: stale only when provably older than the user’s own write
 })
 
 it('perf --write-ratio refuses a list with a value outside 0–1 or an empty item, before any load', () => {
-  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
   for (const bad of ['0,abc', '0,,0.2', '1.5']) {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--write-ratio', bad], {
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: '' },
-    })
+    const run = perfCli('--write-ratio', bad)
     expect(run.status, run.stderr).toBe(1)
     expect(run.stderr).toContain(
       `--write-ratio: a number between 0 and 1, or a comma list of them (got ${bad})`,
@@ -178,11 +191,7 @@ describe('perf --rounds', () => {
   })
 
   it('refuses a rounds count that is not a positive integer, before any load', () => {
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--rounds', '0'], {
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: '' },
-    })
+    const run = perfCli('--rounds', '0')
     expect(run.status, run.stderr).toBe(1)
     expect(run.stderr).toContain('--rounds: must be a whole number ≥ 1 (got 0)')
   })
@@ -198,24 +207,12 @@ describe('perf --warmup', () => {
   }
 
   it('runs the warm-up on the same server before each phase, and counts only the phase', async () => {
-    const company = await newCompany(() => stack.url, 'Warmco')
-    await populate(company.api, 'W', 20)
-    const printed: string[] = []
     const before = await served(stack.url)
-    const { report, htmlPath } = await perfCommand(
-      {
-        users: 3,
-        requests: 10,
-        warmup: 20,
-        url: stack.url,
-        key: company.api.key,
-        writeRatios: [0, 0.2],
-        out,
-        cache: 'both',
-      },
-      {},
-      (s) => printed.push(s),
-    )
+    const { report, htmlPath, printed } = await perfOnStack('Warmco', 20, {
+      users: 3,
+      requests: 10,
+      warmup: 20,
+    })
     const after = await served(stack.url)
     expect(report.warmupRequestsPerUser).toBe(20)
     expect(report.phases.map((p) => p.result.requests)).toEqual([30, 30])
@@ -227,11 +224,7 @@ describe('perf --warmup', () => {
   })
 
   it('refuses a warm-up that is not a positive integer, before any load', () => {
-    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
-    const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'perf', '--warmup', '0'], {
-      encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: '' },
-    })
+    const run = perfCli('--warmup', '0')
     expect(run.status, run.stderr).toBe(1)
     expect(run.stderr).toContain('--warmup: must be a whole number ≥ 1 (got 0)')
   })
