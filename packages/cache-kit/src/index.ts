@@ -20,6 +20,7 @@ export {
   type RowId,
   type RowRead,
   rowReadTags,
+  rowSetTag,
   rowTags,
 } from './row-tags.js'
 export type { CacheStats, TierStats } from './stats.js'

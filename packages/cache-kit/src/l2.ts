@@ -8,9 +8,9 @@ import type { ResolvedOptions } from './options.js'
 import { deserialize } from './payload.js'
 import { FAILED, PendingInvalidations } from './pending-invalidations.js'
 import { type FailureReport, RemoteGuard } from './remote.js'
-import { counterTagOf } from './row-tags.js'
+import { counterTagOf, isRowTag } from './row-tags.js'
 import { tierStats } from './stats.js'
-import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags } from './stores/store.js'
+import type { CacheStore, LeaseOutcome, LeaseRequest, ReadWithTags, RowSetStamp } from './stores/store.js'
 
 export { FAILED }
 /** `peek` could not answer synchronously: use `read`. */
@@ -29,6 +29,13 @@ function stampedWith(tags: readonly { version: string }[], versions: readonly st
   return true
 }
 
+/** Row sets to stamp (see `CacheStore.stampTagsClocked`): each set's tag and the row tags it stands for. */
+export interface RowSets {
+  readonly sets: readonly { readonly tag: string; readonly rows: readonly string[] }[]
+  /** The life of the entry to be stamped (ttl plus grace). */
+  readonly ttlMs: number
+}
+
 /** What the store side tells its manager. */
 export interface L2Hooks {
   /** A store call failed (counted and emitted by the manager). */
@@ -44,7 +51,8 @@ export interface L2Hooks {
  * envelope decoding, and the tag-version check on read.
  *
  * Keys: entries `<prefix>:<key>`, tag versions `<prefix>#t:<tag>`, per-tag entry counters
- * `<prefix>#n:<tag>`, leases `<prefix>#l:<key>`, bus channel `<prefix>#bus`.
+ * `<prefix>#n:<tag>`, row set indexes `<prefix>#x:<row tag>`, leases `<prefix>#l:<key>`, bus
+ * channel `<prefix>#bus`.
  */
 export class L2Tier {
   readonly stats = tierStats()
@@ -56,6 +64,12 @@ export class L2Tier {
   private readonly tagPrefix: string
   /** Where the store keeps its clock (see `CacheStore.stampTagsClocked`). */
   private readonly clockKey: string
+  /**
+   * Whether row sets are stamped where asked: the store keeps them, and no L1 copy relies on the
+   * bus alone (an L1 entry is indexed by its own tags, so a row invalidation heard on the bus would
+   * miss one stamped with a set; under strict consistency every L1 hit checks the store).
+   */
+  readonly rowSets: boolean
   /** Tag versions kept in process (Cluster or Keyv with L1 and a bus); see {@link KnownVersions}. */
   private readonly known: KnownVersions | undefined
   private readonly pending = new PendingInvalidations()
@@ -76,6 +90,7 @@ export class L2Tier {
     this.tagPrefix = `${options.prefix}#t:`
     this.channel = `${options.prefix}#bus`
     this.clockKey = `${options.prefix}#clock`
+    this.rowSets = options.store.capabilities.rowSets === true && (!options.l1 || options.strict)
     const connecting = options.store.connecting?.bind(options.store) ?? (() => undefined)
     this.guard = new RemoteGuard(
       options.timeout,
@@ -243,14 +258,18 @@ export class L2Tier {
 
   /**
    * `stampTags` with the store's clock, where the store keeps one (see `CacheStore.stampTagsClocked`);
-   * without, `predate` is `false` and `clock` absent. `undefined` when the store failed.
+   * without, `predate` is `false` and `clock` absent. With `rowSets`, where this tier stamps them
+   * ({@link rowSets}), their versions too (`sets`). `undefined` when the store failed.
    */
   async stampTagsClocked(
     tags: readonly string[],
     failOpen: boolean,
     since?: number,
     check?: number,
-  ): Promise<{ versions: readonly string[]; clock?: number; predate: boolean } | undefined> {
+    rowSets?: RowSets,
+  ): Promise<
+    { versions: readonly string[]; clock?: number; predate: boolean; sets?: readonly string[] } | undefined
+  > {
     const clocked = this.store.stampTagsClocked?.bind(this.store)
     if (!clocked) {
       const versions = await this.versionsOf('stampTags', tags, failOpen)
@@ -258,10 +277,20 @@ export class L2Tier {
     }
     const epoch = this.known?.epoch ?? 0
     const keys = tags.map((t) => this.tagPrefix + t)
+    const sets: RowSetStamp | undefined =
+      rowSets && this.rowSets
+        ? {
+            sets: rowSets.sets.map((x) => ({
+              key: this.tagPrefix + x.tag,
+              index: x.rows.map(this.indexKey),
+            })),
+            ttlMs: rowSets.ttlMs,
+          }
+        : undefined
     const r = await this.guard.call(
       'stampTags',
       undefined,
-      () => clocked(keys, since, check, this.clockKey),
+      () => clocked(keys, since, check, this.clockKey, sets),
       failOpen,
       undefined,
     )
@@ -330,8 +359,10 @@ export class L2Tier {
   /** Replays failed invalidations after a store call succeeded (see {@link PendingInvalidations.replay}). */
   private replay(): void {
     this.pending.replay({
-      invalidateTags: (tags) =>
-        this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), true, FAILED),
+      invalidateTags: (tags) => {
+        this.forgetTags(tags)
+        return this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), true, FAILED)
+      },
       deleteKeys: (keys) => {
         const full = keys.map((k) => this.keyPrefix + k)
         return this.guard.call('delete', undefined, () => this.store.delete(full), true, FAILED)
@@ -340,28 +371,24 @@ export class L2Tier {
     })
   }
 
+  /** Where the store indexes the row sets showing a row (see {@link RowSets}). */
+  private readonly indexKey = (rowTag: string): string => `${this.options.prefix}#x:${rowTag}`
+
+  /** Invalidates `tags` in the store, with the row set indexes of its row tags where the store keeps them. */
   private invalidateRaw(tags: readonly string[]): Promise<number> {
-    this.forgetTags(tags)
-    return this.store.invalidateTags(
-      tags.map((t) => this.tagPrefix + t),
-      this.counterKeys(tags),
-      this.clockKey,
-    )
+    const versions = tags.map((t) => this.tagPrefix + t)
+    const counters = this.counterKeys(tags)
+    if (this.store.capabilities.rowSets !== true)
+      return this.store.invalidateTags(versions, counters, this.clockKey)
+    const indexes = tags.filter(isRowTag).map(this.indexKey)
+    return this.store.invalidateTags(versions, counters, this.clockKey, indexes)
   }
 
   async invalidateTags(tags: readonly string[], failOpen: boolean): Promise<number> {
     this.forgetTags(tags)
-    const versions = tags.map((t) => this.tagPrefix + t)
-    const counters = this.counterKeys(tags)
     try {
       const n = await this.pending.remembering('tags', tags, this.hooks.report, () =>
-        this.guard.call(
-          'invalidateTags',
-          undefined,
-          () => this.store.invalidateTags(versions, counters, this.clockKey),
-          failOpen,
-          FAILED,
-        ),
+        this.guard.call('invalidateTags', undefined, () => this.invalidateRaw(tags), failOpen, FAILED),
       )
       return n === FAILED ? 0 : n
     } finally {

@@ -7,6 +7,7 @@ import type {
   TagSnapshot,
 } from './cache-types.js'
 import type { CacheCodec } from './codec.js'
+import { type Duration, parseDuration } from './duration.js'
 import { CacheError } from './errors.js'
 import { CacheEmitter } from './events.js'
 import { compileGlob } from './glob.js'
@@ -143,23 +144,33 @@ export class CacheManager extends CacheEmitter {
    * the stored entry invalid. `undefined` when the store failed (then do not store the value).
    * `predating: { clock, count }` (a `clock` from an earlier snapshot) also tells, as `predate`,
    * whether none of the first `count` tags was invalidated since then.
+   *
+   * `rowSets: { sets: [{ tag, rows }], ttl }` (each `tag` a `rowSetTag`, its `rows` the `rowTags`
+   * it stands for, among `tags`) stamps those sets too where the store keeps row sets (single-node
+   * Redis; not with an L1 under eventual consistency), for an entry living `ttl`: their versions
+   * are then in `setVersions`, and the entry may carry each set's tag in place of its rows' tags.
    */
   async snapshotTags(
     tags: readonly string[],
-    options: { failOpen?: boolean; predating?: { clock: number; count: number } } = {},
-  ): Promise<TagSnapshot | undefined> {
+    options: {
+      failOpen?: boolean
+      predating?: { clock: number; count: number }
+      rowSets?: { sets: readonly { tag: string; rows: readonly string[] }[]; ttl: Duration }
+    } = {},
+  ): Promise<(TagSnapshot & { readonly setVersions?: readonly string[] }) | undefined> {
     const since = this.tiers.l1?.generation
     const failOpen = options.failOpen ?? this.options.failOpen
     const p = options.predating
-    const r = await this.tiers.l2.stampTagsClocked(tags, failOpen, p?.clock, p?.count)
+    const sets = options.rowSets && { sets: options.rowSets.sets, ttlMs: parseDuration(options.rowSets.ttl) }
+    const r = await this.tiers.l2.stampTagsClocked(tags, failOpen, p?.clock, p?.count, sets)
     if (!r) return undefined
-    const snapshot: { -readonly [K in keyof TagSnapshot]: TagSnapshot[K] } = {
-      tags: [...tags],
-      versions: r.versions,
-    }
+    const snapshot: { -readonly [K in keyof TagSnapshot]: TagSnapshot[K] } & {
+      setVersions?: readonly string[]
+    } = { tags: [...tags], versions: r.versions }
     if (since !== undefined) snapshot.since = since
     if (r.clock !== undefined) snapshot.clock = r.clock
     if (p) snapshot.predate = r.predate
+    if (r.sets) snapshot.setVersions = r.sets
     return snapshot
   }
 

@@ -1,5 +1,6 @@
 import { CacheError } from './errors.js'
 import type { FailureReport } from './remote.js'
+import { rowBaseOf } from './row-tags.js'
 
 /** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
 export const FAILED: unique symbol = Symbol('failed')
@@ -25,6 +26,8 @@ export class PendingInvalidations {
   readonly tags = new Set<string>()
   readonly keys = new Set<string>()
   private replaying = false
+  /** The resources and scopes of the pending row tags (built when first needed after a change). */
+  private rowBases: Set<string> | undefined
 
   get size(): number {
     return this.tags.size + this.keys.size
@@ -33,6 +36,7 @@ export class PendingInvalidations {
   /** Remembers items; resolves `false` when some had to be dropped (the cap was reached). */
   add(kind: 'tags' | 'keys', items: readonly string[]): boolean {
     const set = this[kind]
+    if (kind === 'tags') this.rowBases = undefined
     for (const item of items) {
       if (this.size >= MAX_PENDING) return false
       set.add(item)
@@ -40,11 +44,21 @@ export class PendingInvalidations {
     return true
   }
 
-  /** Whether an entry under `key` carrying `tags` is covered by a pending invalidation. */
+  /**
+   * Whether an entry under `key` carrying `tags` is covered by a pending invalidation. A row set
+   * tag stands for rows this process does not know: any pending row tag of its resource and scope
+   * covers it.
+   */
   covers(key: string, tags: readonly { name: string }[]): boolean {
     if (this.size === 0) return false
     if (this.keys.has(key)) return true
-    for (const t of tags) if (this.tags.has(t.name)) return true
+    for (const t of tags) {
+      if (this.tags.has(t.name)) return true
+      if (t.name.startsWith('~') && t.name.includes(':s:')) {
+        this.rowBases ??= new Set([...this.tags].flatMap((p) => rowBaseOf(p) ?? []))
+        if (this.rowBases.has(rowBaseOf(t.name) as string)) return true
+      }
+    }
     return false
   }
 
@@ -80,7 +94,10 @@ export class PendingInvalidations {
     const keys = [...this.keys]
     const run = async () => {
       const doneTags = tags.length > 0 && (await target.invalidateTags(tags)) !== FAILED
-      if (doneTags) for (const t of tags) this.tags.delete(t)
+      if (doneTags) {
+        for (const t of tags) this.tags.delete(t)
+        this.rowBases = undefined
+      }
       const doneKeys = keys.length > 0 && (await target.deleteKeys(keys)) !== FAILED
       if (doneKeys) for (const k of keys) this.keys.delete(k)
       if (doneTags || doneKeys) target.replayed(doneTags ? tags : [], doneKeys ? keys : [])

@@ -129,6 +129,51 @@ export function rowTags(resource: string, scope: RowId, ids: readonly RowId[]): 
 }
 
 /**
+ * The rows a value shows, as one tag: the row set of those rows of a resource in a scope. Where
+ * the store keeps row sets (`StoreCapabilities.rowSets`), a value showing many rows is stamped
+ * with this one tag instead of a tag per row, and the store indexes the set under each of its
+ * rows, so that `invalidateRows` drops the sets showing a changed row. The name is derived from
+ * the rows (in any order), so values showing the same rows share it; two sets sharing a name by
+ * chance are only dropped together, never kept stale (each row indexes the name).
+ */
+export function rowSetTag(resource: string, scope: RowId, ids: readonly RowId[]): string {
+  const keys = ids.map((id) => (Number.isSafeInteger(id) ? String(id) : enc(String(id))))
+  keys.sort()
+  return `${base(resource, scope)}:s:${hash53(keys.join(','))}`
+}
+
+/** Whether `tag` is a row tag (see {@link rowTags}): the store indexes row sets under these. */
+export function isRowTag(tag: string): boolean {
+  return tag.startsWith('~') && tag.includes(':r:')
+}
+
+/**
+ * The resource-and-scope part a row tag or a row set tag starts with (`undefined` for any other
+ * tag), so that a row invalidation still pending can be matched with a row set.
+ */
+export function rowBaseOf(tag: string): string | undefined {
+  if (!tag.startsWith('~')) return undefined
+  const colon = tag.indexOf(':')
+  if (colon < 0) return undefined
+  const kind = tag.slice(colon, colon + 3)
+  return kind === ':r:' || kind === ':s:' ? tag.slice(0, colon) : undefined
+}
+
+/** A 53-bit string hash (cyrb53), in base 36: names a row set; a collision only over-invalidates. */
+function hash53(s: string): string {
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    h1 = Math.imul(h1 ^ c, 2654435761)
+    h2 = Math.imul(h2 ^ c, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+}
+
+/**
  * The write epoch of a resource in a scope. `invalidateRows` moves it before anything else, so a
  * value whose row tags are known only after it was computed (a response's rows, read from its
  * body) can be refused when the epoch it read before computing has moved: a write may have

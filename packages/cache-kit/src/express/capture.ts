@@ -7,7 +7,7 @@ import type { ResponseFlight, ResponseFlights, SharedResponse } from './flights.
 import { type HeldCall, type HoldPolicy, ResponseHold } from './hold.js'
 import type { ResponsePolicy } from './options.js'
 import { encodeRecord, type ResponseRecord, recordFits } from './record.js'
-import { type ResolvedRows, rowsShown, splitGuard } from './rows.js'
+import { type ResolvedRows, rowsShown, type Shown, splitGuard } from './rows.js'
 import { type CacheStatus, sendRecord } from './send-record.js'
 import { type NotStorableReason, notStorable } from './storable.js'
 import { varyOf, varyValue } from './vary.js'
@@ -44,7 +44,7 @@ class Capture implements HoldPolicy {
   /** The object the handler passed to `res.json` (with `rows`). */
   private json: unknown
   /** The tags of the rows the response shows, read at `end` from {@link json}; an error if unreadable. */
-  private shown: string[] | Error | undefined
+  private shown: Shown | Error | undefined
   private readonly priorVary: string | undefined
   private readonly epoch: number
   private readonly keyEpoch: number
@@ -261,9 +261,10 @@ class Capture implements HoldPolicy {
 
   /**
    * The snapshot to stamp a `rows` response with: its pre-handler tags and the tags of the rows
-   * its body shows. The row tags' versions are taken now, together with the write epochs: if a
-   * write moved one since the handler started, the rows may be older than their versions, so
-   * nothing is stored, unless the store tells that none of those tags was invalidated since.
+   * its body shows (a row set's tag in place of its rows' where the store keeps row sets). The row
+   * tags' versions are taken now, together with the write epochs: if a write moved one since the
+   * handler started, the rows may be older than their versions, so nothing is stored, unless the
+   * store tells that none of those tags was invalidated since.
    */
   private async withRowTags(
     snapshot: TagSnapshot,
@@ -271,26 +272,39 @@ class Capture implements HoldPolicy {
   ): Promise<TagSnapshot | 'rows-unknown' | 'invalidated' | 'cache-error'> {
     const rows = this.policy.rows as ResolvedRows
     const { stamp, guard } = splitGuard(snapshot, rows.length)
-    let tags: string[]
+    let shown: Shown
     try {
       if (this.shown instanceof Error) throw this.shown
-      tags = this.shown ?? rowsShown(rows, this.req, JSON.parse(body.toString()))
+      shown = this.shown ?? rowsShown(rows, this.req, JSON.parse(body.toString()))
     } catch (err) {
       this.policy.onError(err)
       return 'rows-unknown'
     }
+    const { tags, sets } = shown
     // Where the store keeps a clock, a write elsewhere in the scope does not matter when the store
     // tells that none of the tags read now was invalidated since the handler started.
-    const predating =
-      snapshot.clock === undefined ? {} : { predating: { clock: snapshot.clock, count: tags.length } }
-    const now = await this.cache.snapshotTags([...tags, ...guard.tags], predating)
+    const now = await this.cache.snapshotTags([...tags, ...guard.tags], {
+      ...(snapshot.clock === undefined ? {} : { predating: { clock: snapshot.clock, count: tags.length } }),
+      ...(sets.length === 0 ? {} : { rowSets: { sets, ttl: this.policy.ttl + this.policy.grace } }),
+    })
     if (now === undefined) return 'cache-error'
     for (let i = 0; i < guard.tags.length; i++)
       if (now.versions[tags.length + i] !== guard.versions[i] && now.predate !== true) return 'invalidated'
-    const stamped = {
-      tags: [...stamp.tags, ...tags],
-      versions: [...stamp.versions, ...now.versions.slice(0, tags.length)],
+    const stamped = { tags: [...stamp.tags], versions: [...stamp.versions] }
+    const setVersions = now.setVersions
+    // The rows of a set are checked through the set's one version.
+    const covered = setVersions ? new Set(sets.flatMap((s) => s.rows)) : undefined
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as string
+      if (covered?.has(tag)) continue
+      stamped.tags.push(tag)
+      stamped.versions.push(now.versions[i] as string)
     }
+    if (setVersions)
+      for (let i = 0; i < sets.length; i++) {
+        stamped.tags.push((sets[i] as Shown['sets'][number]).tag)
+        stamped.versions.push(setVersions[i] as string)
+      }
     return snapshot.since === undefined ? stamped : { ...stamped, since: snapshot.since }
   }
 

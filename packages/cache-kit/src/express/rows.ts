@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import type { TagSnapshot } from '../index.js'
-import { type ColumnRange, type RowId, rowEpochTag, rowReadTags, rowTags } from '../row-tags.js'
+import { type ColumnRange, type RowId, rowEpochTag, rowReadTags, rowSetTag, rowTags } from '../row-tags.js'
 
 /**
  * What a cached response shows, for row-precise invalidation (`cacheResponse`'s `rows` option; one
@@ -69,21 +69,37 @@ export function rowsReadTags(rows: ResolvedRows, req: Request): string[] {
   return tags
 }
 
+/** What a response shows, read from its body (see {@link rowsShown}). */
+export interface Shown {
+  /** The tags of its rows and of the ranges its ordering columns span, each once. */
+  readonly tags: readonly string[]
+  /**
+   * Per `rows` entry showing two rows or more: the row set tag of those rows and their row tags,
+   * to stamp in their place where the store keeps row sets.
+   */
+  readonly sets: readonly { readonly tag: string; readonly rows: readonly string[] }[]
+}
+
 /**
  * The tags of the rows a response shows and of the ranges its ordering columns span, from its body
- * (the object the handler gave `res.json`, or the sent bytes parsed); throws when `ids` or `ranges`
- * throws.
+ * (the object the handler gave `res.json`, or the sent bytes parsed), with the row sets standing
+ * for them; throws when `ids` or `ranges` throws.
  */
-export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): string[] {
+export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): Shown {
   // Many rows join the same few (a page's products share their categories): one tag each.
   const tags = new Set<string>()
+  const sets: { tag: string; rows: string[] }[] = []
   for (const { options, scope } of rows) {
-    for (const t of rowTags(options.resource, scope(req), options.ids(body, req))) tags.add(t)
+    const s = scope(req)
+    const ids = options.ids(body, req)
+    const shown = rowTags(options.resource, s, ids)
+    for (const t of shown) tags.add(t)
+    if (ids.length > 1) sets.push({ tag: rowSetTag(options.resource, s, ids), rows: [...new Set(shown)] })
     const ranges = options.ranges?.(body, req)
     if (ranges?.length)
-      for (const t of rowReadTags({ resource: options.resource, scope: scope(req), ranges })) tags.add(t)
+      for (const t of rowReadTags({ resource: options.resource, scope: s, ranges })) tags.add(t)
   }
-  return [...tags]
+  return { tags: [...tags], sets }
 }
 
 /**

@@ -158,7 +158,9 @@ end
  * of memory), the version is deleted (and the log with it): a delete still runs there, so an
  * invalidation cannot fail while reads go on. KEYS tags, counters, then the clock key and the log
  * key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window
- * in µs, ARGV[5] the most tags it holds (`0`: no limit).
+ * in µs, ARGV[5] the most tags it holds (`0`: no limit). ARGV[6], when given, is the number of
+ * row set indexes (see {@link STAMP_TAGS}) placed after the counters: every set version each
+ * lists is deleted, then the index.
  */
 export const INVALIDATE_TAGS = `${CLOCK}${LOG}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -177,6 +179,12 @@ if ARGV[2] then
   end
   last = last - 2
 end
+local indexes = tonumber(ARGV[6] or '0')
+for i = last - indexes + 1, last do
+  for _, member in ipairs(redis.call('SMEMBERS', KEYS[i])) do redis.call('DEL', member) end
+  redis.call('DEL', KEYS[i])
+end
+last = last - indexes
 local function renew(key)
   if ttl > 0 then return pcall(redis.call, 'SET', key, token, 'XX', 'PX', ttl) end
   return pcall(redis.call, 'SET', key, token, 'XX')
@@ -217,12 +225,19 @@ return total
  * version in any other form counts as an invalidation. KEYS tag versions, then the clock key and
  * the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check, ARGV[4] a
  * created version's expiry in ms (`0`: none).
+ *
+ * With row sets (ARGV[5] the number of tag keys, ARGV[6] the sets' expiry in ms, then one count
+ * of index keys per set): after the tag keys, KEYS holds each set's version key followed by its
+ * index keys. Each set gets a version as a tag does (`SET NX GET`), kept at least ARGV[6] ms, and
+ * is added to each of its index keys (sets without expiry: an evicted index would lose a drop);
+ * an index that has grown to a power of two from 64 on sheds the sets whose versions are gone.
+ * The sets' versions are answered after the tags', before the clock.
  */
 export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
 local log = KEYS[#KEYS]
 local clock = KEYS[#KEYS - 1]
-local n = #KEYS - 2
+local n = tonumber(ARGV[5] or '') or #KEYS - 2
 local c = tick(clock)
 local token = string.format('%.0f', c) .. '~' .. ARGV[1]
 local since = tonumber(ARGV[2])
@@ -263,13 +278,38 @@ if predate and #ask > 0 then
     if s and s > since then predate = false end
   end
 end
+local pos = n + 1
+local setTtl = tonumber(ARGV[6] or '0')
+for j = 7, #ARGV do
+  local key = KEYS[pos]
+  local v = redis.call('SET', key, token, 'NX', 'GET', 'PX', setTtl)
+  if v then
+    if redis.call('PTTL', key) < setTtl then redis.call('PEXPIRE', key, setTtl) end
+  else
+    v = token
+    created = true
+  end
+  out[#out + 1] = v
+  for i = pos + 1, pos + tonumber(ARGV[j]) do
+    local index = KEYS[i]
+    if redis.call('SADD', index, key) == 1 then
+      local size = redis.call('SCARD', index)
+      if size >= 64 and bit.band(size, size - 1) == 0 then
+        for _, member in ipairs(redis.call('SMEMBERS', index)) do
+          if redis.call('EXISTS', member) == 0 then redis.call('SREM', index, member) end
+        end
+      end
+    end
+  end
+  pos = pos + 1 + tonumber(ARGV[j])
+end
 local now = tonumber(redis.call('GET', clock)) or 0
 if created then
   redis.call('SET', clock, string.format('%.0f', c))
   now = c
 end
-out[n + 1] = string.format('%.0f', now)
-out[n + 2] = predate and '1' or '0'
+out[#out + 1] = string.format('%.0f', now)
+out[#out + 1] = predate and '1' or '0'
 return out
 `
 

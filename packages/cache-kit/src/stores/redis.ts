@@ -14,7 +14,7 @@ import {
   SET_COUNTED,
   STAMP_TAGS,
 } from './redis-scripts.js'
-import type { CacheStore, StoreCapabilities } from './store.js'
+import type { CacheStore, RowSetStamp, StoreCapabilities } from './store.js'
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -38,6 +38,16 @@ export interface RedisStoreOptions {
    * read as misses once. Keep it longer than your longest `ttl` plus `grace`. Default `'7d'`.
    */
   tagTtl?: Duration | false
+  /**
+   * Row sets (single node only): a cached response showing many rows (a list page) is stamped with
+   * one row set tag instead of a tag per row, so its hits check one version instead of one per row
+   * (see docs/cache-kit.md, *Row sets*). The store indexes each set under its rows in sets without
+   * expiry: an evicted index would lose an invalidation, so `'auto'` (the default) asks Redis for
+   * its `maxmemory-policy` once and keeps row sets only under `noeviction` or a `volatile-*`
+   * policy (not when the policy is `allkeys-*` or cannot be read). `true` skips the check; `false`
+   * stamps a tag per row.
+   */
+  rowSets?: boolean | 'auto'
 }
 
 const SUBSCRIBE_TIMEOUT_MS = 5000
@@ -52,6 +62,26 @@ const LOG_WINDOW_US = 60_000_000
 const LOG_MAX_ENTRIES = 100_000
 /** The invalidation log kept beside a clock (see `LOG` in redis-scripts.ts). */
 const logKeyOf = (clockKey: string) => `${clockKey}:log`
+
+/**
+ * Whether row sets may be stamped (see `RedisStoreOptions.rowSets`): with `'auto'`, asked of Redis
+ * once (`CONFIG GET maxmemory-policy`; asked again after a failure while the client was not ready).
+ */
+function rowSetPolicy(client: Redis | Cluster, option: boolean | 'auto' | undefined): () => Promise<boolean> {
+  if (option === true || option === false) return async () => option
+  let asked: Promise<boolean> | undefined
+  return () => {
+    asked ??= (client.call('CONFIG', 'GET', 'maxmemory-policy') as Promise<string[]>).then(
+      (r) => r[1] !== undefined && !r[1].startsWith('allkeys'),
+      () => {
+        // CONFIG may be renamed or refused (managed Redis): without the policy, no row sets.
+        if (client.status !== 'ready') asked = undefined
+        return false
+      },
+    )
+    return asked
+  }
+}
 
 function readyWithin(client: Redis | Cluster, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -169,6 +199,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     atomicInvalidation: !cluster,
     publishOnSet: !cluster,
     releaseOnSet: !cluster,
+    rowSets: !cluster && options.rowSets !== false,
     scan: true,
     locks: true,
     pubsub: true,
@@ -205,24 +236,42 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ? connectTimeoutOf(client, cluster)
       : parseDuration(options.connectWait),
   )
-  // Single node: the stamp script answers the versions, then the clock and whether the first
-  // `check` versions predate `since` (see STAMP_TAGS). One token per call is enough: a version is
-  // only compared with itself, and every call's token is new.
+  const rowSetsAllowed = rowSetPolicy(client, options.rowSets)
+  // Single node: the stamp script answers the versions (the tags', then the row sets'), then the
+  // clock and whether the first `check` versions predate `since` (see STAMP_TAGS). One token per
+  // call is enough: a version is only compared with itself, and every call's token is new.
   const stampClocked =
     direct &&
-    (async (tagKeys: readonly string[], since?: number, check = tagKeys.length, clockKey = DEFAULT_CLOCK) => {
+    (async (
+      tagKeys: readonly string[],
+      since?: number,
+      check = tagKeys.length,
+      clockKey = DEFAULT_CLOCK,
+      rowSets?: RowSetStamp,
+    ) => {
       const token = randomBytes(12).toString('base64url')
+      const sets = rowSets && rowSets.sets.length > 0 && (await rowSetsAllowed()) ? rowSets : undefined
+      const setKeys = sets ? sets.sets.flatMap((x) => [x.key, ...x.index]) : []
+      const setArgs = sets
+        ? [String(tagKeys.length), String(px(sets.ttlMs)), ...sets.sets.map((x) => String(x.index.length))]
+        : []
       const r = await direct.stamp(
-        String(tagKeys.length + 2),
+        String(tagKeys.length + setKeys.length + 2),
         ...tagKeys,
+        ...setKeys,
         clockKey,
         logKeyOf(clockKey),
         token,
         String(since ?? -1),
         String(check),
         tagPx,
+        ...setArgs,
       )
-      return { versions: r.slice(0, -2), clock: Number(r[r.length - 2]), predate: r[r.length - 1] === '1' }
+      const n = tagKeys.length
+      const clock = Number(r[r.length - 2])
+      const predate = r[r.length - 1] === '1'
+      const versions = r.slice(0, n)
+      return sets ? { versions, clock, predate, sets: r.slice(n, -2) } : { versions, clock, predate }
     })
   const store: CacheStore = {
     name: cluster ? 'redis-cluster' : 'redis',
@@ -285,13 +334,14 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
         ),
       )
     },
-    async invalidateTags(tagKeys, counterKeys, clockKey = DEFAULT_CLOCK) {
+    async invalidateTags(tagKeys, counterKeys, clockKey = DEFAULT_CLOCK, indexKeys = []) {
       ready()
       if (direct)
         return direct.invalidate(
-          String(tagKeys.length + counterKeys.length + 2),
+          String(tagKeys.length + counterKeys.length + indexKeys.length + 2),
           ...tagKeys,
           ...counterKeys,
+          ...indexKeys,
           clockKey,
           logKeyOf(clockKey),
           String(tagKeys.length),
@@ -299,6 +349,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
           tagPx,
           String(LOG_WINDOW_US),
           String(LOG_MAX_ENTRIES),
+          String(indexKeys.length),
         )
       const [, counts] = await Promise.all([
         Promise.all(tagKeys.map((k) => client.unlink(k))),
@@ -355,9 +406,9 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     },
   }
   if (stampClocked)
-    store.stampTagsClocked = (tagKeys, since, check, clockKey) => {
+    store.stampTagsClocked = (tagKeys, since, check, clockKey, rowSets) => {
       ready()
-      return stampClocked(tagKeys, since, check, clockKey)
+      return stampClocked(tagKeys, since, check, clockKey, rowSets)
     }
   if (phase) {
     const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px, phase.defer)

@@ -30,6 +30,14 @@ export interface StoreCapabilities {
    * single Redis node): a `getOrSet` miss then sends no release of its own. Default `false`.
    */
   readonly releaseOnSet?: boolean
+  /**
+   * `stampTagsClocked` takes `rowSets` and `invalidateTags` their `indexKeys` (see
+   * {@link RowSetStamp}): a value showing many rows is then stamped with one row set tag instead of
+   * a tag per row, which makes its reads check one version instead of one per row. Both calls must
+   * be atomic, and the index must never be evicted (single-node Redis with no `allkeys-*` policy).
+   * Default `false`.
+   */
+  readonly rowSets?: boolean
   /** `keys` lists keys matching a glob. */
   readonly scan: boolean
   /** `acquire` / `release` give leases for cross-process single-flight. */
@@ -43,6 +51,17 @@ export interface ReadWithTags {
   readonly bytes: Uint8Array
   /** Current versions, in the envelope's tag order; `''` for a tag without one (entries carrying it are invalid). */
   readonly versions: readonly string[]
+}
+
+/**
+ * Row sets to stamp along with `stampTagsClocked` (with `rowSets`): each set's version key gets a
+ * version like any tag (kept at least `ttlMs`, the life of the entry stamped with it), and is
+ * added to each of its index keys (one per row it shows, kept without expiry). An
+ * `invalidateTags` given an index key drops every version key listed in it, then the index.
+ */
+export interface RowSetStamp {
+  readonly sets: readonly { readonly key: string; readonly index: readonly string[] }[]
+  readonly ttlMs: number
 }
 
 /** Outcome of a read that missed and tried to take the lease it was given. */
@@ -111,25 +130,30 @@ export interface CacheStore {
    * invalidated after `since`: each already had a version created at or before it, or the store's
    * log of recent invalidations, reaching back that far, holds none of them after it (`false`
    * when it cannot tell). `clockKey` names where a shared store keeps its clock (the manager passes
-   * one per prefix).
+   * one per prefix). With `rowSets` (and the `rowSets` capability), also stamps those sets and
+   * answers their versions in `sets`, in order; `sets` is absent when the store did not keep them
+   * (the caller then stamps the rows' own tags).
    */
   stampTagsClocked?(
     tagKeys: readonly string[],
     since?: number,
     check?: number,
     clockKey?: string,
-  ): Promise<{ versions: string[]; clock: number; predate: boolean }>
+    rowSets?: RowSetStamp,
+  ): Promise<{ versions: string[]; clock: number; predate: boolean; sets?: string[] }>
   /**
    * Invalidates tags and resets their counters; resolves the counters' sum. A store with
    * `stampTagsClocked` replaces each existing version by one created now on its clock (`clockKey`,
    * as there), so a later stamp can tell the invalidation's time; otherwise, or where a write
    * fails (a Redis out of memory still deletes), the versions are deleted. Either way every entry
-   * stamped with an old version reads as invalid.
+   * stamped with an old version reads as invalid. With `rowSets`, `indexKeys` are row set indexes
+   * (see {@link RowSetStamp}) whose sets are dropped in the same call.
    */
   invalidateTags(
     tagKeys: readonly string[],
     counterKeys: readonly string[],
     clockKey?: string,
+    indexKeys?: readonly string[],
   ): Promise<number>
   /** With `scan`: yields batches of keys matching a Redis glob. */
   keys?(glob: string): AsyncIterable<string[]>

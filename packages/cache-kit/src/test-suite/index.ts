@@ -1,5 +1,11 @@
 import { gzipSync } from 'node:zlib'
-import { CacheManager, type CacheManagerOptions, type CacheStore } from '@hotpath/cache-kit'
+import {
+  CacheManager,
+  type CacheManagerOptions,
+  type CacheStore,
+  rowSetTag,
+  rowTags,
+} from '@hotpath/cache-kit'
 import { describe, expect, it } from 'vitest'
 
 /** How the suite gets a store: a fresh (or shared) store and a key prefix unique to the calling test. */
@@ -214,6 +220,21 @@ export function storeBehaviour(name: string, target: SuiteTarget): void {
       expect((await cache.snapshotTags(['unseen'], { predating: { clock: later, count: 1 } }))?.predate).toBe(
         false,
       )
+    })
+
+    it('a row set, where the store keeps them, stands for its rows: only a write to one of them drops it', async () => {
+      const { cache, store } = make()
+      const rows = rowTags('items', 1, [1, 2, 3])
+      const set = rowSetTag('items', 1, [1, 2, 3])
+      const snap = (await cache.snapshotTags(rows, { rowSets: { sets: [{ tag: set, rows }], ttl: '1m' } }))!
+      if (!store.capabilities.rowSets) expect(snap.setVersions).toBeUndefined()
+      // Where the store kept the set, the entry carries it alone; elsewhere, its rows' own tags.
+      const stamp = snap.setVersions ? { tags: [set], versions: snap.setVersions } : snap
+      await cache.set('page', [1, 2, 3], { snapshot: stamp })
+      await cache.invalidateRows([{ resource: 'items', scope: 1, ids: [9] }])
+      expect(await cache.get('page')).toEqual([1, 2, 3])
+      await cache.invalidateRows([{ resource: 'items', scope: 1, ids: [2] }])
+      expect(await cache.get('page')).toBeUndefined()
     })
 
     it('invalidatePattern matches only this cache, escaping glob characters in the prefix', async () => {

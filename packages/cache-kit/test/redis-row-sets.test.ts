@@ -1,0 +1,178 @@
+// Row sets on a single Redis node: a value showing many rows is stamped with one row set tag (its
+// hits check one version, not one per row), which the store indexes under each of its rows; a write
+// to a row drops the sets showing it, and only those. Where an index could be evicted (an
+// `allkeys-*` policy), with `rowSets: false`, or with an L1 under eventual consistency, the value
+// carries its rows' own tags instead.
+import { CacheManager, type CacheManagerOptions, rowSetTag, rowTags } from '@hotpath/cache-kit'
+import { cacheResponse } from '@hotpath/cache-kit/express'
+import { redisStore } from '@hotpath/cache-kit/redis'
+import { useRedis } from '@hotpath/test-services'
+import express from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+import { envelopeTagNames } from '../src/envelope.js'
+import { PendingInvalidations } from '../src/pending-invalidations.js'
+import { type HttpClient, serve } from './express/support/http-client.js'
+import { usePrivateRedis } from './support/private-redis.js'
+
+const redis = useRedis()
+const caches: CacheManager[] = []
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close()
+})
+
+let n = 0
+function cacheOn(options: Partial<CacheManagerOptions> & { rowSets?: boolean } = {}): {
+  cache: CacheManager
+  prefix: string
+} {
+  const { rowSets, ...rest } = options
+  const prefix = `${redis.prefix}rs${++n}`
+  const store = redisStore({ client: redis.client, ...(rowSets === undefined ? {} : { rowSets }) })
+  const cache = new CacheManager({ store, prefix, timeout: '2s', ...rest })
+  caches.push(cache)
+  return { cache, prefix }
+}
+
+const ROWS = (ids: number[]) => rowTags('products', 7, ids)
+const SET = (ids: number[]) => rowSetTag('products', 7, ids)
+const stampSet = (cache: CacheManager, ids: number[]) =>
+  cache.snapshotTags(ROWS(ids), { rowSets: { sets: [{ tag: SET(ids), rows: ROWS(ids) }], ttl: '5m' } })
+
+describe('rowSetTag', () => {
+  it('names a set by its rows in any order, apart from other rows, scopes and resources', () => {
+    expect(rowSetTag('products', 7, [3, 1, 2])).toBe(rowSetTag('products', 7, [1, 2, 3]))
+    expect(rowSetTag('products', 7, [1, 2, 3])).not.toBe(rowSetTag('products', 7, [1, 2, 4]))
+    expect(rowSetTag('products', 7, [1, 2])).not.toBe(rowSetTag('products', 8, [1, 2]))
+    expect(rowSetTag('products', 7, [1, 2])).not.toBe(rowSetTag('stocks', 7, [1, 2]))
+    expect(rowSetTag('products', 7, ['a,b'])).not.toBe(rowSetTag('products', 7, ['a', 'b']))
+    expect(rowSetTag('products', 7, [1, 2]).startsWith('~products@7:s:')).toBe(true)
+  })
+})
+
+describe('row sets on a single Redis node', () => {
+  it('a set stands for its rows: a write to one of them drops it, a write to another row does not', async () => {
+    const { cache, prefix } = cacheOn()
+    const page = [1, 2, 3, 4, 5]
+    const other = [6, 7, 8]
+    for (const [key, ids] of [
+      ['page', page],
+      ['other', other],
+    ] as const) {
+      const snap = await stampSet(cache, ids)
+      expect(snap?.setVersions).toHaveLength(1)
+      await cache.set(key, ids, { snapshot: { tags: [SET(ids)], versions: snap?.setVersions ?? [] } })
+    }
+    expect(await redis.client.smembers(`${prefix}#x:${ROWS([3])[0]}`)).toEqual([`${prefix}#t:${SET(page)}`])
+    expect(await cache.get('page')).toEqual(page)
+
+    await cache.invalidateRows([{ resource: 'products', scope: 7, ids: [3] }])
+    expect(await cache.get('page')).toBeUndefined()
+    expect(await cache.get('other')).toEqual(other)
+    // The write dropped the index it expanded; the other rows' indexes still name the set.
+    expect(await redis.client.exists(`${prefix}#x:${ROWS([3])[0]}`)).toBe(0)
+    expect(await redis.client.scard(`${prefix}#x:${ROWS([1])[0]}`)).toBe(1)
+    // Stamped again, the same rows get a new version of the same set.
+    const again = await stampSet(cache, page)
+    await cache.set('page', page, { snapshot: { tags: [SET(page)], versions: again?.setVersions ?? [] } })
+    expect(await cache.get('page')).toEqual(page)
+  })
+
+  it('a set stamped before a write is dropped by it, even when its value is stored after', async () => {
+    const { cache } = cacheOn()
+    const page = [10, 11, 12]
+    const snap = await stampSet(cache, page)
+    await cache.invalidateRows([{ resource: 'products', scope: 7, ids: [11] }])
+    await cache.set('late', page, { snapshot: { tags: [SET(page)], versions: snap?.setVersions ?? [] } })
+    expect(await cache.get('late')).toBeUndefined()
+  })
+
+  it('an index grown to 64 sets sheds the sets whose versions are gone', async () => {
+    const { cache, prefix } = cacheOn()
+    const index = `${prefix}#x:${ROWS([1])[0]}`
+    for (let i = 0; i < 63; i++) await stampSet(cache, [1, 1000 + i])
+    expect(await redis.client.scard(index)).toBe(63)
+    // Ten sets' versions expire (or are evicted): the 64th set prunes them.
+    for (let i = 0; i < 10; i++) await redis.client.del(`${prefix}#t:${SET([1, 1000 + i])}`)
+    await stampSet(cache, [1, 2000])
+    expect(await redis.client.scard(index)).toBe(54)
+  })
+
+  it('a set version lives at least as long as the entries stamped with it', async () => {
+    const { cache, prefix } = cacheOn()
+    await cache.snapshotTags(ROWS([1, 2]), {
+      rowSets: { sets: [{ tag: SET([1, 2]), rows: ROWS([1, 2]) }], ttl: '1m' },
+    })
+    const key = `${prefix}#t:${SET([1, 2])}`
+    expect(await redis.client.pttl(key)).toBeGreaterThan(50_000)
+    await cache.snapshotTags(ROWS([1, 2]), {
+      rowSets: { sets: [{ tag: SET([1, 2]), rows: ROWS([1, 2]) }], ttl: '1h' },
+    })
+    expect(await redis.client.pttl(key)).toBeGreaterThan(3_000_000)
+    await cache.snapshotTags(ROWS([1, 2]), {
+      rowSets: { sets: [{ tag: SET([1, 2]), rows: ROWS([1, 2]) }], ttl: '1m' },
+    })
+    expect(await redis.client.pttl(key)).toBeGreaterThan(3_000_000)
+  })
+
+  it('no row sets with `rowSets: false`, or with an L1 under eventual consistency', async () => {
+    expect((await stampSet(cacheOn({ rowSets: false }).cache, [1, 2]))?.setVersions).toBeUndefined()
+    expect((await stampSet(cacheOn({ l1: { maxEntries: 10 } }).cache, [1, 2]))?.setVersions).toBeUndefined()
+    const strict = cacheOn({ l1: { maxEntries: 10 }, consistency: 'strict' }).cache
+    expect((await stampSet(strict, [1, 2]))?.setVersions).toHaveLength(1)
+  })
+
+  it('a list page cached by cacheResponse carries its row set, not a tag per row', async () => {
+    const { cache, prefix } = cacheOn({ consistency: 'strict' })
+    const app = express()
+    const ids = Array.from({ length: 50 }, (_, i) => i + 1)
+    app.get(
+      '/products',
+      cacheResponse(cache, {
+        ttl: '5m',
+        public: true,
+        rows: { resource: 'products', ids: (body) => (body as { results: number[] }).results, list: true },
+      }),
+      (_req, res) => {
+        res.json({ results: ids })
+      },
+    )
+    const served = await serve(app)
+    try {
+      const http: HttpClient = served.http
+      expect((await http.get('/products')).headers['x-cache']).toBe('MISS')
+      const [key] = await redis.client.keys(`${prefix}:*`)
+      const tags = envelopeTagNames((await redis.client.getBuffer(key as string)) as Buffer)
+      expect(tags).toContain(rowSetTag('products', '', ids))
+      expect(tags.filter((t) => t.includes(':r:'))).toEqual([])
+      expect((await http.get('/products')).headers['x-cache']).toBe('HIT')
+      await cache.invalidateRows([{ resource: 'products', ids: [50] }])
+      expect((await http.get('/products')).headers['x-cache']).toBe('MISS')
+    } finally {
+      await served.close()
+    }
+  })
+})
+
+describe('row sets where an index could be evicted', () => {
+  const own = usePrivateRedis()
+  it('an `allkeys-*` policy: the rows keep their own tags (`rowSets: true` overrides)', async () => {
+    const client = await own.connect()
+    await client.config('SET', 'maxmemory-policy', 'allkeys-lru')
+    const auto = new CacheManager({ store: redisStore({ client }), prefix: 'auto' })
+    const forced = new CacheManager({ store: redisStore({ client, rowSets: true }), prefix: 'forced' })
+    caches.push(auto, forced)
+    expect((await stampSet(auto, [1, 2]))?.setVersions).toBeUndefined()
+    expect(await client.exists(`auto#x:${ROWS([1])[0]}`)).toBe(0)
+    expect((await stampSet(forced, [1, 2]))?.setVersions).toHaveLength(1)
+  })
+})
+
+describe('a pending row invalidation', () => {
+  it('covers the row sets of its resource and scope', () => {
+    const pending = new PendingInvalidations()
+    pending.add('tags', [ROWS([3])[0] as string])
+    expect(pending.covers('k', [{ name: SET([1, 2, 3]) }])).toBe(true)
+    expect(pending.covers('k', [{ name: rowSetTag('products', 8, [1, 2]) }])).toBe(false)
+    expect(pending.covers('k', [{ name: rowSetTag('stocks', 7, [1, 2]) }])).toBe(false)
+  })
+})
