@@ -153,7 +153,7 @@ describe('row sets on a single Redis node', () => {
   })
 })
 
-describe('row sets where an index could be evicted', () => {
+describe('row sets and the eviction policy', () => {
   const own = usePrivateRedis()
   it('an `allkeys-*` policy: the rows keep their own tags (`rowSets: true` overrides)', async () => {
     const client = await own.connect()
@@ -164,6 +164,22 @@ describe('row sets where an index could be evicted', () => {
     expect((await stampSet(auto, [1, 2]))?.setVersions).toBeUndefined()
     expect(await client.exists(`auto#x:${ROWS([1])[0]}`)).toBe(0)
     expect((await stampSet(forced, [1, 2]))?.setVersions).toHaveLength(1)
+    expect(await client.pttl(`forced#x:${ROWS([1])[0]}`)).toBe(-1)
+  })
+
+  it('indexes expire with their sets under `noeviction`, and never under a `volatile-*` policy', async () => {
+    const client = await own.connect()
+    const index = (prefix: string) => `${prefix}#x:${ROWS([1])[0]}`
+    await client.config('SET', 'maxmemory-policy', 'noeviction')
+    const expiring = new CacheManager({ store: redisStore({ client }), prefix: 'noeviction' })
+    caches.push(expiring)
+    expect((await stampSet(expiring, [1, 2]))?.setVersions).toHaveLength(1)
+    expect(await client.pttl(index('noeviction'))).toBeGreaterThan(250_000) // the entry's 5 minutes
+    await client.config('SET', 'maxmemory-policy', 'volatile-lru')
+    const kept = new CacheManager({ store: redisStore({ client }), prefix: 'volatile' })
+    caches.push(kept)
+    expect((await stampSet(kept, [1, 2]))?.setVersions).toHaveLength(1)
+    expect(await client.pttl(index('volatile'))).toBe(-1)
   })
 })
 

@@ -226,12 +226,14 @@ return total
  * the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check, ARGV[4] a
  * created version's expiry in ms (`0`: none).
  *
- * With row sets (ARGV[5] the number of tag keys, ARGV[6] the sets' expiry in ms, then one count
- * of index keys per set): after the tag keys, KEYS holds each set's version key followed by its
- * index keys. Each set gets a version as a tag does (`SET NX GET`), kept at least ARGV[6] ms, and
- * is added to each of its index keys (sets without expiry: an evicted index would lose a drop);
- * an index that has grown to a power of two from 64 on sheds the sets whose versions are gone.
- * The sets' versions are answered after the tags', before the clock.
+ * With row sets (ARGV[5] the number of tag keys, ARGV[6] the sets' expiry in ms, ARGV[7] `1`
+ * when indexes may expire, then one count of index keys per set): after the tag keys, KEYS holds
+ * each set's version key followed by its index keys. Each set gets a version as a tag does
+ * (`SET NX GET`), kept at least ARGV[6] ms, and is added to each of its index keys, which then
+ * live at least as long (ARGV[7] `1`, where Redis never evicts) or have no expiry (an expiring
+ * key could be evicted, and an evicted index would lose a drop); an index that has grown to a
+ * power of two from 64 on sheds the sets whose versions are gone. The sets' versions are answered
+ * after the tags', before the clock.
  */
 export const STAMP_TAGS = `${CLOCK}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -280,7 +282,8 @@ if predate and #ask > 0 then
 end
 local pos = n + 1
 local setTtl = tonumber(ARGV[6] or '0')
-for j = 7, #ARGV do
+local indexTtl = ARGV[7] == '1'
+for j = 8, #ARGV do
   local key = KEYS[pos]
   local v = redis.call('SET', key, token, 'NX', 'GET', 'PX', setTtl)
   if v then
@@ -300,6 +303,7 @@ for j = 7, #ARGV do
         end
       end
     end
+    if indexTtl and redis.call('PTTL', index) < setTtl then redis.call('PEXPIRE', index, setTtl) end
   end
   pos = pos + 1 + tonumber(ARGV[j])
 end

@@ -41,11 +41,13 @@ export interface RedisStoreOptions {
   /**
    * Row sets (single node only): a cached response showing many rows (a list page) is stamped with
    * one row set tag instead of a tag per row, so its hits check one version instead of one per row
-   * (see docs/cache-kit.md, *Row sets*). The store indexes each set under its rows in sets without
-   * expiry: an evicted index would lose an invalidation, so `'auto'` (the default) asks Redis for
-   * its `maxmemory-policy` once and keeps row sets only under `noeviction` or a `volatile-*`
-   * policy (not when the policy is `allkeys-*` or cannot be read). `true` skips the check; `false`
-   * stamps a tag per row.
+   * (see docs/cache-kit.md, *Row sets*). The store indexes each set under its rows; an evicted
+   * index would lose an invalidation, so `'auto'` (the default) asks Redis for its
+   * `maxmemory-policy` once and keeps row sets only under `noeviction` (indexes expire with the
+   * last entry they serve) or a `volatile-*` policy (indexes never expire, since those policies
+   * evict only keys that do; a write to the row deletes its index), not when the policy is
+   * `allkeys-*` or cannot be read. `true` skips the check (indexes never expire); `false` stamps a
+   * tag per row.
    */
   rowSets?: boolean | 'auto'
 }
@@ -64,19 +66,26 @@ const LOG_MAX_ENTRIES = 100_000
 const logKeyOf = (clockKey: string) => `${clockKey}:log`
 
 /**
- * Whether row sets may be stamped (see `RedisStoreOptions.rowSets`): with `'auto'`, asked of Redis
- * once (`CONFIG GET maxmemory-policy`; asked again after a failure while the client was not ready).
+ * Whether row sets may be stamped (see `RedisStoreOptions.rowSets`), and whether their indexes may
+ * expire (only where Redis never evicts: under `noeviction`). With `'auto'`, asked of Redis once
+ * (`CONFIG GET maxmemory-policy`; asked again after a failure while the client was not ready).
  */
-function rowSetPolicy(client: Redis | Cluster, option: boolean | 'auto' | undefined): () => Promise<boolean> {
-  if (option === true || option === false) return async () => option
-  let asked: Promise<boolean> | undefined
+function rowSetPolicy(
+  client: Redis | Cluster,
+  option: boolean | 'auto' | undefined,
+): () => Promise<{ use: boolean; expire: boolean }> {
+  if (option === true || option === false) {
+    const fixed = { use: option, expire: false }
+    return async () => fixed
+  }
+  let asked: Promise<{ use: boolean; expire: boolean }> | undefined
   return () => {
     asked ??= (client.call('CONFIG', 'GET', 'maxmemory-policy') as Promise<string[]>).then(
-      (r) => r[1] !== undefined && !r[1].startsWith('allkeys'),
+      (r) => ({ use: r[1] !== undefined && !r[1].startsWith('allkeys'), expire: r[1] === 'noeviction' }),
       () => {
         // CONFIG may be renamed or refused (managed Redis): without the policy, no row sets.
         if (client.status !== 'ready') asked = undefined
-        return false
+        return { use: false, expire: false }
       },
     )
     return asked
@@ -236,7 +245,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       ? connectTimeoutOf(client, cluster)
       : parseDuration(options.connectWait),
   )
-  const rowSetsAllowed = rowSetPolicy(client, options.rowSets)
+  const rowSetPolicyOf = rowSetPolicy(client, options.rowSets)
   // Single node: the stamp script answers the versions (the tags', then the row sets'), then the
   // clock and whether the first `check` versions predate `since` (see STAMP_TAGS). One token per
   // call is enough: a version is only compared with itself, and every call's token is new.
@@ -250,10 +259,16 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       rowSets?: RowSetStamp,
     ) => {
       const token = randomBytes(12).toString('base64url')
-      const sets = rowSets && rowSets.sets.length > 0 && (await rowSetsAllowed()) ? rowSets : undefined
+      const policy = rowSets && rowSets.sets.length > 0 ? await rowSetPolicyOf() : undefined
+      const sets = policy?.use ? rowSets : undefined
       const setKeys = sets ? sets.sets.flatMap((x) => [x.key, ...x.index]) : []
       const setArgs = sets
-        ? [String(tagKeys.length), String(px(sets.ttlMs)), ...sets.sets.map((x) => String(x.index.length))]
+        ? [
+            String(tagKeys.length),
+            String(px(sets.ttlMs)),
+            policy?.expire ? '1' : '0',
+            ...sets.sets.map((x) => String(x.index.length)),
+          ]
         : []
       const r = await direct.stamp(
         String(tagKeys.length + setKeys.length + 2),
