@@ -1,6 +1,6 @@
 import { CacheError } from './errors.js'
 import type { FailureReport } from './remote.js'
-import { rowBaseOf } from './row-tags.js'
+import { isRowSetTag, rowBaseOf } from './row-tags.js'
 
 /** Fallback marking a store call that failed (fail-open), as opposed to a plain miss. */
 export const FAILED: unique symbol = Symbol('failed')
@@ -54,7 +54,7 @@ export class PendingInvalidations {
     if (this.keys.has(key)) return true
     for (const t of tags) {
       if (this.tags.has(t.name)) return true
-      if (t.name.startsWith('~') && t.name.includes(':s:')) {
+      if (isRowSetTag(t.name)) {
         this.rowBases ??= new Set([...this.tags].flatMap((p) => rowBaseOf(p) ?? []))
         if (this.rowBases.has(rowBaseOf(t.name) as string)) return true
       }

@@ -142,9 +142,24 @@ export function rowSetTag(resource: string, scope: RowId, ids: readonly RowId[])
   return `${base(resource, scope)}:s:${hash53(keys.join(','))}`
 }
 
+/** `'r'` for a row tag, `'s'` for a row set tag, else `undefined`; and the base they start with. */
+function rowKindOf(tag: string): { kind: 'r' | 's'; base: string } | undefined {
+  if (!tag.startsWith('~')) return undefined
+  // The base is percent-encoded: its first colon ends it.
+  const colon = tag.indexOf(':')
+  if (colon < 0 || tag.charCodeAt(colon + 2) !== 58 /* ':' */) return undefined
+  const kind = tag[colon + 1]
+  return kind === 'r' || kind === 's' ? { kind, base: tag.slice(0, colon) } : undefined
+}
+
 /** Whether `tag` is a row tag (see {@link rowTags}): the store indexes row sets under these. */
 export function isRowTag(tag: string): boolean {
-  return tag.startsWith('~') && tag.includes(':r:')
+  return rowKindOf(tag)?.kind === 'r'
+}
+
+/** Whether `tag` is a row set tag (see {@link rowSetTag}). */
+export function isRowSetTag(tag: string): boolean {
+  return rowKindOf(tag)?.kind === 's'
 }
 
 /**
@@ -152,11 +167,7 @@ export function isRowTag(tag: string): boolean {
  * tag), so that a row invalidation still pending can be matched with a row set.
  */
 export function rowBaseOf(tag: string): string | undefined {
-  if (!tag.startsWith('~')) return undefined
-  const colon = tag.indexOf(':')
-  if (colon < 0) return undefined
-  const kind = tag.slice(colon, colon + 3)
-  return kind === ':r:' || kind === ':s:' ? tag.slice(0, colon) : undefined
+  return rowKindOf(tag)?.base
 }
 
 /** A 53-bit string hash (cyrb53), in base 36: names a row set; a collision only over-invalidates. */

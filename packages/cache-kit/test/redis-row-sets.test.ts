@@ -3,7 +3,7 @@
 // to a row drops the sets showing it, and only those. Where an index could be evicted (an
 // `allkeys-*` policy), with `rowSets: false`, or with an L1 under eventual consistency, the value
 // carries its rows' own tags instead.
-import { CacheManager, type CacheManagerOptions, rowSetTag, rowTags } from '@hotpath/cache-kit'
+import { CacheManager, type CacheManagerOptions, rowReadTags, rowSetTag, rowTags } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
@@ -190,5 +190,9 @@ describe('a pending row invalidation', () => {
     expect(pending.covers('k', [{ name: SET([1, 2, 3]) }])).toBe(true)
     expect(pending.covers('k', [{ name: rowSetTag('products', 8, [1, 2]) }])).toBe(false)
     expect(pending.covers('k', [{ name: rowSetTag('stocks', 7, [1, 2]) }])).toBe(false)
+    // A range tag of a column named `s` is no row set.
+    const ranged = rowReadTags({ resource: 'products', scope: 7, ranges: [{ column: 's', low: 1, high: 2 }] })
+    expect(ranged.some((t) => t.includes(':s:'))).toBe(true)
+    expect(ranged.every((t) => !pending.covers('k', [{ name: t }]))).toBe(true)
   })
 })
