@@ -248,6 +248,15 @@ export class L2Tier {
     return this.versionsOf('tagVersions', tags, failOpen)
   }
 
+  /**
+   * What a lease request adds to have `tags` stamped by the read itself if it misses (see
+   * `LeaseRequest.stamp`), where the store can; `undefined` otherwise (then stamp after the read).
+   */
+  stampOnMiss(tags: readonly string[] | undefined): LeaseRequest['stamp'] {
+    if (!tags || tags.length === 0 || this.store.capabilities.stampOnMiss !== true) return undefined
+    return { tags, clockKey: this.clockKey }
+  }
+
   /** Versions to stamp a new entry with, created where missing; `undefined` when the store failed. */
   async stampTags(tags: readonly string[], failOpen: boolean): Promise<readonly string[] | undefined> {
     // Where the store keeps a clock, every version it creates must take a tick of this prefix's.

@@ -93,7 +93,8 @@ export class SingleFlight {
       return e.value
     }
     const leased = lease && r?.leased ? lease.token : undefined
-    const versions = await this.tiers.l2.stampTags(options.tags ?? [], failOpen)
+    // Where the read stamped the tags on its miss, their versions came with it.
+    const versions = r?.versions ?? (await this.tiers.l2.stampTags(options.tags ?? [], failOpen))
     if (!versions) {
       if (leased) this.track(this.tiers.l2.leases.release(key, leased))
       return (await this.lead(key, loader, { ...options, degraded: true })).value as T
@@ -135,12 +136,16 @@ export class SingleFlight {
     return (await this.lead(key, loader, { ...options, lock: false } as LeadOptions)).value
   }
 
-  /** The lease a `getOrSet` read takes on a miss, where the store can do it in the read itself. */
+  /**
+   * The lease a `getOrSet` read takes on a miss, where the store can do it in the read itself, and
+   * the tags it then stamps for the load, where the store can do that too.
+   */
   private leaseFor(key: string, options: GetOrSetOptions<never>): LeaseRequest | undefined {
     const lock = this.options.lock
-    return lock && options.lock !== false && this.options.store.capabilities.leaseOnMiss
-      ? { key: this.tiers.l2.leases.key(key), token: randomUUID(), ttlMs: lock.ttl }
-      : undefined
+    if (!lock || options.lock === false || !this.options.store.capabilities.leaseOnMiss) return undefined
+    const request = { key: this.tiers.l2.leases.key(key), token: randomUUID(), ttlMs: lock.ttl }
+    const stamp = this.tiers.l2.stampOnMiss(options.tags)
+    return stamp ? { ...request, stamp } : request
   }
 
   private async readOrLoad(
@@ -159,7 +164,10 @@ export class SingleFlight {
       return { value: r.value, share: true, kind: r.envelope.kind, plain: r.plain }
     }
     if (!r || !lease) return this.lead(key, loader, options)
-    return this.lead(key, loader, { ...options, lease: r.leased ? { token: lease.token } : 'busy' })
+    const lead: LeadOptions = { ...options, lease: r.leased ? { token: lease.token } : 'busy' }
+    // Where the read stamped the tags on its miss, the load uses those versions.
+    if (r.versions) lead.versions = r.versions
+    return this.lead(key, loader, lead)
   }
 
   /** Runs the loader (holding the lease when locking), stores its value and says whether it may be shared. */

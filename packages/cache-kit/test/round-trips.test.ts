@@ -82,6 +82,24 @@ it('a getOrSet miss on a single node is two commands: the read takes the lease, 
   monitor.disconnect()
 })
 
+it('a tagged getOrSet miss on a single node is two commands too: the read stamps the tags it takes the lease for', async () => {
+  const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt5', timeout: '2s' })
+  await cache.getOrSet('warm-up', () => 1, { tags: ['a'] }) // loads the scripts
+  await admin.config('RESETSTAT')
+  expect(await cache.getOrSet('cold', () => 'v', { tags: ['products', 'company:1'] })).toBe('v')
+  await cache.close()
+  // EVALSHA (GET entry, SET NX lease, a tick of the clock, SET NX GET per tag, SET clock), then
+  // EVALSHA (SET entry, a counter per tag, GET + DEL of the lease).
+  const c = await commands()
+  expect(c.evalsha).toBe(2)
+  // The stamped versions are the entry's: an invalidation of one of its tags drops it.
+  const again = new CacheManager({ store: redisStore({ client }), prefix: 'rt5', timeout: '2s' })
+  expect(await again.get('cold')).toBe('v')
+  await again.invalidateTags(['company:1'])
+  expect(await again.get('cold')).toBeUndefined()
+  await again.close()
+})
+
 it('invalidateRows on a single node is one script call: the write epochs and the rows tags at once', async () => {
   const cache = new CacheManager({ store: redisStore({ client }), prefix: 'rt3', timeout: '2s' })
   await cache.invalidateRows([{ resource: 'products', scope: 1, ids: [1] }]) // loads the script

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
@@ -39,6 +40,12 @@ function scriptReply(out: unknown): ReadResult | Error {
   if (typeof out === 'number') return { leased: out === 1 }
   if (out instanceof Error) return out
   const parts = out as Buffer[]
+  // A miss that stamped: the lease outcome first, then the versions stamped.
+  if (typeof parts[0] === 'number') {
+    const versions: string[] = new Array(parts.length - 1)
+    for (let i = 1; i < parts.length; i++) versions[i - 1] = (parts[i] as Buffer).toString('latin1')
+    return { leased: (parts[0] as number) === 1, versions }
+  }
   const bytes = parts[0]
   if (!bytes) return undefined
   const versions: string[] = new Array(parts.length - 1)
@@ -60,6 +67,8 @@ export function batchedReads(
   px: (ms: number) => number,
   /** When to send a batch: at the end of the event loop's I/O phase (see `writesPerPhase`). */
   schedule: (flush: () => void) => void,
+  /** The expiry of a version stamped on a miss, in ms as the scripts take it (`0`: none). */
+  tagPx: string,
 ): (key: string, tagPrefix: string, lease?: LeaseRequest) => Promise<ReadResult> {
   const memo = new Lru<TagMemo>(TAG_MEMO_ENTRIES)
   const mget = directMget(client)
@@ -79,13 +88,22 @@ export function batchedReads(
   const viaScript = (batch: readonly BatchedRead[], which: readonly number[], out: Out): Promise<Out> => {
     const keys: string[] = []
     const args: string[] = []
+    // One token per call, as for a stamp (a version is only compared with itself).
+    let rand: string | undefined
     for (const i of which) {
       const r = batch[i] as BatchedRead
       keys.push(r.key)
-      if (r.lease) {
-        keys.push(r.lease.key)
-        args.push(r.tagPrefix, '1', r.lease.token, String(px(r.lease.ttlMs)))
+      const lease = r.lease
+      if (lease) {
+        keys.push(lease.key)
+        args.push(r.tagPrefix, '1', lease.token, String(px(lease.ttlMs)))
       } else args.push(r.tagPrefix, '0', '', '0')
+      const stamp = lease?.stamp
+      if (stamp && stamp.tags.length > 0) {
+        keys.push(stamp.clockKey)
+        rand ??= randomBytes(12).toString('base64url')
+        args.push(String(stamp.tags.length), rand, tagPx, ...stamp.tags)
+      } else args.push('0')
     }
     return script(String(keys.length), ...keys, ...args).then((replies) => {
       for (let j = 0; j < which.length; j++) {

@@ -4,23 +4,80 @@
  */
 
 /**
+ * The clock the scripts below share (the stamps, invalidations, and reads that stamp on a miss): a hybrid logical clock in µs, kept in one key. A tick is
+ * `max(stored + 1, server time)`, so clock values only grow (a step back of the server's clock
+ * cannot reorder them) and stay near wall time (a Redis restored from an older snapshot still
+ * ticks past every value handed out before). Every version is created at a tick, and a call
+ * answers the stored clock after its own ticks: any version created later has a greater clock.
+ */
+const CLOCK = `
+local function tick(clock)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local stored = tonumber(redis.call('GET', clock)) or 0
+  if stored + 1 > now then return stored + 1 end
+  return now
+end
+`
+
+/**
+ * A tag's current version, or `nil` when it had none and `token` became it (`SET NX GET`, with an
+ * expiry of `ttl` ms unless 0): what a stamp does per tag.
+ */
+const CREATE_OR_GET = `
+local function createOrGet(key, token, ttl)
+  if ttl > 0 then return redis.call('SET', key, token, 'NX', 'GET', 'PX', ttl) end
+  return redis.call('SET', key, token, 'NX', 'GET')
+end
+`
+
+/**
  * Reads a batch of entries (every read the store was asked for in one I/O phase), each with the
  * current versions of the tags named in its envelope (see `envelope.ts` for the layout), so a
  * tagged hit costs one round trip and a phase's reads one script call. Per read it answers
  * `{ bytes, v1, v2… }`, the bytes alone when there is no tag to check, nil on a miss, or on a miss
- * with a lease asked for 1 (taken: SET NX PX) or 0 (another process holds it). A read that fails
- * answers its own error (pcall), so it does not fail the others.
- * KEYS per read: entry key, then its lease key when it asks for one.
- * ARGV per read, four fields: tag key prefix, `1` when it asks for a lease (else `0`), token, lease ms.
+ * with a lease asked for 1 (taken: SET NX PX) or 0 (another process holds it). A read that also
+ * asks for tags to be stamped on a miss (a `getOrSet` about to load) answers, on a miss,
+ * `{ lease, version1, version2… }` instead (`lease` 1, 0, or -1 when none was asked): the tags are
+ * stamped as {@link STAMP_TAGS} stamps them, at one tick of the clock, so the load needs no stamp
+ * call of its own. A read that fails answers its own error (pcall), so it does not fail the others.
+ * KEYS per read: entry key, then its lease key when it asks for one, then its clock key when it
+ * asks for a stamp.
+ * ARGV per read: tag key prefix, `1` when it asks for a lease (else `0`), token, lease ms, then
+ * the number of tags to stamp on a miss (`0`: none) and, when not 0, the random part of the
+ * versions' token, their expiry in ms (`0`: none) and the tag names.
  */
-export const READ_MANY = `
-local function read(key, lease, prefix, token, ms)
+export const READ_MANY = `${CLOCK}${CREATE_OR_GET}
+if redis.replicate_commands then redis.replicate_commands() end
+local function stamp(prefix, clock, rand, ttl, first, count)
+  local c = tick(clock)
+  local token = string.format('%.0f', c) .. '~' .. rand
+  local out = {}
+  local created = false
+  for i = first, first + count - 1 do
+    local v = createOrGet(prefix .. ARGV[i], token, ttl)
+    if not v then
+      v = token
+      created = true
+    end
+    out[#out + 1] = v
+  end
+  if created then redis.call('SET', clock, string.format('%.0f', c)) end
+  return out
+end
+local function read(key, lease, prefix, token, ms, clock, at, count)
   local v = redis.call('GET', key)
   if not v then
+    local leased = -1
     if lease then
-      if redis.call('SET', lease, token, 'NX', 'PX', ms) then return 1 end
-      return 0
+      if redis.call('SET', lease, token, 'NX', 'PX', ms) then leased = 1 else leased = 0 end
     end
+    if clock then
+      local out = stamp(prefix, clock, ARGV[at], tonumber(ARGV[at + 1]), at + 2, count)
+      table.insert(out, 1, leased)
+      return out
+    end
+    if lease then return leased end
     return false
   end
   if string.byte(v, 1) ~= 199 or string.byte(v, 2) ~= 1 then return v end
@@ -43,18 +100,26 @@ local function read(key, lease, prefix, token, ms)
 end
 local out = {}
 local k = 1
-for i = 1, #ARGV, 4 do
+local i = 1
+while i <= #ARGV do
   local key = KEYS[k]
   local lease = nil
+  local clock = nil
   k = k + 1
   if ARGV[i + 1] == '1' then
     lease = KEYS[k]
     k = k + 1
   end
-  local ok, r = pcall(read, key, lease, ARGV[i], ARGV[i + 2], ARGV[i + 3])
+  local count = tonumber(ARGV[i + 4])
+  if count > 0 then
+    clock = KEYS[k]
+    k = k + 1
+  end
+  local ok, r = pcall(read, key, lease, ARGV[i], ARGV[i + 2], ARGV[i + 3], clock, i + 5, count)
   if ok then out[#out + 1] = r
   elseif type(r) == 'table' then out[#out + 1] = r
   else out[#out + 1] = redis.error_reply(tostring(r)) end
+  if count > 0 then i = i + 7 + count else i = i + 5 end
 end
 return out
 `
@@ -90,23 +155,6 @@ for i = 2, last do count(KEYS[i], ttl) end
 if ARGV[5] then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 if lease and redis.call('GET', lease) == ARGV[3] then redis.call('DEL', lease) end
 return 1
-`
-
-/**
- * The clock both scripts below share: a hybrid logical clock in µs, kept in one key. A tick is
- * `max(stored + 1, server time)`, so clock values only grow (a step back of the server's clock
- * cannot reorder them) and stay near wall time (a Redis restored from an older snapshot still
- * ticks past every value handed out before). Every version is created at a tick, and a call
- * answers the stored clock after its own ticks: any version created later has a greater clock.
- */
-const CLOCK = `
-local function tick(clock)
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  local stored = tonumber(redis.call('GET', clock)) or 0
-  if stored + 1 > now then return stored + 1 end
-  return now
-end
 `
 
 /**
@@ -235,7 +283,7 @@ return total
  * power of two from 64 on sheds the sets whose versions are gone. The sets' versions are answered
  * after the tags', before the clock.
  */
-export const STAMP_TAGS = `${CLOCK}
+export const STAMP_TAGS = `${CLOCK}${CREATE_OR_GET}
 if redis.replicate_commands then redis.replicate_commands() end
 local log = KEYS[#KEYS]
 local clock = KEYS[#KEYS - 1]
@@ -252,9 +300,7 @@ local created = false
 local ask = {}
 local out = {}
 for i = 1, n do
-  local v
-  if ttl > 0 then v = redis.call('SET', KEYS[i], token, 'NX', 'GET', 'PX', ttl)
-  else v = redis.call('SET', KEYS[i], token, 'NX', 'GET') end
+  local v = createOrGet(KEYS[i], token, ttl)
   if v then
     out[i] = v
     if predate and i <= check then

@@ -204,6 +204,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     shared: true,
     readWithTags: !cluster,
     leaseOnMiss: !cluster,
+    stampOnMiss: !cluster,
     atomicTags: true,
     atomicInvalidation: !cluster,
     publishOnSet: !cluster,
@@ -426,7 +427,13 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       return stampClocked(tagKeys, since, check, clockKey, rowSets)
     }
   if (phase) {
-    const read = batchedReads(client as Redis, scripted.hotpathReadManyBuffer.bind(client), px, phase.defer)
+    const read = batchedReads(
+      client as Redis,
+      scripted.hotpathReadManyBuffer.bind(client),
+      px,
+      phase.defer,
+      tagPx,
+    )
     store.getWithTagVersions = (key, tagPrefix, lease) => {
       // Not held: the phase's reads are one command already, sent at its end before the held writes.
       if (client.status !== 'ready') return Promise.reject(unavailable())

@@ -12,6 +12,12 @@ export interface StoreCapabilities {
   readonly readWithTags: boolean
   /** `getWithTagVersions` also takes a lease on a miss in that same round trip. */
   readonly leaseOnMiss: boolean
+  /**
+   * `getWithTagVersions` also stamps a lease's `stamp` tags on a miss, in that same round trip
+   * (see {@link LeaseRequest.stamp}): a tagged `getOrSet` miss then costs the read and the write
+   * only. Default `false`.
+   */
+  readonly stampOnMiss?: boolean
   /** `stampTags` creates a missing version atomically (`SET NX GET`); otherwise two writers may race (the loser's entry reads as a miss). */
   readonly atomicTags: boolean
   /**
@@ -67,6 +73,8 @@ export interface RowSetStamp {
 /** Outcome of a read that missed and tried to take the lease it was given. */
 export interface LeaseOutcome {
   readonly leased: boolean
+  /** With the lease's `stamp` (and `stampOnMiss`): the versions stamped on this miss, in its order. */
+  readonly versions?: readonly string[]
 }
 
 /** A lease to take on a miss: key, holder token and duration. */
@@ -74,6 +82,12 @@ export interface LeaseRequest {
   readonly key: string
   readonly token: string
   readonly ttlMs: number
+  /**
+   * With `stampOnMiss`: tags (names under the read's tag prefix) to stamp if the read misses, as
+   * `stampTagsClocked` stamps them on the clock `clockKey`, so that the value about to be loaded
+   * needs no stamp call of its own. Their versions come back in the {@link LeaseOutcome}.
+   */
+  readonly stamp?: { readonly tags: readonly string[]; readonly clockKey: string }
 }
 
 /**
