@@ -4,11 +4,12 @@
  */
 
 /**
- * The clock the scripts below share (the stamps, invalidations, and reads that stamp on a miss): a hybrid logical clock in µs, kept in one key. A tick is
- * `max(stored + 1, server time)`, so clock values only grow (a step back of the server's clock
- * cannot reorder them) and stay near wall time (a Redis restored from an older snapshot still
- * ticks past every value handed out before). Every version is created at a tick, and a call
- * answers the stored clock after its own ticks: any version created later has a greater clock.
+ * The clock the scripts below share (reads that stamp on a miss, stamps, invalidations): a hybrid
+ * logical clock in µs, kept in one key. A tick is `max(stored + 1, server time)`, so clock values
+ * only grow (a step back of the server's clock cannot reorder them) and stay near wall time (a
+ * Redis restored from an older snapshot still ticks past every value handed out before). Every
+ * version is created at a tick, and a call answers the stored clock after its own ticks: any
+ * version created later has a greater clock.
  */
 const CLOCK = `
 local function tick(clock)
