@@ -134,8 +134,10 @@ export class CacheManager extends CacheEmitter {
     const snap = options.snapshot
     const tags = snap ? snap.tags : (options.tags ?? [])
     const versions = snap ? snap.versions : await this.tiers.l2.stampTags(tags, failOpen)
-    if (versions)
-      await this.tiers.write(key, value, { ...options, l1Since: snap?.since }, tags, versions, failOpen)
+    if (!versions) return
+    // A `getOrSet` write of this key still in flight lands first, so it never overwrites this one.
+    await this.tiers.landed([key])
+    await this.tiers.write(key, value, { ...options, l1Since: snap?.since }, tags, versions, failOpen)
   }
 
   /**
@@ -179,7 +181,9 @@ export class CacheManager extends CacheEmitter {
    * one store read and one loader run per process (and across processes with `lock`); a loader
    * error rejects them all. A stale entry within grace is returned at once while one background
    * refresh runs. Callers that waited share one copy of the value (decoded once), never the
-   * leader's object: treat it as read-only.
+   * leader's object: treat it as read-only. On a shared store under fail-open (the default) it
+   * resolves once the value is loaded and encoded, and the store write goes on behind it; this
+   * process's own reads, sets and deletes of the key wait for that write (see `docs/cache-kit.md`).
    */
   getOrSet<T>(key: string, loader: Loader<T>, options: GetOrSetOptions<T> = {}): Promise<T> {
     return this.loads.run(key, loader, options)
@@ -189,6 +193,8 @@ export class CacheManager extends CacheEmitter {
   async delete(key: string, ...more: string[]): Promise<number> {
     const keys = [key, ...more]
     this.tiers.l1?.delete(keys)
+    // A `getOrSet` write of these keys still in flight lands first, so it cannot bring one back.
+    await this.tiers.landed(keys)
     const n = await this.tiers.l2.delete(keys, this.options.failOpen)
     this.tiers.bus.publish({ k: keys })
     this.events.emit('invalidate', { kind: 'keys', keys, count: n, source: 'local' })
@@ -239,6 +245,7 @@ export class CacheManager extends CacheEmitter {
     if (!this.options.store.keys)
       throw new CacheError('unsupported', `store ${this.options.store.name} cannot list keys`)
     this.tiers.l1?.evictMatching(compileGlob(glob))
+    await this.tiers.landed()
     const n = await this.tiers.l2.deleteMatching(glob, this.options.failOpen)
     this.tiers.bus.publish({ p: glob })
     this.events.emit('invalidate', { kind: 'pattern', pattern: glob, count: n, source: 'local' })
@@ -255,6 +262,7 @@ export class CacheManager extends CacheEmitter {
     if (this.closed) return
     this.closed = true
     await this.loads.close()
+    await this.tiers.landed()
     await this.tiers.bus.close()
     await this.options.store.close?.()
   }

@@ -195,9 +195,27 @@ export class SingleFlight {
       const value = await loader()
       const share = value === undefined || (options.cacheIf ? options.cacheIf(value as never) : true)
       if (!share || value === undefined || !versions) return { value, share }
-      const enc = await this.tiers.write(key, value, { ...options, l1Since }, tags, versions, failOpen, token)
-      released = enc?.leaseReleased === true
-      return enc ? { value, share, kind: enc.kind, plain: enc.plain } : { value, share }
+      // A shared store's write goes on behind the callers where its failure would not reach them
+      // anyway (fail-open): they are answered a round trip sooner, and this process's own reads,
+      // sets and deletes of the key wait for it (see `Tiers.write`).
+      const behind = failOpen && this.options.store.capabilities.shared
+      const opts = { ...options, l1Since }
+      const w = await this.tiers.write(key, value, opts, tags, versions, failOpen, token, behind)
+      if (!w) return { value, share }
+      if (behind) {
+        const holder = token
+        token = undefined
+        this.track(
+          w.stored.then(
+            (gone) => {
+              if (holder && !gone) return this.tiers.l2.leases.release(key, holder)
+            },
+            // Fail-open: the store's guard reported the failure; the lease runs out by itself.
+            () => {},
+          ),
+        )
+      } else released = await w.stored
+      return { value, share, kind: w.kind, plain: w.plain }
     } finally {
       // The entry is written (and the lease went with it where the store could); callers need not
       // wait for the lease to go.

@@ -9,6 +9,8 @@ import type { ResolvedOptions } from './options.js'
 import { type CacheStats, cacheStats, type TierStats, tierStats } from './stats.js'
 import type { LeaseOutcome, LeaseRequest } from './stores/store.js'
 
+const NOTHING = () => {}
+
 /** When an entry was written and when its ttl ends (epoch ms). */
 export type Times = { readonly storedAt: number; readonly expiresAt: number }
 
@@ -47,6 +49,8 @@ export class Tiers {
     corrupt: 0,
   }
   private readonly l1Stats = tierStats()
+  /** Store writes in flight, by key (see `writeBehind`); each settles, never rejects. */
+  private readonly writing = new Map<string, Promise<void>>()
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -125,6 +129,9 @@ export class Tiers {
   async fromL2(key: string, failOpen: boolean, lease?: LeaseRequest): Promise<L2Read> {
     const near = this.l2.canPeek ? this.l2.peek(key) : SLOW
     if (near !== SLOW) return this.landL2(key, near, lease)
+    // This process's own write of the key, still in flight, lands before the read.
+    const writing = this.writing.get(key)
+    if (writing) await writing
     const since = this.l1?.generation
     return this.landL2(key, await this.l2.read(key, failOpen, lease), lease, since)
   }
@@ -145,7 +152,10 @@ export class Tiers {
    * Encodes and writes an entry stamped with `versions` of `tags` to L1 (unless an eviction since
    * `l1Since` says the value may predate it) and the store. `undefined` when not written (ttl 0,
    * over the size limit). `lease`: this key's lease token, released with the write where the store
-   * can (`leaseReleased`); otherwise the caller still holds it.
+   * can (`stored` resolves `true`); otherwise the caller still holds it. Resolves once the store
+   * has the entry, or with `behind` once the write is sent: until it lands, this process's reads
+   * of `key` (`fromL2`) and its deletes and sets (`landed`) wait for it, so nothing here sees the
+   * store without it or has it overwrite a newer value.
    */
   async write(
     key: string,
@@ -155,7 +165,8 @@ export class Tiers {
     versions: readonly string[],
     failOpen: boolean,
     lease?: string,
-  ): Promise<(EncodedEntry & { readonly leaseReleased: boolean }) | undefined> {
+    behind = false,
+  ): Promise<(EncodedEntry & { readonly stored: Promise<boolean> }) | undefined> {
     const o = this.options
     const ttl = parseDuration(options.ttl ?? o.ttl)
     if (ttl <= 0) return undefined
@@ -171,8 +182,29 @@ export class Tiers {
     this.l1?.set(key, { ...meta, value, tags, versions }, now, options.l1Since)
     // Other processes drop their L1 copy of the key (the message goes with the write where it can).
     const message = this.bus.encode({ k: [key] })
-    const leaseReleased = await this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
-    return { ...enc, leaseReleased }
+    const stored = this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
+    if (!behind) {
+      await stored
+      return { ...enc, stored }
+    }
+    // Settles after any earlier write of the key still in flight, so waiting on it waits for both.
+    const earlier = this.writing.get(key)
+    const landed = (earlier ? earlier.then(() => stored) : stored).then(NOTHING, NOTHING)
+    this.writing.set(key, landed)
+    landed.then(() => {
+      if (this.writing.get(key) === landed) this.writing.delete(key)
+    })
+    return { ...enc, stored }
+  }
+
+  /**
+   * Resolves once this process's store writes of `keys` (or, without keys, all of them) that are
+   * still in flight have landed or failed.
+   */
+  async landed(keys?: readonly string[]): Promise<void> {
+    if (this.writing.size === 0) return
+    const pending = keys ? keys.map((k) => this.writing.get(k)) : [...this.writing.values()]
+    await Promise.all(pending)
   }
 
   /** Counters since creation: totals, then per tier. */

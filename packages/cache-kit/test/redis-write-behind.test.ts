@@ -1,0 +1,151 @@
+import { CacheManager, type CacheStore } from '@hotpath/cache-kit'
+import { redisStore } from '@hotpath/cache-kit/redis'
+import { useRedis } from '@hotpath/test-services'
+import { afterEach, expect, it } from 'vitest'
+
+// `getOrSet` on a shared store answers once the value is loaded and encoded; its store write goes
+// on behind the callers. These tests hold that write at a gate in front of a real Redis store, so
+// each step is decided by the test, not by timing.
+
+const redis = useRedis()
+let n = 0
+const caches: CacheManager[] = []
+afterEach(async () => {
+  for (const c of caches.splice(0)) await c.close()
+})
+
+/**
+ * A Redis store whose writes (`set`) wait until `open()`; `calls` counts the writes that reached it,
+ * `reached` resolves at the first.
+ */
+function gatedStore() {
+  const store = redisStore({ client: redis.client })
+  let open: () => void = () => {}
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  let reach: () => void = () => {}
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve
+  })
+  let calls = 0
+  const gated: CacheStore = {
+    ...store,
+    async set(...args) {
+      calls++
+      reach()
+      await opened
+      return store.set(...args)
+    },
+  }
+  return {
+    store: gated,
+    open,
+    reached,
+    get calls() {
+      return calls
+    },
+  }
+}
+
+function pair(options: { failOpen?: boolean } = {}) {
+  const prefix = `${redis.prefix}wb${++n}`
+  const gate = gatedStore()
+  const a = new CacheManager({ store: gate.store, prefix, timeout: '5s', ...options })
+  // Another process on the same Redis, writing without a gate.
+  const b = new CacheManager({ store: redisStore({ client: redis.client }), prefix, timeout: '5s' })
+  caches.push(a, b)
+  return { gate, a, b }
+}
+
+/** Whether `p` settled once every callback already queued has run (one macrotask turn). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false
+  p.then(
+    () => {
+      done = true
+    },
+    () => {
+      done = true
+    },
+  )
+  await new Promise((resolve) => setImmediate(resolve))
+  return done
+}
+
+it('answers before the store write lands; this process reads the value once it has', async () => {
+  const { gate, a, b } = pair()
+  const got = a.getOrSet('k', () => ({ n: 1 }))
+  await gate.reached
+  expect(await settled(got)).toBe(true)
+  expect(await got).toEqual({ n: 1 })
+  expect(gate.calls).toBe(1)
+  // The entry is not in Redis yet: another process misses it.
+  expect(await b.get('k')).toBeUndefined()
+  // This process's read waits for its own write, then finds the entry.
+  const read = a.get('k')
+  expect(await settled(read)).toBe(false)
+  gate.open()
+  expect(await read).toEqual({ n: 1 })
+  expect(await b.get('k')).toEqual({ n: 1 })
+  expect(a.stats().loads).toBe(1)
+})
+
+it('a delete right after getOrSet is never undone by its write', async () => {
+  const { gate, a, b } = pair()
+  await a.getOrSet('k', () => 'old')
+  const deleting = a.delete('k')
+  expect(await settled(deleting)).toBe(false)
+  gate.open()
+  await deleting
+  expect(await b.get('k')).toBeUndefined()
+  expect(await a.get('k')).toBeUndefined()
+})
+
+it('a set right after getOrSet is written after it, so the newer value stays', async () => {
+  const { gate, a, b } = pair()
+  await a.getOrSet('k', () => 'old')
+  const setting = a.set('k', 'new')
+  expect(await settled(setting)).toBe(false)
+  // The set waits for the write in flight before it reaches the store.
+  expect(gate.calls).toBe(1)
+  gate.open()
+  await setting
+  expect(gate.calls).toBe(2)
+  expect(await b.get('k')).toBe('new')
+})
+
+it('another process waits on the lease for the write, and does not load again', async () => {
+  const { gate, a, b } = pair()
+  expect(await a.getOrSet('k', () => 'from a')).toBe('from a')
+  let loadedByB = false
+  const other = b.getOrSet('k', () => {
+    loadedByB = true
+    return 'from b'
+  })
+  expect(await settled(other)).toBe(false)
+  gate.open()
+  expect(await other).toBe('from a')
+  expect(loadedByB).toBe(false)
+})
+
+it('close waits for the writes still in flight', async () => {
+  const { gate, a, b } = pair()
+  await a.getOrSet('k', () => 'v')
+  const closing = a.close()
+  expect(await settled(closing)).toBe(false)
+  gate.open()
+  await closing
+  expect(await b.get('k')).toBe('v')
+})
+
+it('with failOpen: false, getOrSet waits for its write (whose failure it reports)', async () => {
+  const { gate, a, b } = pair({ failOpen: false })
+  const got = a.getOrSet('k', () => 'v')
+  await gate.reached
+  expect(await settled(got)).toBe(false)
+  expect(gate.calls).toBe(1)
+  gate.open()
+  expect(await got).toBe('v')
+  expect(await b.get('k')).toBe('v')
+})
