@@ -49,7 +49,7 @@ export class Tiers {
     corrupt: 0,
   }
   private readonly l1Stats = tierStats()
-  /** Store writes in flight, by key (see `writeBehind`); each settles, never rejects. */
+  /** Store writes still in flight behind their callers, by key (see `write`); each settles, never rejects. */
   private readonly writing = new Map<string, Promise<void>>()
 
   constructor(
