@@ -252,6 +252,16 @@ export class CacheManager extends CacheEmitter {
     return n
   }
 
+  /**
+   * Resolves once every store write this process still has in flight has landed or failed (a
+   * `getOrSet` answers before its write lands). Await it where the process may stop right after
+   * answering (a serverless function frozen between invocations, a script about to exit); `close`
+   * waits for them too.
+   */
+  async settled(): Promise<void> {
+    await this.tiers.landed()
+  }
+
   /** Counters since creation: totals, then per tier. */
   stats(): CacheStats {
     return this.tiers.stats()

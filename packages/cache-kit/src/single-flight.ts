@@ -202,19 +202,9 @@ export class SingleFlight {
       const opts = { ...options, l1Since }
       const w = await this.tiers.write(key, value, opts, tags, versions, failOpen, token, behind)
       if (!w) return { value, share }
-      if (behind) {
-        const holder = token
-        token = undefined
-        this.track(
-          w.stored.then(
-            (gone) => {
-              if (holder && !gone) return this.tiers.l2.leases.release(key, holder)
-            },
-            // Fail-open: the store's guard reported the failure; the lease runs out by itself.
-            () => {},
-          ),
-        )
-      } else released = await w.stored
+      // Behind its callers, the write releases the lease once stored.
+      if (behind) token = undefined
+      else released = await w.stored
       return { value, share, kind: w.kind, plain: w.plain }
     } finally {
       // The entry is written (and the lease went with it where the store could); callers need not

@@ -153,9 +153,10 @@ export class Tiers {
    * `l1Since` says the value may predate it) and the store. `undefined` when not written (ttl 0,
    * over the size limit). `lease`: this key's lease token, released with the write where the store
    * can (`stored` resolves `true`); otherwise the caller still holds it. Resolves once the store
-   * has the entry, or with `behind` once the write is sent: until it lands, this process's reads
-   * of `key` (`fromL2`) and its deletes and sets (`landed`) wait for it, so nothing here sees the
-   * store without it or has it overwrite a newer value.
+   * has the entry, or with `behind` once the write is sent: the write then owns the lease (and
+   * releases it once stored), and until it lands, this process's reads of `key` (`fromL2`) and its
+   * deletes and sets (`landed`) wait for it, so nothing here sees the store without it or has it
+   * overwrite a newer value.
    */
   async write(
     key: string,
@@ -187,9 +188,12 @@ export class Tiers {
       await stored
       return { ...enc, stored }
     }
+    // Behind its caller, the write owns the lease: released once stored, where the write did not.
+    const done =
+      lease === undefined ? stored : stored.then((gone) => gone || this.l2.leases.release(key, lease))
     // Settles after any earlier write of the key still in flight, so waiting on it waits for both.
     const earlier = this.writing.get(key)
-    const landed = (earlier ? earlier.then(() => stored) : stored).then(NOTHING, NOTHING)
+    const landed = (earlier ? earlier.then(() => done) : done).then(NOTHING, NOTHING)
     this.writing.set(key, landed)
     landed.then(() => {
       if (this.writing.get(key) === landed) this.writing.delete(key)

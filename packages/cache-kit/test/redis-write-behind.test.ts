@@ -18,7 +18,7 @@ afterEach(async () => {
  * A Redis store whose writes (`set`) wait until `open()`; `calls` counts the writes that reached it,
  * `reached` resolves at the first.
  */
-function gatedStore() {
+function gatedStore(options: { releaseOnSet?: false } = {}) {
   const store = redisStore({ client: redis.client })
   let open: () => void = () => {}
   const opened = new Promise<void>((resolve) => {
@@ -31,6 +31,7 @@ function gatedStore() {
   let calls = 0
   const gated: CacheStore = {
     ...store,
+    capabilities: { ...store.capabilities, ...options },
     async set(...args) {
       calls++
       reach()
@@ -48,18 +49,19 @@ function gatedStore() {
   }
 }
 
-function pair(options: { failOpen?: boolean } = {}) {
+function pair(options: { failOpen?: boolean; releaseOnSet?: false } = {}) {
   const prefix = `${redis.prefix}wb${++n}`
-  const gate = gatedStore()
-  const a = new CacheManager({ store: gate.store, prefix, timeout: '5s', ...options })
+  const { releaseOnSet, ...rest } = options
+  const gate = gatedStore(releaseOnSet === undefined ? {} : { releaseOnSet })
+  const a = new CacheManager({ store: gate.store, prefix, timeout: '5s', ...rest })
   // Another process on the same Redis, writing without a gate.
   const b = new CacheManager({ store: redisStore({ client: redis.client }), prefix, timeout: '5s' })
   caches.push(a, b)
-  return { gate, a, b }
+  return { gate, a, b, prefix }
 }
 
 /** Whether `p` settled once every callback already queued has run (one macrotask turn). */
-async function settled(p: Promise<unknown>): Promise<boolean> {
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
   let done = false
   p.then(
     () => {
@@ -77,14 +79,14 @@ it('answers before the store write lands; this process reads the value once it h
   const { gate, a, b } = pair()
   const got = a.getOrSet('k', () => ({ n: 1 }))
   await gate.reached
-  expect(await settled(got)).toBe(true)
+  expect(await isSettled(got)).toBe(true)
   expect(await got).toEqual({ n: 1 })
   expect(gate.calls).toBe(1)
   // The entry is not in Redis yet: another process misses it.
   expect(await b.get('k')).toBeUndefined()
   // This process's read waits for its own write, then finds the entry.
   const read = a.get('k')
-  expect(await settled(read)).toBe(false)
+  expect(await isSettled(read)).toBe(false)
   gate.open()
   expect(await read).toEqual({ n: 1 })
   expect(await b.get('k')).toEqual({ n: 1 })
@@ -95,7 +97,7 @@ it('a delete right after getOrSet is never undone by its write', async () => {
   const { gate, a, b } = pair()
   await a.getOrSet('k', () => 'old')
   const deleting = a.delete('k')
-  expect(await settled(deleting)).toBe(false)
+  expect(await isSettled(deleting)).toBe(false)
   gate.open()
   await deleting
   expect(await b.get('k')).toBeUndefined()
@@ -106,7 +108,7 @@ it('a set right after getOrSet is written after it, so the newer value stays', a
   const { gate, a, b } = pair()
   await a.getOrSet('k', () => 'old')
   const setting = a.set('k', 'new')
-  expect(await settled(setting)).toBe(false)
+  expect(await isSettled(setting)).toBe(false)
   // The set waits for the write in flight before it reaches the store.
   expect(gate.calls).toBe(1)
   gate.open()
@@ -123,7 +125,7 @@ it('another process waits on the lease for the write, and does not load again', 
     loadedByB = true
     return 'from b'
   })
-  expect(await settled(other)).toBe(false)
+  expect(await isSettled(other)).toBe(false)
   gate.open()
   expect(await other).toBe('from a')
   expect(loadedByB).toBe(false)
@@ -133,7 +135,7 @@ it('close waits for the writes still in flight', async () => {
   const { gate, a, b } = pair()
   await a.getOrSet('k', () => 'v')
   const closing = a.close()
-  expect(await settled(closing)).toBe(false)
+  expect(await isSettled(closing)).toBe(false)
   gate.open()
   await closing
   expect(await b.get('k')).toBe('v')
@@ -143,9 +145,22 @@ it('with failOpen: false, getOrSet waits for its write (whose failure it reports
   const { gate, a, b } = pair({ failOpen: false })
   const got = a.getOrSet('k', () => 'v')
   await gate.reached
-  expect(await settled(got)).toBe(false)
+  expect(await isSettled(got)).toBe(false)
   expect(gate.calls).toBe(1)
   gate.open()
   expect(await got).toBe('v')
+  expect(await b.get('k')).toBe('v')
+})
+
+it('settled() resolves once the writes in flight have landed, and their leases are let go', async () => {
+  // A store that cannot release the lease in its write: the lease goes in a call after it.
+  const { gate, a, b, prefix } = pair({ releaseOnSet: false })
+  await a.getOrSet('k', () => 'v')
+  expect(await redis.client.exists(`${prefix}#l:k`)).toBe(1)
+  const settling = a.settled()
+  expect(await isSettled(settling)).toBe(false)
+  gate.open()
+  await settling
+  expect(await redis.client.exists(`${prefix}#l:k`)).toBe(0)
   expect(await b.get('k')).toBe('v')
 })
