@@ -121,6 +121,24 @@ describe('row sets on a single Redis node', () => {
     expect((await stampSet(strict, [1, 2]))?.setVersions).toHaveLength(1)
   })
 
+  it('a process that stamps no sets (`rowSets: false`) still drops the sets others stamped on its prefix', async () => {
+    const { cache: stamping, prefix } = cacheOn()
+    const plain = new CacheManager({
+      store: redisStore({ client: redis.client, rowSets: false }),
+      prefix,
+      timeout: '2s',
+    })
+    caches.push(plain)
+    const snap = await stampSet(stamping, [1, 2, 3])
+    await stamping.set('page', [1, 2, 3], {
+      snapshot: { tags: [SET([1, 2, 3])], versions: snap?.setVersions ?? [] },
+    })
+    expect(await plain.get('page')).toEqual([1, 2, 3])
+    await plain.invalidateRows([{ resource: 'products', scope: 7, ids: [2] }])
+    expect(await stamping.get('page')).toBeUndefined()
+    expect(await plain.get('page')).toBeUndefined()
+  })
+
   it('a list page cached by cacheResponse carries its row set, not a tag per row', async () => {
     const { cache, prefix } = cacheOn({ consistency: 'strict' })
     const app = express()

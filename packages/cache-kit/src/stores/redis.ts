@@ -47,7 +47,8 @@ export interface RedisStoreOptions {
    * last entry they serve) or a `volatile-*` policy (indexes never expire, since those policies
    * evict only keys that do; a write to the row deletes its index), not when the policy is
    * `allkeys-*` or cannot be read. `true` skips the check (indexes never expire); `false` stamps a
-   * tag per row.
+   * tag per row. Whatever it says, this store's invalidations drop the row sets a process with
+   * another setting stamped on the same prefix.
    */
   rowSets?: boolean | 'auto'
 }
@@ -209,7 +210,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
     atomicInvalidation: !cluster,
     publishOnSet: !cluster,
     releaseOnSet: !cluster,
-    rowSets: !cluster && options.rowSets !== false,
+    // Whatever `options.rowSets` says, invalidations drop the row sets others stamped (see there).
+    rowSets: !cluster,
     scan: true,
     locks: true,
     pubsub: true,

@@ -41,6 +41,8 @@ export interface StoreCapabilities {
    * {@link RowSetStamp}): a value showing many rows is then stamped with one row set tag instead of
    * a tag per row, which makes its reads check one version instead of one per row. Both calls must
    * be atomic, and the index must never be evicted (single-node Redis with no `allkeys-*` policy).
+   * A store that may decline to stamp sets (its answer then has no `sets`) still drops the indexed
+   * sets on `invalidateTags`, so that processes sharing its keys may differ on stamping them.
    * Default `false`.
    */
   readonly rowSets?: boolean
