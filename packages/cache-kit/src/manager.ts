@@ -253,10 +253,11 @@ export class CacheManager extends CacheEmitter {
   }
 
   /**
-   * Resolves once every store write this process still has in flight has landed or failed (a
-   * `getOrSet` answers before its write lands). Await it where the process may stop right after
-   * answering (a serverless function frozen between invocations, a script about to exit); `close`
-   * waits for them too.
+   * Resolves once every store write this process has in flight has landed or failed: those a
+   * `getOrSet` left behind it (it answers before its write lands; their leases are let go too) and
+   * any other (`cacheResponse` stores a response after sending it). Await it where the process may
+   * stop right after answering (a serverless function frozen between invocations, a script about
+   * to exit); `close` waits for them too.
    */
   async settled(): Promise<void> {
     await this.tiers.landed()

@@ -51,6 +51,8 @@ export class Tiers {
   private readonly l1Stats = tierStats()
   /** Store writes still in flight behind their callers, by key (see `write`); each settles, never rejects. */
   private readonly writing = new Map<string, Promise<void>>()
+  /** Every store write in flight, behind its caller or not; each settles, never rejects. */
+  private readonly unsettled = new Set<Promise<void>>()
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -185,6 +187,7 @@ export class Tiers {
     const message = this.bus.encode({ k: [key] })
     const stored = this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
     if (!behind) {
+      this.hold(stored)
       await stored
       return { ...enc, stored }
     }
@@ -198,17 +201,27 @@ export class Tiers {
     landed.then(() => {
       if (this.writing.get(key) === landed) this.writing.delete(key)
     })
+    this.hold(landed)
     return { ...enc, stored }
   }
 
+  /** Counts `write` in flight until it settles (see {@link landed}). */
+  private hold(write: Promise<unknown>): void {
+    const settled = write.then(NOTHING, NOTHING)
+    this.unsettled.add(settled)
+    settled.then(() => this.unsettled.delete(settled))
+  }
+
   /**
-   * Resolves once this process's store writes of `keys` (or, without keys, all of them) that are
-   * still in flight have landed or failed.
+   * Resolves once this process's store writes still in flight have landed or failed: those of
+   * `keys` that went on behind their callers, or without `keys`, every one.
    */
   async landed(keys?: readonly string[]): Promise<void> {
-    if (this.writing.size === 0) return
-    const pending = keys ? keys.map((k) => this.writing.get(k)) : [...this.writing.values()]
-    await Promise.all(pending)
+    if (!keys) {
+      if (this.unsettled.size > 0) await Promise.all([...this.unsettled])
+      return
+    }
+    if (this.writing.size > 0) await Promise.all(keys.map((k) => this.writing.get(k)))
   }
 
   /** Counters since creation: totals, then per tier. */

@@ -164,3 +164,15 @@ it('settled() resolves once the writes in flight have landed, and their leases a
   expect(await redis.client.exists(`${prefix}#l:k`)).toBe(0)
   expect(await b.get('k')).toBe('v')
 })
+
+it('settled() waits for a set in flight too', async () => {
+  const { gate, a, b } = pair()
+  const setting = a.set('k', 'v')
+  await gate.reached
+  const settling = a.settled()
+  expect(await isSettled(settling)).toBe(false)
+  gate.open()
+  await settling
+  expect(await isSettled(setting)).toBe(true)
+  expect(await b.get('k')).toBe('v')
+})
