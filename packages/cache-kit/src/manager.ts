@@ -128,8 +128,13 @@ export class CacheManager extends CacheEmitter {
   }
 
   /** Stores `value` (JSON-serialisable, or a `Uint8Array` kept as raw bytes). `undefined` is not stored. */
-  async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
-    if (value === undefined) return
+  set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
+    if (value === undefined) return Promise.resolve()
+    // In flight for `settled` from the start, its stamp included.
+    return this.tiers.track(this.store(key, value, options))
+  }
+
+  private async store(key: string, value: unknown, options: SetOptions): Promise<void> {
     const failOpen = options.failOpen ?? this.options.failOpen
     const snap = options.snapshot
     const tags = snap ? snap.tags : (options.tags ?? [])

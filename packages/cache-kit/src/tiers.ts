@@ -187,7 +187,7 @@ export class Tiers {
     const message = this.bus.encode({ k: [key] })
     const stored = this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
     if (!behind) {
-      this.hold(stored)
+      this.track(stored)
       await stored
       return { ...enc, stored }
     }
@@ -201,15 +201,19 @@ export class Tiers {
     landed.then(() => {
       if (this.writing.get(key) === landed) this.writing.delete(key)
     })
-    this.hold(landed)
+    this.track(landed)
     return { ...enc, stored }
   }
 
-  /** Counts `write` in flight until it settles (see {@link landed}). */
-  private hold(write: Promise<unknown>): void {
+  /**
+   * Counts `write` (a store write, or a call that makes one) in flight until it settles (see
+   * {@link landed}); returns it.
+   */
+  track<T>(write: Promise<T>): Promise<T> {
     const settled = write.then(NOTHING, NOTHING)
     this.unsettled.add(settled)
     settled.then(() => this.unsettled.delete(settled))
+    return write
   }
 
   /**

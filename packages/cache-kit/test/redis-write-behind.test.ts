@@ -10,7 +10,10 @@ import { afterEach, expect, it } from 'vitest'
 const redis = useRedis()
 let n = 0
 const caches: CacheManager[] = []
+const gates: (() => void)[] = []
 afterEach(async () => {
+  // A test that failed with its gate shut must not keep close() waiting for the write.
+  for (const open of gates.splice(0)) open()
   for (const c of caches.splice(0)) await c.close()
 })
 
@@ -28,6 +31,7 @@ function gatedStore(options: { releaseOnSet?: false } = {}) {
   const reached = new Promise<void>((resolve) => {
     reach = resolve
   })
+  gates.push(() => open())
   let calls = 0
   const gated: CacheStore = {
     ...store,
@@ -170,6 +174,20 @@ it('settled() waits for a set in flight too', async () => {
   const setting = a.set('k', 'v')
   await gate.reached
   const settling = a.settled()
+  expect(await isSettled(settling)).toBe(false)
+  gate.open()
+  await settling
+  expect(await isSettled(setting)).toBe(true)
+  expect(await b.get('k')).toBe('v')
+})
+
+it('settled() waits for a set from its start, while it still stamps its tags', async () => {
+  const { gate, a, b } = pair()
+  const setting = a.set('k', 'v', { tags: ['t'] })
+  // Called at once: the set is still reading its tags' versions, and has not reached the store.
+  const settling = a.settled()
+  expect(gate.calls).toBe(0)
+  await gate.reached
   expect(await isSettled(settling)).toBe(false)
   gate.open()
   await settling
