@@ -200,7 +200,9 @@ export class SingleFlight {
       // sets and deletes of the key wait for it (see `Tiers.write`).
       const behind = failOpen && this.options.store.capabilities.shared
       const opts = { ...options, l1Since }
-      const w = await this.tiers.write(key, value, opts, tags, versions, failOpen, token, behind)
+      const writing = this.tiers.write(key, value, opts, tags, versions, failOpen, token, behind)
+      // A write the callers wait for counts as in flight here; one behind them, in `write`.
+      const w = await (behind ? writing : this.tiers.track(writing))
       if (!w) return { value, share }
       // Behind its callers, the write releases the lease once stored.
       if (behind) token = undefined

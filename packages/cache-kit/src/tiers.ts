@@ -158,7 +158,8 @@ export class Tiers {
    * has the entry, or with `behind` once the write is sent: the write then owns the lease (and
    * releases it once stored), and until it lands, this process's reads of `key` (`fromL2`) and its
    * deletes and sets (`landed`) wait for it, so nothing here sees the store without it or has it
-   * overwrite a newer value.
+   * overwrite a newer value. A write behind its caller counts itself in flight (`track`); a caller
+   * that waits for its write tracks it itself (`set`, `getOrSet`).
    */
   async write(
     key: string,
@@ -187,7 +188,6 @@ export class Tiers {
     const message = this.bus.encode({ k: [key] })
     const stored = this.l2.write(key, enc.bytes, ttl + grace, tags, failOpen, message, lease)
     if (!behind) {
-      this.track(stored)
       await stored
       return { ...enc, stored }
     }
