@@ -137,9 +137,18 @@ export function rowTags(resource: string, scope: RowId, ids: readonly RowId[]): 
  * chance are only dropped together, never kept stale (each row indexes the name).
  */
 export function rowSetTag(resource: string, scope: RowId, ids: readonly RowId[]): string {
-  const keys = ids.map((id) => (Number.isSafeInteger(id) ? String(id) : enc(String(id))))
-  keys.sort()
-  return `${base(resource, scope)}:s:${hash53(keys.join(','))}`
+  return rowSetTagOf(resource, scope, rowTags(resource, scope, ids))
+}
+
+/**
+ * `rowSetTag` of rows given by their {@link rowTags} (of that resource and scope), for a caller
+ * that has them already: the name hashes the ids' part of each tag, in sorted order.
+ */
+export function rowSetTagOf(resource: string, scope: RowId, rows: readonly string[]): string {
+  const b = base(resource, scope)
+  // The tags share `<base>:r:`, so they sort as their ids' parts do.
+  const sorted = [...rows].sort()
+  return `${b}:s:${hash53(sorted, b.length + 3)}`
 }
 
 /** `'r'` for a row tag, `'s'` for a row set tag, else `undefined`; and the base they start with. */
@@ -170,14 +179,24 @@ export function rowBaseOf(tag: string): string | undefined {
   return rowKindOf(tag)?.base
 }
 
-/** A 53-bit string hash (cyrb53), in base 36: names a row set; a collision only over-invalidates. */
-function hash53(s: string): string {
+/**
+ * A 53-bit string hash (cyrb53), in base 36, of `parts` each from its `from`th character, joined
+ * by commas: names a row set; a collision only over-invalidates.
+ */
+function hash53(parts: readonly string[], from: number): string {
   let h1 = 0xdeadbeef
   let h2 = 0x41c6ce57
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    h1 = Math.imul(h1 ^ c, 2654435761)
-    h2 = Math.imul(h2 ^ c, 1597334677)
+  for (let p = 0; p < parts.length; p++) {
+    const s = parts[p] as string
+    if (p > 0) {
+      h1 = Math.imul(h1 ^ 44 /* ',' */, 2654435761)
+      h2 = Math.imul(h2 ^ 44, 1597334677)
+    }
+    for (let i = from; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      h1 = Math.imul(h1 ^ c, 2654435761)
+      h2 = Math.imul(h2 ^ c, 1597334677)
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)

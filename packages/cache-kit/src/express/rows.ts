@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import type { TagSnapshot } from '../index.js'
-import { type ColumnRange, type RowId, rowEpochTag, rowReadTags, rowSetTag, rowTags } from '../row-tags.js'
+import { type ColumnRange, type RowId, rowEpochTag, rowReadTags, rowSetTagOf, rowTags } from '../row-tags.js'
 
 /**
  * What a cached response shows, for row-precise invalidation (`cacheResponse`'s `rows` option; one
@@ -94,7 +94,7 @@ export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): Show
     const ids = options.ids(body, req)
     const shown = rowTags(options.resource, s, ids)
     for (const t of shown) tags.add(t)
-    if (ids.length > 1) sets.push({ tag: rowSetTag(options.resource, s, ids), rows: [...new Set(shown)] })
+    if (ids.length > 1) sets.push({ tag: rowSetTagOf(options.resource, s, shown), rows: [...new Set(shown)] })
     const ranges = options.ranges?.(body, req)
     if (ranges?.length)
       for (const t of rowReadTags({ resource: options.resource, scope: s, ranges })) tags.add(t)
