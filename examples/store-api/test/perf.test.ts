@@ -5,8 +5,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
+  formatNotStored,
+  formatReadsByKind,
   formatTable,
   type PerfArgs,
+  parseServerMetrics,
   perfCommand,
   speedup,
   summariseRounds,
@@ -64,6 +67,14 @@ it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit r
     expect(result.staleReads).toBe(0)
     expect(serverCpuMicrosPerRequest).toBeGreaterThan(0)
   }
+  for (const { result, notStored } of report.phases) {
+    // Every read carrying X-Cache is counted under its kind of request, hits too.
+    const kinds = Object.values(result.readsByKind)
+    expect(kinds.reduce((n, k) => n + k.reads, 0)).toBe(result.cacheableReads)
+    expect(kinds.reduce((n, k) => n + k.hits, 0)).toBe((result.xCache.HIT ?? 0) + (result.xCache.STALE ?? 0))
+    expect(Object.keys(result.readsByKind)).toContain('products list')
+    expect(Array.isArray(notStored)).toBe(true)
+  }
   const [readOnly, writing] = report.phases.map((p) => p.result)
   expect(readOnly?.readBacks).toBe(0)
   // Every response is a mix read (all cached, so all carry X-Cache), a write or a read-back; every
@@ -78,6 +89,8 @@ it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit r
     /writes\s+cache\s+requests\s+req\/s\s+on÷off\s+CPU µs\/req\s+avg ms\s+p50 ms\s+p95 ms\s+p99 ms\s+success\s+cache hit\s+stale reads/,
   )
   expect(table).toMatch(/20\.0%\s+server\s+100\s/)
+  expect(table).toMatch(/reads by kind\s+0\.0% writes: hits of reads\s+20\.0% writes: hits of reads/)
+  expect(table).toMatch(/products list\s+\d+\.\d% of \d+/)
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as PerfReport
   expect(json.phases.map((p) => p.result.requests)).toEqual([100, 100])
   expect(json.phases[1]?.result.readBacks).toBe(writing?.readBacks)
@@ -87,6 +100,7 @@ it('perf --url runs the sweep: one phase per write ratio, with server CPU, hit r
   expect(html).toContain('aria-label="latency histogram"')
   expect(html).toContain('aria-label="cache hit rate over time"')
   expect(html).toContain('20% writes, server')
+  expect(html).toContain('<h3>Reads by kind</h3>')
   expect(html).not.toMatch(/<script|(src|href)="https?:/)
 })
 
@@ -151,11 +165,14 @@ describe('perf --rounds', () => {
     cache: 'on' | 'off',
     rps: number,
     hits = 0,
+    readsByKind: Record<string, { reads: number; hits: number }> = {},
+    notStored: PerfPhase['notStored'] = null,
   ): PerfPhase => ({
     writeRatio,
     cache,
     round,
     serverCpuMicrosPerRequest: null,
+    notStored,
     result: {
       requests: 100,
       durationSeconds: 100 / rps,
@@ -167,6 +184,7 @@ describe('perf --rounds', () => {
       readBacks: 0,
       staleReads: 0,
       xCache: {},
+      readsByKind,
       statuses: {},
       errors: 0,
       latencies: [],
@@ -188,6 +206,54 @@ describe('perf --rounds', () => {
       { writeRatio: 0.05, rounds: 3, speedup: { median: 1.5, low: 1.1, high: 3 }, hitRate: 0.8 },
     ])
     expect(formatTable(phases).split('\n')[0]?.startsWith('round  writes')).toBe(true)
+  })
+
+  it('sums the reads of each kind and the responses not stored over the rounds, per write ratio', () => {
+    const phases = [
+      phase(1, 0, 'on', 300, 1, { 'stocks list': { reads: 10, hits: 10 } }, []),
+      phase(1, 0, 'off', 100),
+      phase(
+        1,
+        0.05,
+        'on',
+        300,
+        0.5,
+        { 'stocks list': { reads: 10, hits: 4 }, 'product detail': { reads: 30, hits: 29 } },
+        [{ route: '/api/stocks', reason: 'invalidated', count: 5 }],
+      ),
+      phase(2, 0.05, 'on', 300, 0.5, { 'stocks list': { reads: 10, hits: 2 } }, [
+        { route: '/api/stocks', reason: 'invalidated', count: 3 },
+        { route: '/api/products', reason: 'too-large', count: 4 },
+      ]),
+    ]
+    expect(formatReadsByKind(phases).split('\n')).toEqual([
+      'reads by kind   0.0% writes: hits of reads  5.0% writes: hits of reads',
+      '──────────────  ──────────────────────────  ──────────────────────────',
+      'product detail                           —                 96.7% of 30',
+      'stocks list                   100.0% of 10                 30.0% of 20',
+    ])
+    expect(formatNotStored(phases).split('\n')).toEqual([
+      'sent but not stored (route, reason, count):',
+      '5.0%    /api/stocks invalidated 8 · /api/products too-large 4',
+    ])
+    expect(formatReadsByKind([phase(1, 0, 'off', 100)])).toBe('')
+    expect(formatNotStored([phase(1, 0, 'on', 100, 1, {}, [])])).toBe('')
+  })
+
+  it('reads CPU time and the responses not stored, by route and reason, from a server’s /metrics', () => {
+    const text = [
+      '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
+      'process_cpu_seconds_total 12.5',
+      'store_api_cache_not_stored_total{route="/api/stocks",reason="invalidated"} 564',
+      'store_api_cache_not_stored_total{reason="too-large",route="/api/products/:id"} 2',
+    ].join('\n')
+    const m = parseServerMetrics(text)
+    expect(m.cpuSeconds).toBe(12.5)
+    expect([...m.notStored]).toEqual([
+      ['/api/stocks invalidated', 564],
+      ['/api/products/:id too-large', 2],
+    ])
+    expect(parseServerMetrics('')).toEqual({ cpuSeconds: undefined, notStored: new Map() })
   })
 
   it('refuses a rounds count that is not a positive integer, before any load', () => {

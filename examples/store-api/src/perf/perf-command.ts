@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { MixData } from './mix.js'
-import { type PerfPhase, type PerfReport, renderReportHtml } from './report-html.js'
+import { type NotStoredCount, type PerfPhase, type PerfReport, renderReportHtml } from './report-html.js'
 import { runLoad } from './run-load.js'
 import { startServerChild } from './server-child.js'
 
@@ -90,16 +90,52 @@ function progressBar(label: string): (fraction: number) => void {
   }
 }
 
-/** The server's CPU time in seconds, read from its `/metrics`; `undefined` when it does not publish it. */
-export async function serverCpuSeconds(url: string): Promise<number | undefined> {
+/** What a server's `/metrics` tells of a phase (read before and after it). */
+export interface ServerMetrics {
+  /** CPU time (user + system) in seconds; `undefined` when not published. */
+  readonly cpuSeconds: number | undefined
+  /** `store_api_cache_not_stored_total` per `route` and `reason` (keyed `<route> <reason>`). */
+  readonly notStored: ReadonlyMap<string, number>
+}
+
+/** Reads the server's `/metrics`; `undefined` when it does not answer (or needs a token). */
+export async function serverMetrics(url: string): Promise<ServerMetrics | undefined> {
   try {
     const res = await fetch(`${url}/metrics`)
     if (!res.ok) return undefined
-    const m = /^process_cpu_seconds_total (\S+)$/m.exec(await res.text())
-    return m ? Number(m[1]) : undefined
+    return parseServerMetrics(await res.text())
   } catch {
     return undefined
   }
+}
+
+/** The figures of {@link ServerMetrics} in a Prometheus text exposition. */
+export function parseServerMetrics(text: string): ServerMetrics {
+  const cpu = /^process_cpu_seconds_total (\S+)$/m.exec(text)
+  const notStored = new Map<string, number>()
+  for (const m of text.matchAll(/^store_api_cache_not_stored_total\{([^}]*)\} (\S+)$/gm)) {
+    const labels = new Map(
+      [...(m[1] as string).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]] as const),
+    )
+    notStored.set(`${labels.get('route') ?? '?'} ${labels.get('reason') ?? '?'}`, Number(m[2]))
+  }
+  return { cpuSeconds: cpu ? Number(cpu[1]) : undefined, notStored }
+}
+
+/** The server's CPU time in seconds, read from its `/metrics`; `undefined` when it does not publish it. */
+export async function serverCpuSeconds(url: string): Promise<number | undefined> {
+  return (await serverMetrics(url))?.cpuSeconds
+}
+
+/** The responses sent but not stored during a phase, by route and reason, most first. */
+function notStoredDuring(before: ServerMetrics, after: ServerMetrics): NotStoredCount[] {
+  const out: NotStoredCount[] = []
+  for (const [key, n] of after.notStored) {
+    const count = n - (before.notStored.get(key) ?? 0)
+    const space = key.lastIndexOf(' ')
+    if (count > 0) out.push({ route: key.slice(0, space), reason: key.slice(space + 1), count })
+  }
+  return out.sort((a, b) => b.count - a.count)
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
@@ -201,6 +237,59 @@ export function formatTable(phases: readonly PerfPhase[]): string {
 }
 
 /**
+ * The hit rate of each kind of read, per write ratio, over the phases that had the cache on (every
+ * round summed): which reads the cache misses. Empty when no phase had it on.
+ */
+export function formatReadsByKind(phases: readonly PerfPhase[]): string {
+  const cached = phases.filter((p) => p.result.cacheableReads > 0)
+  const ratios = [...new Set(cached.map((p) => p.writeRatio))]
+  if (ratios.length === 0) return ''
+  const sums = new Map<string, Map<number, { reads: number; hits: number }>>()
+  for (const p of cached)
+    for (const [kind, k] of Object.entries(p.result.readsByKind)) {
+      const byRatio = sums.get(kind) ?? new Map<number, { reads: number; hits: number }>()
+      sums.set(kind, byRatio)
+      const sum = byRatio.get(p.writeRatio) ?? { reads: 0, hits: 0 }
+      byRatio.set(p.writeRatio, { reads: sum.reads + k.reads, hits: sum.hits + k.hits })
+    }
+  const head = ['reads by kind', ...ratios.map((r) => `${pct(r)} writes: hits of reads`)]
+  const rows = [...sums]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([kind, byRatio]) => [
+      kind,
+      ...ratios.map((r) => {
+        const k = byRatio.get(r)
+        return k ? `${pct(k.hits / k.reads)} of ${k.reads}` : '—'
+      }),
+    ])
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+  return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+/**
+ * The responses sent but not stored, per write ratio over the phases that had the cache on (every
+ * round summed), by route and reason; empty when the server told none.
+ */
+export function formatNotStored(phases: readonly PerfPhase[]): string {
+  const lines: string[] = []
+  for (const ratio of new Set(phases.map((p) => p.writeRatio))) {
+    const sums = new Map<string, number>()
+    for (const p of phases)
+      if (p.writeRatio === ratio)
+        for (const n of p.notStored ?? []) {
+          const key = `${n.route} ${n.reason}`
+          sums.set(key, (sums.get(key) ?? 0) + n.count)
+        }
+    if (sums.size === 0) continue
+    const parts = [...sums].sort((a, b) => b[1] - a[1]).map(([key, n]) => `${key} ${n}`)
+    lines.push(`${pct(ratio).padEnd(6)}  ${parts.join(' · ')}`)
+  }
+  return lines.length === 0 ? '' : ['sent but not stored (route, reason, count):', ...lines].join('\n')
+}
+
+/**
  * `store-api perf`: drives the realistic mix with autocannon at each write ratio of the sweep,
  * prints a table and writes a JSON and an HTML report. Without `--url` it starts the server itself
  * (in a child process, on the configured database) per phase: at each ratio once with the cache on
@@ -235,7 +324,7 @@ export async function perfCommand(
         onProgress: progressBar(`${label} warm-up`),
       })
     const data = await discover(url, key)
-    const cpuBefore = await serverCpuSeconds(url)
+    const before = await serverMetrics(url)
     const result = await runLoad({
       url,
       apiKey: key,
@@ -246,7 +335,9 @@ export async function perfCommand(
       data,
       onProgress: progressBar(label),
     })
-    const cpuAfter = await serverCpuSeconds(url)
+    const after = await serverMetrics(url)
+    const cpuBefore = before?.cpuSeconds
+    const cpuAfter = after?.cpuSeconds
     const cpu =
       cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
         ? null
@@ -256,6 +347,7 @@ export async function perfCommand(
       cache,
       result,
       serverCpuMicrosPerRequest: cpu,
+      notStored: before && after && cache !== 'off' ? notStoredDuring(before, after) : null,
       ...(rounds > 1 ? { round } : {}),
     })
   }
@@ -300,6 +392,10 @@ export async function perfCommand(
     print(`\neach phase after a warm-up of ${args.warmup} requests per user on the same server (not counted)`)
   const summary = rounds > 1 ? summariseRounds(phases) : []
   if (summary.length > 0) print(`\n${formatRoundsSummary(summary)}`)
+  const byKind = formatReadsByKind(phases)
+  if (byKind) print(`\n${byKind}`)
+  const notStored = formatNotStored(phases)
+  if (notStored) print(`\n${notStored}`)
   const dir = resolve(args.out)
   mkdirSync(dir, { recursive: true })
   const stamp = report.date.replace(/[:.]/g, '-')

@@ -8,8 +8,21 @@ export interface PerfPhase {
   readonly result: PhaseResult
   /** The server's CPU time (user + system) over the phase per request, µs; `null` when it publishes none. */
   readonly serverCpuMicrosPerRequest: number | null
+  /**
+   * The responses the server sent without storing them during the phase, by route and reason
+   * (from its `/metrics`, `store_api_cache_not_stored_total`); `null` with the cache off or when
+   * the server's `/metrics` cannot be read.
+   */
+  readonly notStored: readonly NotStoredCount[] | null
   /** Which repetition of the sweep (from 1) with `--rounds`; absent in a single round. */
   readonly round?: number
+}
+
+/** Responses of one route sent but not stored for one reason (`invalidated`: a write ran during the handler). */
+export interface NotStoredCount {
+  readonly route: string
+  readonly reason: string
+  readonly count: number
 }
 
 /** A finished perf run: its settings and one result per phase (per write ratio: cache on, cache off). */
@@ -121,6 +134,19 @@ function sweepSvg(
 <text x="${PAD}" y="${PAD - 14}" font-size="11">${esc(label)}</text></svg>`
 }
 
+/** A phase's reads by kind with their hit rates (none with the cache off). */
+function kindsTable(p: PerfPhase): string {
+  const kinds = Object.entries(p.result.readsByKind).sort((a, b) => a[0].localeCompare(b[0]))
+  if (kinds.length === 0) return ''
+  const rows = kinds
+    .map(
+      ([kind, k]) =>
+        `<tr><td>${esc(kind)}</td><td>${k.reads}</td><td>${((100 * k.hits) / k.reads).toFixed(1)}%</td></tr>`,
+    )
+    .join('')
+  return `<h3>Reads by kind</h3><table><thead><tr><th>kind</th><th>reads</th><th>hit rate</th></tr></thead><tbody>${rows}</tbody></table>`
+}
+
 /** The report as one self-contained HTML page (inline SVG, no script, no CDN). */
 export function renderReportHtml(report: PerfReport): string {
   const rows = report.phases
@@ -133,7 +159,7 @@ export function renderReportHtml(report: PerfReport): string {
   const charts = report.phases
     .map(
       (p) =>
-        `<section><h2>${esc(phaseName(p))}</h2><h3>Latency histogram</h3>${histogramSvg(p.result.latencies)}<h3>Cache hit rate over time</h3>${hitRateSvg(p.result.timeline)}<p>X-Cache: ${esc(JSON.stringify(p.result.xCache))} · statuses: ${esc(JSON.stringify(p.result.statuses))} · errors: ${p.result.errors}</p></section>`,
+        `<section><h2>${esc(phaseName(p))}</h2><h3>Latency histogram</h3>${histogramSvg(p.result.latencies)}<h3>Cache hit rate over time</h3>${hitRateSvg(p.result.timeline)}${kindsTable(p)}<p>X-Cache: ${esc(JSON.stringify(p.result.xCache))} · statuses: ${esc(JSON.stringify(p.result.statuses))} · errors: ${p.result.errors}${p.notStored?.length ? ` · sent but not stored: ${esc(p.notStored.map((n) => `${n.route} ${n.reason} ${n.count}`).join(', '))}` : ''}</p></section>`,
     )
     .join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>store-api perf ${esc(report.date)}</title>

@@ -36,11 +36,22 @@ export interface PhaseResult {
   /** Read-backs that showed a state older than their user's write (read-your-writes violations). */
   readonly staleReads: number
   readonly xCache: Readonly<Record<string, number>>
+  /**
+   * The mix's reads that carried `X-Cache`, and their hits (HIT + STALE), per kind of request
+   * (`products list`, `stock detail`… as `mix.ts` names them): which reads the cache misses.
+   */
+  readonly readsByKind: Readonly<Record<string, KindReads>>
   readonly statuses: Readonly<Record<string, number>>
   readonly errors: number
   readonly latencies: readonly number[]
   /** Per second: requests, hits among cacheable reads, reads with X-Cache. */
   readonly timeline: readonly { second: number; requests: number; hits: number; cacheable: number }[]
+}
+
+/** Reads of one kind in a phase (see {@link PhaseResult.readsByKind}). */
+export interface KindReads {
+  readonly reads: number
+  readonly hits: number
 }
 
 /** What one virtual user (one autocannon connection) has in flight and must read back next. */
@@ -63,6 +74,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
   const total = o.users * o.requests
   const latencies: number[] = []
   const xCache: Record<string, number> = {}
+  const byKind: Record<string, { reads: number; hits: number }> = {}
   const statuses: Record<string, number> = {}
   const timeline = new Map<number, { requests: number; hits: number; cacheable: number }>()
   let readBacks = 0
@@ -147,8 +159,14 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
             const h = (headers as Record<string, string | undefined>)['x-cache']
             if (h) {
               xCache[h] = (xCache[h] ?? 0) + 1
+              const kind = byKind[sending.mix.kind] ?? { reads: 0, hits: 0 }
+              byKind[sending.mix.kind] = kind
+              kind.reads++
               s.cacheable++
-              if (h === 'HIT' || h === 'STALE') s.hits++
+              if (h === 'HIT' || h === 'STALE') {
+                s.hits++
+                kind.hits++
+              }
             }
           },
         },
@@ -190,6 +208,7 @@ export async function runLoad(o: LoadOptions): Promise<PhaseResult> {
     readBacks,
     staleReads,
     xCache,
+    readsByKind: byKind,
     statuses,
     errors,
     latencies,
