@@ -91,3 +91,52 @@ describe('with L1 and no bus on B (an invalidation message that never arrives)',
     }
   })
 })
+
+describe('instances signing cursors with different secrets', () => {
+  const stack = useStack('mysql+redis', { l1: true })
+
+  it('never serve each other’s list pages (their cursors would not verify), and see each other’s writes', async () => {
+    const other = await stack.another({ cursorSecret: 'another-cursor-secret-0123456789' })
+    const company = await newCompany(() => stack.url, 'Signers')
+    const d = await populate(company.api, 'G', 2)
+    // One public host name for both, as a load balancer presents them.
+    const headers = { host: 'shop.example' }
+    const move = (base: string) =>
+      call(base, '/api/stock-movements', {
+        method: 'POST',
+        key: company.api.key,
+        headers,
+        body: { product_id: d.products[0], warehouse_id: d.warehouses[0], type: 'in', quantity: 1 },
+      })
+    for (let i = 0; i < 3; i++) expect((await move(stack.url)).status).toBe(201)
+    const page = (base: string, cursor?: string) =>
+      call(base, `/api/stock-movements?page_size=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        key: company.api.key,
+        headers,
+      })
+    const cursorOf = (r: Reply) => (r.body as { next_cursor?: string }).next_cursor as string
+
+    const onA = await page(stack.url)
+    expect(onA.headers.get('x-cache')).toBe('MISS')
+    await stack.cache.settled()
+    expect((await page(stack.url)).headers.get('x-cache')).toBe('HIT')
+    // B must not answer with A's page: its next_cursor is signed with A's secret.
+    const onB = await page(other.url)
+    expect(onB.headers.get('x-cache')).toBe('MISS')
+    expect(results(onB)).toEqual(results(onA))
+    const next = await page(other.url, cursorOf(onB))
+    expect(next.status, next.text).toBe(200)
+    expect(results(next)).toHaveLength(1)
+    expect((await page(stack.url, cursorOf(onA))).status).toBe(200)
+
+    // Each keeps its own entry, and a write on either drops both.
+    await other.cache.settled()
+    expect((await page(other.url)).headers.get('x-cache')).toBe('HIT')
+    expect((await move(other.url)).status).toBe(201)
+    const after = await page(stack.url)
+    expect(after.headers.get('x-cache')).toBe('MISS')
+    expect(results(after)).toHaveLength(2)
+    expect(results(after)[0]?.id).not.toBe(results(onA)[0]?.id)
+    expect((await page(other.url)).headers.get('x-cache')).toBe('MISS')
+  })
+})

@@ -2,6 +2,7 @@ import { type ColumnRange, type RowChange, rowReadTags } from '@hotpath/cache-ki
 import type { RowsOptions } from '@hotpath/cache-kit/express'
 import type { Request } from 'express'
 import { toIso } from '../db/values.js'
+import { companyOf } from '../http/request-context.js'
 import type { ListSpec, ResourceName } from './route-spec.js'
 
 /**
@@ -155,9 +156,12 @@ function rowsOf(body: unknown): readonly Row[] {
  * depends on the columns of `list` and on its company's inserts and deletes) and the joined ones.
  */
 export function readRows(resource: ResourceName, list: ListSpec | undefined): RowsOptions[] {
+  // The company, as writes name it (the response's own key scope holds more, see `cachedRead`).
+  const scope = (req: Request) => companyOf(req)
   const own: RowsOptions = list
     ? {
         resource,
+        scope,
         ids: (body) => idsOf(rowsOf(body), 'id'),
         columns: (req) => {
           const ranged = rangedColumn(list, req)
@@ -177,10 +181,11 @@ export function readRows(resource: ResourceName, list: ListSpec | undefined): Ro
         },
         list: true,
       }
-    : { resource, ids: (body) => idsOf(rowsOf(body), 'id') }
+    : { resource, scope, ids: (body) => idsOf(rowsOf(body), 'id') }
   const joined = (JOINED[resource] ?? []).map(
     (j): RowsOptions => ({
       resource: joinedView(j.resource, resource),
+      scope,
       ids: (body) => idsOf(rowsOf(body), j.field),
     }),
   )

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { type CacheResponseOptions, cacheResponse } from '@hotpath/cache-kit/express'
 import type { Request, Response } from 'express'
 import { companyOf } from '../http/request-context.js'
@@ -34,13 +35,20 @@ export type CachedReadDecorator = <This>(
  * `cache-policy.ts`, so that company's writes invalidate exactly what they change. Across instances the cache's `consistency: 'strict'`
  * keeps it exact. With `deps.cacheEnabled === false` (the perf command's "cache off" run) it changes nothing.
  */
-export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'onNotStored'>) {
+export function cachedReadFactory(
+  deps: Pick<AppDeps, 'cache' | 'cacheEnabled' | 'onNotStored' | 'cursorSecret'>,
+) {
+  // A list's body carries cursors signed with the cursor secret, which a process with another
+  // secret refuses (another instance, or this one after a restart with a generated secret): the
+  // key holds a fingerprint of the secret, so each secret is served only its own pages. Rows and
+  // tags stay the company's (`readRows`, `readTags`), so a write drops the pages of every secret.
+  const signer = secretFingerprint(deps.cursorSecret)
   return (options: CachedReadOptions): CachedReadDecorator => {
     if (deps.cacheEnabled === false) return (method) => method
     const notStored = deps.onNotStored
     return cacheResponse(deps.cache, {
       ttl: options.ttl,
-      scope: (req) => String(companyOf(req)),
+      scope: (req) => `${companyOf(req)}.${signer}`,
       tags: (req) => readTags(options.resource, companyOf(req)),
       rows: readRows(options.resource, options.list),
       query: [...options.query],
@@ -49,6 +57,14 @@ export function cachedReadFactory(deps: Pick<AppDeps, 'cache' | 'cacheEnabled' |
       }),
     })
   }
+}
+
+/**
+ * A short, one-way fingerprint of the cursor secret: 9 bytes (12 base64url characters) of an
+ * HMAC-SHA-256 keyed by it, of a label of this use alone, so it matches no other hash of the secret.
+ */
+function secretFingerprint(secret: string): string {
+  return createHmac('sha256', secret).update('store-api response cache key').digest('base64url').slice(0, 12)
 }
 
 /** A controller with a list and a detail read, built from the app's dependencies. */

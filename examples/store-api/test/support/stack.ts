@@ -38,11 +38,13 @@ export interface Stack {
    * `bus: false`: its L1 never hears of other instances' invalidations (a bus message that never
    * arrives), so only strict consistency keeps its reads fresh. `cacheEnabled: false`: it serves
    * every read from the database (the truth a cached read is compared with; no request header can
-   * make the service bypass its cache).
+   * make the service bypass its cache). `cursorSecret`: it signs its cursors with another secret.
    */
   another(options?: {
     bus?: boolean
     cacheEnabled?: boolean
+    /** Its own cursor secret (default: the stack's). */
+    cursorSecret?: string
   }): Promise<{ url: string; cache: CacheManager; close(): Promise<void> }>
 }
 
@@ -177,7 +179,7 @@ export function useStack(kind: StackKind, options: { l1?: boolean } = {}): Stack
         db: otherDb,
         cache: otherCache,
         adminToken: ADMIN_TOKEN,
-        cursorSecret: 'test-cursor-secret-0123456789',
+        cursorSecret: o.cursorSecret ?? 'test-cursor-secret-0123456789',
         registry: new Registry(),
         ...(o.cacheEnabled === false ? { cacheEnabled: false } : {}),
       })
