@@ -229,9 +229,13 @@ export function formatTable(phases: readonly PerfPhase[]): string {
       `${r.staleReads}/${r.readBacks}`,
     ]
   })
+  return textTable(head, rows, rounds ? 3 : 2)
+}
+
+/** A plain-text table: a head, a rule, the rows; the first `left` columns left-aligned, the rest right. */
+function textTable(head: readonly string[], rows: readonly (readonly string[])[], left: number): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const left = rounds ? 3 : 2
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i < left ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
@@ -262,10 +266,7 @@ export function formatReadsByKind(phases: readonly PerfPhase[]): string {
         return k ? `${pct(k.hits / k.reads)} of ${k.reads}` : '—'
       }),
     ])
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
-  return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+  return textTable(head, rows, 1)
 }
 
 /**
