@@ -249,11 +249,11 @@ describe('perf --rounds', () => {
     ].join('\n')
     const m = parseServerMetrics(text)
     expect(m.cpuSeconds).toBe(12.5)
-    expect([...m.notStored]).toEqual([
-      ['/api/stocks invalidated', 564],
-      ['/api/products/:id too-large', 2],
+    expect(m.notStored).toEqual([
+      { route: '/api/stocks', reason: 'invalidated', count: 564 },
+      { route: '/api/products/:id', reason: 'too-large', count: 2 },
     ])
-    expect(parseServerMetrics('')).toEqual({ cpuSeconds: undefined, notStored: new Map() })
+    expect(parseServerMetrics('')).toEqual({ cpuSeconds: undefined, notStored: [] })
   })
 
   it('refuses a rounds count that is not a positive integer, before any load', () => {

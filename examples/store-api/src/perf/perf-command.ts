@@ -94,8 +94,8 @@ function progressBar(label: string): (fraction: number) => void {
 export interface ServerMetrics {
   /** CPU time (user + system) in seconds; `undefined` when not published. */
   readonly cpuSeconds: number | undefined
-  /** `store_api_cache_not_stored_total` per `route` and `reason` (keyed `<route> <reason>`). */
-  readonly notStored: ReadonlyMap<string, number>
+  /** `store_api_cache_not_stored_total`, one count per `route` and `reason`. */
+  readonly notStored: readonly NotStoredCount[]
 }
 
 /** Reads the server's `/metrics`; `undefined` when it does not answer (or needs a token). */
@@ -112,12 +112,16 @@ export async function serverMetrics(url: string): Promise<ServerMetrics | undefi
 /** The figures of {@link ServerMetrics} in a Prometheus text exposition. */
 export function parseServerMetrics(text: string): ServerMetrics {
   const cpu = /^process_cpu_seconds_total (\S+)$/m.exec(text)
-  const notStored = new Map<string, number>()
+  const notStored: NotStoredCount[] = []
   for (const m of text.matchAll(/^store_api_cache_not_stored_total\{([^}]*)\} (\S+)$/gm)) {
     const labels = new Map(
       [...(m[1] as string).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]] as const),
     )
-    notStored.set(`${labels.get('route') ?? '?'} ${labels.get('reason') ?? '?'}`, Number(m[2]))
+    notStored.push({
+      route: labels.get('route') ?? '?',
+      reason: labels.get('reason') ?? '?',
+      count: Number(m[2]),
+    })
   }
   return { cpuSeconds: cpu ? Number(cpu[1]) : undefined, notStored }
 }
@@ -130,10 +134,9 @@ export async function serverCpuSeconds(url: string): Promise<number | undefined>
 /** The responses sent but not stored during a phase, by route and reason, most first. */
 function notStoredDuring(before: ServerMetrics, after: ServerMetrics): NotStoredCount[] {
   const out: NotStoredCount[] = []
-  for (const [key, n] of after.notStored) {
-    const count = n - (before.notStored.get(key) ?? 0)
-    const space = key.lastIndexOf(' ')
-    if (count > 0) out.push({ route: key.slice(0, space), reason: key.slice(space + 1), count })
+  for (const { route, reason, count } of after.notStored) {
+    const earlier = before.notStored.find((b) => b.route === route && b.reason === reason)?.count ?? 0
+    if (count > earlier) out.push({ route, reason, count: count - earlier })
   }
   return out.sort((a, b) => b.count - a.count)
 }
