@@ -48,6 +48,13 @@ export class CacheManager extends CacheEmitter {
    * it is `false`). `cacheResponse` gzips a stored response body by the same rule.
    */
   readonly compressThreshold: number
+  /**
+   * Whether `snapshotTags` may stamp row sets when asked (`rowSets`): a single Redis node, without
+   * an L1 or under strict consistency. `false` for the memory, Keyv and Cluster stores and an L1
+   * under eventual consistency, where computing row set tags is wasted work. A single node may still
+   * decline them (`rowSets: false`, an `allkeys-*` policy): its answer then has no `setVersions`.
+   */
+  readonly keepsRowSets: boolean
   private readonly options: ResolvedOptions
   private readonly tiers: Tiers
   private readonly loads: SingleFlight
@@ -77,6 +84,7 @@ export class CacheManager extends CacheEmitter {
       },
     })
     this.loads = new SingleFlight(o, this.tiers, events)
+    this.keepsRowSets = this.tiers.l2.rowSets
   }
 
   /**

@@ -3,7 +3,8 @@ import type { CacheManager } from '../index.js'
 /**
  * The part of a `CacheManager` the HTTP layer uses (`getEntry`, `set`, `snapshotTags`,
  * `invalidateTags`, `invalidateRows`, `invalidatePattern`, `on`, `codec`, and `consistency`,
- * `peekEntry`, `compressThreshold` when present): a `CacheManager` from `@hotpath/cache-kit` is one.
+ * `peekEntry`, `compressThreshold`, `keepsRowSets` when present): a `CacheManager` from
+ * `@hotpath/cache-kit` is one.
  */
 export type ResponseCache = Pick<
   CacheManager,
@@ -16,4 +17,4 @@ export type ResponseCache = Pick<
   | 'on'
   | 'codec'
 > &
-  Partial<Pick<CacheManager, 'consistency' | 'peekEntry' | 'compressThreshold'>>
+  Partial<Pick<CacheManager, 'consistency' | 'peekEntry' | 'compressThreshold' | 'keepsRowSets'>>

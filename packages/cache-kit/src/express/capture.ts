@@ -118,7 +118,7 @@ class Capture implements HoldPolicy {
     const rows = this.policy.rows
     if (rows && this.json !== undefined) {
       try {
-        this.shown = rowsShown(rows, this.req, this.json)
+        this.shown = rowsShown(rows, this.req, this.json, this.cache.keepsRowSets !== false)
       } catch (err) {
         this.shown = err instanceof Error ? err : new Error(String(err))
       }
@@ -275,7 +275,9 @@ class Capture implements HoldPolicy {
     let shown: Shown
     try {
       if (this.shown instanceof Error) throw this.shown
-      shown = this.shown ?? rowsShown(rows, this.req, JSON.parse(body.toString()))
+      shown =
+        this.shown ??
+        rowsShown(rows, this.req, JSON.parse(body.toString()), this.cache.keepsRowSets !== false)
     } catch (err) {
       this.policy.onError(err)
       return 'rows-unknown'

@@ -83,23 +83,24 @@ export interface Shown {
 /**
  * The tags of the rows a response shows and of the ranges its ordering columns span, from its body
  * (the object the handler gave `res.json`, or the sent bytes parsed), with the row sets standing
- * for them; throws when `ids` or `ranges` throws.
+ * for them unless `sets` is false (the cache never keeps them); throws when `ids` or `ranges` throws.
  */
-export function rowsShown(rows: ResolvedRows, req: Request, body: unknown): Shown {
+export function rowsShown(rows: ResolvedRows, req: Request, body: unknown, sets = true): Shown {
   // Many rows join the same few (a page's products share their categories): one tag each.
   const tags = new Set<string>()
-  const sets: { tag: string; rows: string[] }[] = []
+  const stamped: { tag: string; rows: string[] }[] = []
   for (const { options, scope } of rows) {
     const s = scope(req)
     const ids = options.ids(body, req)
     const shown = rowTags(options.resource, s, ids)
     for (const t of shown) tags.add(t)
-    if (ids.length > 1) sets.push({ tag: rowSetTagOf(options.resource, s, shown), rows: [...new Set(shown)] })
+    if (sets && ids.length > 1)
+      stamped.push({ tag: rowSetTagOf(options.resource, s, shown), rows: [...new Set(shown)] })
     const ranges = options.ranges?.(body, req)
     if (ranges?.length)
       for (const t of rowReadTags({ resource: options.resource, scope: s, ranges })) tags.add(t)
   }
-  return { tags: [...tags], sets }
+  return { tags: [...tags], sets: stamped }
 }
 
 /**

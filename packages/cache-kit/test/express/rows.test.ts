@@ -1,6 +1,7 @@
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis, useRedisCluster } from '@hotpath/test-services'
+import { afterAll, describe, expect, it } from 'vitest'
 import { describeRowPrecision } from './support/rows-suite.js'
 
 describeRowPrecision(
@@ -33,3 +34,30 @@ describeRowPrecision(
     }),
   false,
 )
+
+describe('keepsRowSets', () => {
+  const made: CacheManager[] = []
+  afterAll(async () => {
+    for (const c of made) await c.close()
+  })
+  const make = (cache: CacheManager) => {
+    made.push(cache)
+    return cache
+  }
+
+  it('is true on a single Redis node (without an L1 or under strict consistency), false elsewhere', () => {
+    const single = redisStore({ client: redis.client })
+    const prefix = `${redis.prefix}keeps`
+    expect(make(new CacheManager({ store: memoryStore() })).keepsRowSets).toBe(false)
+    expect(make(new CacheManager({ store: single, prefix })).keepsRowSets).toBe(true)
+    expect(
+      make(new CacheManager({ store: single, prefix, consistency: 'strict', l1: {} })).keepsRowSets,
+    ).toBe(true)
+    expect(make(new CacheManager({ store: single, prefix, l1: {} })).keepsRowSets).toBe(false)
+    expect(
+      make(
+        new CacheManager({ store: redisStore({ client: cluster.client }), prefix: `${cluster.prefix}keeps` }),
+      ).keepsRowSets,
+    ).toBe(false)
+  })
+})

@@ -45,12 +45,20 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
       return written.some((k) => k.includes(fragment))
     }
 
+    /** `snapshotTags` calls that named row sets, observed on the real cache. */
+    let rowSetsAsked = 0
+
     beforeAll(async () => {
       cache = makeCache()
       const set = cache.set.bind(cache)
       cache.set = async (key, value, options) => {
         await set(key, value, options)
         written.push(key)
+      }
+      const snapshotTags = cache.snapshotTags.bind(cache)
+      cache.snapshotTags = (tags, options) => {
+        if (options?.rowSets) rowSetsAsked++
+        return snapshotTags(tags, options)
       }
       const app = express()
       app.use(express.json())
@@ -207,6 +215,12 @@ export function describeRowPrecision(name: string, makeCache: () => CacheManager
       expect((await read).header('x-cache')).toBe('MISS')
       await decided(path)
     }
+
+    it('names the row set of a page to the cache only where the cache keeps row sets', async () => {
+      rowSetsAsked = 0
+      await warm('/products?page=2')
+      expect(rowSetsAsked).toBe(cache.keepsRowSets ? 1 : 0)
+    })
 
     it('a write to row 42 drops the pages and details that show it, and nothing else', async () => {
       await warm('/products?page=1') // ids 1-10
