@@ -122,6 +122,8 @@ class Capture implements HoldPolicy {
       } catch (err) {
         this.shown = err instanceof Error ? err : new Error(String(err))
       }
+      // The handler's rows need not outlive the store's round trips: let them die young.
+      this.json = undefined
     }
     const body =
       chunk === undefined || chunk === null
