@@ -6,8 +6,12 @@
 // (`process.cpuUsage`) around each variant's run. Every miss has a key of its own (a query
 // parameter in the key), so no write is needed to make it miss. Variants alternate over the
 // rounds; each keeps its best. Prints server CPU µs per request and the ratio to the uncached one.
+// Stores: memory, Redis under strict consistency with an L1 (as the store API runs it), Redis
+// under eventual consistency without one; and per store the floor, a few lines that are not
+// cache-kit (one read, gzip, one write), for what any cache with that store pays.
 import { spawn } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { CacheManager, memoryStore } from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import { redisStore } from '@hotpath/cache-kit/redis'
@@ -37,16 +41,20 @@ const query = ['page', 'v']
 const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL) : undefined
 const prefix = `bench-miss-${process.pid}`
 const caches: CacheManager[] = []
-function manager(kind: 'memory' | 'redis'): CacheManager {
+/** `redis`: strict consistency with an L1, as the store API runs it; `redis-eventual`: neither. */
+type Kind = 'memory' | 'redis' | 'redis-eventual'
+function manager(kind: Kind): CacheManager {
   const c =
     kind === 'memory'
       ? new CacheManager({ store: memoryStore(), prefix })
-      : new CacheManager({
-          store: redisStore({ client: redis as Redis }),
-          prefix,
-          consistency: 'strict',
-          l1: { maxEntries: 10_000 },
-        })
+      : kind === 'redis-eventual'
+        ? new CacheManager({ store: redisStore({ client: redis as Redis }), prefix: `${prefix}e` })
+        : new CacheManager({
+            store: redisStore({ client: redis as Redis }),
+            prefix,
+            consistency: 'strict',
+            l1: { maxEntries: 10_000 },
+          })
   caches.push(c)
   return c
 }
@@ -56,9 +64,9 @@ app.set('etag', false)
 const variants: Record<string, { path: (i: number) => string; mw?: RequestHandler }> = {
   uncached: { path: () => '/uncached?page=1' },
 }
-// Per store: a policy with the resource tag only, and one that also names its rows; a hit reads one
-// URL again and again, a miss a new URL each time.
-for (const kind of redis ? (['memory', 'redis'] as const) : (['memory'] as const)) {
+// Per store: a policy with the resource tag only, and one that also names its rows (and the floor
+// below); a hit reads one URL again and again, a miss a new URL each time.
+for (const kind of redis ? (['memory', 'redis', 'redis-eventual'] as const) : (['memory'] as const)) {
   const cache = manager(kind)
   const policies = {
     tags: cacheResponse(cache, { ttl: '5m', public: true, tags: ['products'], query }),
@@ -68,6 +76,42 @@ for (const kind of redis ? (['memory', 'redis'] as const) : (['memory'] as const
     variants[`${kind} hit, ${policy}`] = { path: () => `/${kind}-${policy}?page=1`, mw }
     variants[`${kind} miss, ${policy}`] = { path: (i) => `/${kind}-${policy}?page=1&v=${i}`, mw }
   }
+}
+// The floor (not cache-kit): the least any response cache with a store does on a miss. One read
+// that misses, the handler's body gzipped and sent, one write; no tags, no consistency, no
+// single-flight, no headers kept. A hit is that one read and the stored bytes sent.
+function floor(kind: 'memory' | 'redis'): RequestHandler {
+  const map = new Map<string, Buffer>()
+  const get = (key: string) => (kind === 'redis' ? (redis as Redis).getBuffer(key) : map.get(key))
+  const set = (key: string, value: Buffer) =>
+    kind === 'redis' ? (redis as Redis).set(key, value, 'PX', 300_000) : map.set(key, value)
+  return async (req, res, next) => {
+    const key = `${prefix}:floor:${req.originalUrl}`
+    const stored = await get(key)
+    const send = (gz: Buffer) =>
+      res
+        .set({
+          'content-type': 'application/json; charset=utf-8',
+          'content-encoding': 'gzip',
+          'content-length': String(gz.length),
+        })
+        .end(gz)
+    if (stored) return send(stored)
+    const end = res.end
+    res.end = function floorEnd(this: typeof res, chunk: unknown) {
+      res.end = end
+      const gz = gzipSync(chunk as Buffer, { level: 1 })
+      send(gz)
+      void set(key, gz)
+      return this
+    } as typeof res.end
+    next()
+  }
+}
+for (const kind of redis ? (['memory', 'redis'] as const) : (['memory'] as const)) {
+  const mw = floor(kind)
+  variants[`${kind} hit, floor`] = { path: () => `/${kind}-floor?page=1`, mw }
+  variants[`${kind} miss, floor`] = { path: (i) => `/${kind}-floor?page=1&v=${i}`, mw }
 }
 const routes = new Set<string>()
 for (const v of Object.values(variants)) {
@@ -125,7 +169,7 @@ const base = best.uncached as number
 console.log(`server CPU µs per request, best of ${ROUNDS} rounds of ${N} sequential requests:`)
 for (const [name, us] of Object.entries(best))
   console.log(
-    `${name.padEnd(20)} ${us.toFixed(0).padStart(6)} µs   ${(us / base).toFixed(2)}× uncached, ${faults[name]?.toFixed(1)} page faults/request, sys ${sys[name]?.toFixed(0)} µs`,
+    `${name.padEnd(26)} ${us.toFixed(0).padStart(6)} µs   ${(us / base).toFixed(2)}× uncached, ${faults[name]?.toFixed(1)} page faults/request, sys ${sys[name]?.toFixed(0)} µs`,
   )
 client.kill()
 server.close()
