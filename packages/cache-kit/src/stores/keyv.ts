@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type Keyv from 'keyv'
 import { compileGlob } from '../glob.js'
+import { randomToken } from './random-token.js'
 import type { CacheStore, StoreCapabilities } from './store.js'
 
 /** Options of {@link keyvStore}. */
@@ -76,7 +76,7 @@ export function keyvStore(keyv: Keyv, options: KeyvStoreOptions = {}): CacheStor
         tagKeys.map(async (k, i) => {
           const v = current[i]
           if (typeof v === 'string') return v
-          const token = randomBytes(12).toString('base64url')
+          const token = randomToken()
           await keyv.set(k, token)
           return token
         }),

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { envelopeHasTagNames, envelopeTagNameBytes } from '../envelope.js'
 import { Lru } from '../lru.js'
 import { CallBatch } from './call-batch.js'
 import { directMget, directScript } from './direct-commands.js'
+import { randomToken } from './random-token.js'
 import { READ_MANY } from './redis-scripts.js'
 import type { LeaseOutcome, LeaseRequest, ReadWithTags } from './store.js'
 
@@ -101,7 +101,7 @@ export function batchedReads(
       const stamp = lease?.stamp
       if (stamp && stamp.tags.length > 0) {
         keys.push(stamp.clockKey)
-        rand ??= randomBytes(12).toString('base64url')
+        rand ??= randomToken()
         args.push(String(stamp.tags.length), rand, tagPx, ...stamp.tags)
       } else args.push('0')
     }

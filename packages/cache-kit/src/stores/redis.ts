@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { setImmediate } from 'node:timers'
 import type { Cluster, Redis } from 'ioredis'
 import { type Duration, parseDuration } from '../duration.js'
 import { CacheError } from '../errors.js'
 import { directMget, directScript } from './direct-commands.js'
 import { FirstConnection } from './first-connection.js'
+import { randomToken } from './random-token.js'
 import { batchedReads } from './redis-reads.js'
 import {
   COUNT_ENTRY,
@@ -261,7 +261,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       clockKey = DEFAULT_CLOCK,
       rowSets?: RowSetStamp,
     ) => {
-      const token = randomBytes(12).toString('base64url')
+      const token = randomToken()
       const policy = rowSets && rowSets.sets.length > 0 ? await rowSetPolicyOf() : undefined
       const sets = policy?.use ? rowSets : undefined
       const setKeys = sets ? sets.sets.flatMap((x) => [x.key, ...x.index]) : []
@@ -343,7 +343,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       if (tagKeys.length === 0) return []
       // SET NX GET: the existing version, or the fresh token this call just stored.
       if (stampClocked) return (await stampClocked(tagKeys)).versions
-      const token = randomBytes(12).toString('base64url')
+      const token = randomToken()
       // One key per command (the keys live in different slots); they go out together.
       return Promise.all(
         tagKeys.map(
@@ -363,7 +363,7 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
           clockKey,
           logKeyOf(clockKey),
           String(tagKeys.length),
-          randomBytes(12).toString('base64url'),
+          randomToken(),
           tagPx,
           String(LOG_WINDOW_US),
           String(LOG_MAX_ENTRIES),
