@@ -14,7 +14,10 @@
 // Env: BENCH_ROUNDS (default 7), BENCH_PAGES_DEEP (default 32; the data must have that many pages
 // of 61 products), BENCH_CONCURRENCY (default 16), BENCH_KIND (`lists`, the default, or `details`).
 // Prints µs per request per round, the medians, and the ratios to uncached: of the medians, and the
-// median of each round's own ratio.
+// median of each round's own ratio. With REDIS_URL, also Redis' own CPU µs per request over the
+// same passes (its `INFO cpu`, so only where nothing else uses that Redis meanwhile), and server
+// plus Redis against uncached: on one machine a miss's stamps cost Redis CPU the server's figure
+// leaves out.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -49,6 +52,16 @@ delete env.ADMIN_TOKEN
 const on = await startServerChild(env, true, 180_000, cli)
 const off = await startServerChild(env, false, 180_000, cli)
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+/** Reads Redis' own CPU time (`INFO cpu`), where the cache is a Redis node: it shares the machine too. */
+const redis = env.REDIS_URL ? new Redis(env.REDIS_URL) : undefined
+
+/** Redis' CPU seconds so far (user + system), or `undefined` without Redis. */
+async function redisCpuSeconds(): Promise<number | undefined> {
+  if (!redis) return undefined
+  const info = await redis.info('cpu')
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
+  return field('used_cpu_user') + field('used_cpu_sys')
+}
 
 /** GETs `path` with the API key and gzip accepted; resolves its `X-Cache` (or the status if not 200). */
 function get(server: ServerChild, path: string): Promise<string> {
@@ -70,6 +83,7 @@ function get(server: ServerChild, path: string): Promise<string> {
 async function pass(server: ServerChild, paths: readonly string[]) {
   const seen: Record<string, number> = {}
   const before = await serverCpuSeconds(server.url)
+  const redisBefore = await redisCpuSeconds()
   let next = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -80,8 +94,13 @@ async function pass(server: ServerChild, paths: readonly string[]) {
     }),
   )
   const after = await serverCpuSeconds(server.url)
+  const redisAfter = await redisCpuSeconds()
   if (before === undefined || after === undefined) throw new Error('the server publishes no CPU time')
-  return { us: ((after - before) * 1e6) / paths.length, seen }
+  const redisUs =
+    redisBefore === undefined || redisAfter === undefined
+      ? undefined
+      : ((redisAfter - redisBefore) * 1e6) / paths.length
+  return { us: ((after - before) * 1e6) / paths.length, redisUs, seen }
 }
 
 /** The ids of the demo key's products (read uncached, 100 a page), for BENCH_KIND=details. */
@@ -116,6 +135,8 @@ function pagesOf(r: number): string[] {
 }
 
 const runs: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
+/** Redis' CPU µs per request over the same passes (empty without Redis). */
+const redisRuns: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
 const ratios: Record<'miss' | 'hit', number[]> = { miss: [], hit: [] }
 const expect = (seen: Record<string, number>, answer: string, what: string, n: number) => {
   if (seen[answer] !== n) throw new Error(`${what}: expected ${n} × ${answer}, got ${JSON.stringify(seen)}`)
@@ -125,11 +146,13 @@ try {
     const paths = pagesOf(r)
     const order = r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)
     const got: Partial<Record<'uncached' | 'miss' | 'hit', number>> = {}
+    const gotRedis: Partial<Record<'uncached' | 'miss' | 'hit', number | undefined>> = {}
     for (const side of order) {
       if (side === 'off') {
         const u = await pass(off, paths)
         expect(u.seen, 'none', 'cache off', paths.length)
         got.uncached = u.us
+        gotRedis.uncached = u.redisUs
         // The same pages again, not counted: each server serves two passes a round. A server's
         // CPU per request depends on how busy it was just before (V8 sizes its young generation
         // and optimises by the recent load): with one pass here against the cache-on server's two,
@@ -143,16 +166,25 @@ try {
         expect(h.seen, 'HIT', 'cache on, second pass', paths.length)
         got.miss = m.us
         got.hit = h.us
+        gotRedis.miss = m.redisUs
+        gotRedis.hit = h.redisUs
       }
     }
-    const line = `round ${r}${r < WARMUP ? ' (warm-up)' : ''}: uncached ${got.uncached?.toFixed(0)} µs, miss ${got.miss?.toFixed(0)} µs, hit ${got.hit?.toFixed(0)} µs`
+    const inRedis = redis
+      ? ` (Redis ${gotRedis.uncached?.toFixed(0)}, ${gotRedis.miss?.toFixed(0)}, ${gotRedis.hit?.toFixed(0)} µs)`
+      : ''
+    const line = `round ${r}${r < WARMUP ? ' (warm-up)' : ''}: uncached ${got.uncached?.toFixed(0)} µs, miss ${got.miss?.toFixed(0)} µs, hit ${got.hit?.toFixed(0)} µs${inRedis}`
     console.log(line)
     if (r < WARMUP) continue
-    for (const k of ['uncached', 'miss', 'hit'] as const) runs[k].push(got[k] as number)
+    for (const k of ['uncached', 'miss', 'hit'] as const) {
+      runs[k].push(got[k] as number)
+      if (gotRedis[k] !== undefined) redisRuns[k].push(gotRedis[k])
+    }
     for (const k of ['miss', 'hit'] as const) ratios[k].push((got[k] as number) / (got.uncached as number))
   }
 } finally {
   agent.destroy()
+  redis?.disconnect()
   await Promise.all([on.stop(), off.stop()])
   if (home) rmSync(home, { recursive: true, force: true })
   await dropCacheKeys()
@@ -178,10 +210,18 @@ const cache = env.REDIS_URL ? 'redis' : env.REDIS_CLUSTER_NODES ? 'redis cluster
 console.log(
   `\nserver CPU µs per request, median of ${ROUNDS} rounds of ${KIND === 'details' ? `${perRound} product details` : `${PAGES} product-list pages`}, concurrency ${CONCURRENCY}; database ${database}, cache ${cache}:`,
 )
+// Redis' CPU per request is the cache's own (the uncached pass reads no cache; its figure is what
+// an idle Redis spends), and on a machine Redis shares with the server it costs throughput too.
+const withRedis = redisRuns.miss.length > 0
 console.log(
-  '| request | µs | ÷ uncached | each round ÷ its uncached (median) |\n| --- | ---: | ---: | ---: |',
+  `| request | µs | ÷ uncached | each round ÷ its uncached (median) |${withRedis ? ' Redis µs | server + Redis ÷ uncached |' : ''}\n| --- | ---: | ---: | ---: |${withRedis ? ' ---: | ---: |' : ''}`,
 )
 for (const k of ['uncached', 'miss', 'hit'] as const) {
   const own = k === 'uncached' ? '' : `${median(ratios[k]).toFixed(2)}×`
-  console.log(`| ${k} | ${median(runs[k]).toFixed(0)} | ${(median(runs[k]) / base).toFixed(2)}× | ${own} |`)
+  const inRedis = withRedis
+    ? ` ${median(redisRuns[k]).toFixed(0)} | ${((median(runs[k]) + median(redisRuns[k])) / (base + median(redisRuns.uncached))).toFixed(2)}× |`
+    : ''
+  console.log(
+    `| ${k} | ${median(runs[k]).toFixed(0)} | ${(median(runs[k]) / base).toFixed(2)}× | ${own} |${inRedis}`,
+  )
 }

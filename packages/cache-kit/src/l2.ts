@@ -34,6 +34,8 @@ export interface RowSets {
   readonly sets: readonly { readonly tag: string; readonly rows: readonly string[] }[]
   /** The life of the entry to be stamped (ttl plus grace). */
   readonly ttlMs: number
+  /** See `RowSetStamp.guard`. */
+  readonly guard?: readonly string[]
 }
 
 /** What the store side tells its manager. */
@@ -294,6 +296,7 @@ export class L2Tier {
               index: x.rows.map(this.indexKey),
             })),
             ttlMs: rowSets.ttlMs,
+            ...(rowSets.guard ? { guard: rowSets.guard } : {}),
           }
         : undefined
     const r = await this.guard.call(

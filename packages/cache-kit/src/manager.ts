@@ -164,19 +164,31 @@ export class CacheManager extends CacheEmitter {
    * it stands for, among `tags`) stamps those sets too where the store keeps row sets (single-node
    * Redis; not with an L1 under eventual consistency), for an entry living `ttl`: their versions
    * are then in `setVersions`, and the entry may carry each set's tag in place of its rows' tags.
+   * `rowSets.guard`: the versions the last `guard.length` tags had when the value began (a scope's
+   * write epochs, from an earlier snapshot). Where one moved and `predate` is not `true`, the value
+   * must not be stored, so no set is stamped (`setVersions` absent).
    */
   async snapshotTags(
     tags: readonly string[],
     options: {
       failOpen?: boolean
       predating?: { clock: number; count: number }
-      rowSets?: { sets: readonly { tag: string; rows: readonly string[] }[]; ttl: Duration }
+      rowSets?: {
+        sets: readonly { tag: string; rows: readonly string[] }[]
+        ttl: Duration
+        guard?: readonly string[]
+      }
     } = {},
   ): Promise<(TagSnapshot & { readonly setVersions?: readonly string[] }) | undefined> {
     const since = this.tiers.l1?.generation
     const failOpen = options.failOpen ?? this.options.failOpen
     const p = options.predating
-    const sets = options.rowSets && { sets: options.rowSets.sets, ttlMs: parseDuration(options.rowSets.ttl) }
+    const rs = options.rowSets
+    const sets = rs && {
+      sets: rs.sets,
+      ttlMs: parseDuration(rs.ttl),
+      ...(rs.guard ? { guard: rs.guard } : {}),
+    }
     const r = await this.tiers.l2.stampTagsClocked(tags, failOpen, p?.clock, p?.count, sets)
     if (!r) return undefined
     const snapshot: { -readonly [K in keyof TagSnapshot]: TagSnapshot[K] } & {

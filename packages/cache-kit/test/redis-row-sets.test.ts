@@ -11,6 +11,7 @@ import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { envelopeTagNames } from '../src/envelope.js'
 import { PendingInvalidations } from '../src/pending-invalidations.js'
+import { Gate } from './express/support/app.js'
 import { type HttpClient, serve } from './express/support/http-client.js'
 import { usePrivateRedis } from './support/private-redis.js'
 
@@ -97,6 +98,35 @@ describe('row sets on a single Redis node', () => {
     expect(await redis.client.scard(index)).toBe(54)
   })
 
+  it('stamps no set for a value whose guard moved (it will not be stored), unless its rows predate the move', async () => {
+    const { cache, prefix } = cacheOn()
+    const EPOCH = '~products@7:w'
+    const index = `${prefix}#x:${ROWS([1])[0]}`
+    // Rows 4 and 5 have versions from before the value began.
+    await cache.snapshotTags(ROWS([4, 5]))
+    const before = await cache.snapshotTags([EPOCH])
+    const guard = before?.versions ?? []
+    const stamp = (ids: number[], clock = before?.clock ?? 0) =>
+      cache.snapshotTags([...ROWS(ids), EPOCH], {
+        predating: { clock, count: ids.length },
+        rowSets: { sets: [{ tag: SET(ids), rows: ROWS(ids) }], ttl: '5m', guard },
+      })
+    // Unmoved: the set is stamped.
+    expect((await stamp([1, 2]))?.setVersions).toHaveLength(1)
+    expect(await redis.client.scard(index)).toBe(1)
+    // A write to row 1 moves the epoch: a value read before it is refused, and leaves no set behind.
+    await cache.invalidateRows([{ resource: 'products', scope: 7, ids: [1] }])
+    const refused = await stamp([1, 3])
+    expect(refused?.predate).toBe(false)
+    expect(refused?.setVersions).toBeUndefined()
+    expect(await redis.client.exists(`${prefix}#t:${SET([1, 3])}`)).toBe(0)
+    expect(await redis.client.exists(index)).toBe(0)
+    // Rows the write did not touch predate it: their set is stamped though the epoch moved.
+    const untouched = await stamp([4, 5])
+    expect(untouched?.predate).toBe(true)
+    expect(untouched?.setVersions).toHaveLength(1)
+  })
+
   it('a set version lives at least as long as the entries stamped with it', async () => {
     const { cache, prefix } = cacheOn()
     await cache.snapshotTags(ROWS([1, 2]), {
@@ -169,6 +199,42 @@ describe('row sets on a single Redis node', () => {
       await served.close()
     }
   })
+
+  it('a list page refused by the race guard leaves no set and no index behind', async () => {
+    const { cache, prefix } = cacheOn({ consistency: 'strict' })
+    const app = express()
+    const ids = Array.from({ length: 20 }, (_, i) => i + 1)
+    const refused: string[] = []
+    let gate: Gate | undefined
+    app.get(
+      '/products',
+      cacheResponse(cache, {
+        ttl: '5m',
+        public: true,
+        rows: { resource: 'products', ids: (body) => (body as { results: number[] }).results, list: true },
+        onNotStored: (reason) => refused.push(reason),
+      }),
+      async (_req, res) => {
+        const rows = [...ids]
+        await gate?.wait()
+        res.json({ results: rows })
+      },
+    )
+    const served = await serve(app)
+    try {
+      gate = new Gate()
+      const read = served.http.get('/products')
+      await gate.waiting // the handler has read its rows
+      await cache.invalidateRows([{ resource: 'products', ids: [7] }])
+      gate.release()
+      expect((await read).headers['x-cache']).toBe('MISS')
+      expect(refused).toEqual(['invalidated'])
+      expect(await redis.client.keys(`${prefix}#x:*`)).toEqual([])
+      expect(await redis.client.keys(`${prefix}#t:*:s:*`)).toEqual([])
+    } finally {
+      await served.close()
+    }
+  })
 })
 
 describe('row sets and the eviction policy', () => {
@@ -193,6 +259,13 @@ describe('row sets and the eviction policy', () => {
     caches.push(expiring)
     expect((await stampSet(expiring, [1, 2]))?.setVersions).toHaveLength(1)
     expect(await client.pttl(index('noeviction'))).toBeGreaterThan(250_000) // the entry's 5 minutes
+    // A longer-lived set lengthens the index's life; a shorter-lived one never shortens it.
+    const stampFor = (ids: number[], ttl: string) =>
+      expiring.snapshotTags(ROWS(ids), { rowSets: { sets: [{ tag: SET(ids), rows: ROWS(ids) }], ttl } })
+    await stampFor([1, 3], '1h')
+    expect(await client.pttl(index('noeviction'))).toBeGreaterThan(3_000_000)
+    await stampFor([1, 4], '1m')
+    expect(await client.pttl(index('noeviction'))).toBeGreaterThan(3_000_000)
     await client.config('SET', 'maxmemory-policy', 'volatile-lru')
     const kept = new CacheManager({ store: redisStore({ client }), prefix: 'volatile' })
     caches.push(kept)

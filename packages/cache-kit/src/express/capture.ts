@@ -289,7 +289,9 @@ class Capture implements HoldPolicy {
     // tells that none of the tags read now was invalidated since the handler started.
     const now = await this.cache.snapshotTags([...tags, ...guard.tags], {
       ...(snapshot.clock === undefined ? {} : { predating: { clock: snapshot.clock, count: tags.length } }),
-      ...(sets.length === 0 ? {} : { rowSets: { sets, ttl: this.policy.ttl + this.policy.grace } }),
+      ...(sets.length === 0
+        ? {}
+        : { rowSets: { sets, ttl: this.policy.ttl + this.policy.grace, guard: guard.versions } }),
     })
     if (now === undefined) return 'cache-error'
     for (let i = 0; i < guard.tags.length; i++)

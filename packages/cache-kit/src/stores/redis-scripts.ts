@@ -263,26 +263,30 @@ return total
 `
 
 /**
- * The current version of each tag, created where missing: `SET NX GET` per key, so a version that
- * exists is kept and a missing one gets this call's token, `<clock>~<random>`, at one tick of the
- * clock (see {@link CLOCK}; `~` tells a version a stamp created from one an invalidation left).
- * One call stamps every tag of an entry (a page showing 60 rows has 60 row tags). Answers the
- * versions, then the clock after this call, then `1` when none of the first ARGV[3] keys was
- * invalidated after ARGV[2] (a clock from an earlier call; `-1`: none asked), else `0`: each of
- * them had a version created at or before it or, where a stamp created its version since (or now),
- * the invalidation log (see {@link LOG}) watched since then and holds none of them after it. A
- * version in any other form counts as an invalidation. KEYS tag versions, then the clock key and
- * the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys to check, ARGV[4] a
- * created version's expiry in ms (`0`: none).
+ * The current version of each tag, created where missing: read with one `MGET`, then `SET NX GET`
+ * per missing key, so a version that exists is kept and a missing one gets this call's token,
+ * `<clock>~<random>`, at one tick of the clock (see {@link CLOCK}; `~` tells a version a stamp
+ * created from one an invalidation left). One call stamps every tag of an entry (a page showing 60
+ * rows has 60 row tags). Answers the versions, then the clock after this call, then `1` when none
+ * of the first ARGV[3] keys was invalidated after ARGV[2] (a clock from an earlier call; `-1`: none
+ * asked), else `0`: each of them had a version created at or before it or, where a stamp created
+ * its version since (or now), the invalidation log (see {@link LOG}) watched since then and holds
+ * none of them after it. A version in any other form counts as an invalidation. KEYS tag versions,
+ * then the clock key and the log key; ARGV[1] random part of the token, ARGV[2] since, ARGV[3] keys
+ * to check, ARGV[4] a created version's expiry in ms (`0`: none).
  *
  * With row sets (ARGV[5] the number of tag keys, ARGV[6] the sets' expiry in ms, ARGV[7] `1`
- * when indexes may expire, then one count of index keys per set): after the tag keys, KEYS holds
- * each set's version key followed by its index keys. Each set gets a version as a tag does
- * (`SET NX GET`), kept at least ARGV[6] ms, and is added to each of its index keys, which then
- * live at least as long (ARGV[7] `1`, where Redis never evicts) or have no expiry (an expiring
- * key could be evicted, and an evicted index would lose a drop); an index that has grown to a
- * power of two from 64 on sheds the sets whose versions are gone. The sets' versions are answered
- * after the tags', before the clock.
+ * when indexes may expire, ARGV[8] the number `g` of guard versions, then those versions, then
+ * one count of index keys per set): after the tag keys, KEYS holds each set's version key followed
+ * by its index keys. The guard versions are what the last `g` tag keys had when the value began
+ * (a scope's write epochs): where one of them moved and the answer is `0`, the value will not be
+ * stored, so no set is stamped and no set version is answered. Otherwise each set gets a version
+ * as a tag does (`SET NX GET`), kept at least ARGV[6] ms, and is added to each of its index keys,
+ * which then live at least as long (ARGV[7] `1`, where Redis never evicts: `PEXPIRE … GT` from
+ * Redis 7, `PTTL` then `PEXPIRE` before) or have no expiry (an expiring key could be evicted, and
+ * an evicted index would lose a drop); an index that has grown to a power of two from 64 on sheds
+ * the sets whose versions are gone. The sets' versions are answered after the tags', before the
+ * clock.
  */
 export const STAMP_TAGS = `${CLOCK}${CREATE_OR_GET}
 if redis.replicate_commands then redis.replicate_commands() end
@@ -300,8 +304,15 @@ local created = false
 -- invalidated (while they had no version) before that.
 local ask = {}
 local out = {}
+-- Existing versions in one read (a few hundred keys at a time: unpack is bounded by Lua's stack).
+local got = {}
+for first = 1, n, 500 do
+  local last = math.min(first + 499, n)
+  local part = redis.call('MGET', unpack(KEYS, first, last))
+  for i = first, last do got[i] = part[i - first + 1] end
+end
 for i = 1, n do
-  local v = createOrGet(KEYS[i], token, ttl)
+  local v = got[i] or createOrGet(KEYS[i], token, ttl)
   if v then
     out[i] = v
     if predate and i <= check then
@@ -327,10 +338,25 @@ if predate and #ask > 0 then
     if s and s > since then predate = false end
   end
 end
+local guards = tonumber(ARGV[8] or '0')
+local stampSets = true
+if not predate then
+  for k = 1, guards do
+    if out[n - guards + k] ~= ARGV[8 + k] then stampSets = false end
+  end
+end
 local pos = n + 1
 local setTtl = tonumber(ARGV[6] or '0')
 local indexTtl = ARGV[7] == '1'
-for j = 8, #ARGV do
+local gt = (redis.REDIS_VERSION_NUM or 0) >= 0x070000
+local function expire(index, fresh)
+  if fresh or not gt then
+    if fresh or redis.call('PTTL', index) < setTtl then redis.call('PEXPIRE', index, setTtl) end
+  else
+    redis.call('PEXPIRE', index, setTtl, 'GT')
+  end
+end
+for j = 9 + guards, stampSets and #ARGV or 0 do
   local key = KEYS[pos]
   local v = redis.call('SET', key, token, 'NX', 'GET', 'PX', setTtl)
   if v then
@@ -342,15 +368,17 @@ for j = 8, #ARGV do
   out[#out + 1] = v
   for i = pos + 1, pos + tonumber(ARGV[j]) do
     local index = KEYS[i]
+    local fresh = false
     if redis.call('SADD', index, key) == 1 then
       local size = redis.call('SCARD', index)
+      fresh = size == 1
       if size >= 64 and bit.band(size, size - 1) == 0 then
         for _, member in ipairs(redis.call('SMEMBERS', index)) do
           if redis.call('EXISTS', member) == 0 then redis.call('SREM', index, member) end
         end
       end
     end
-    if indexTtl and redis.call('PTTL', index) < setTtl then redis.call('PEXPIRE', index, setTtl) end
+    if indexTtl then expire(index, fresh) end
   end
   pos = pos + 1 + tonumber(ARGV[j])
 end

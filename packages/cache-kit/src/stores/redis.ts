@@ -270,6 +270,8 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
             String(tagKeys.length),
             String(px(sets.ttlMs)),
             policy?.expire ? '1' : '0',
+            String(sets.guard?.length ?? 0),
+            ...(sets.guard ?? []),
             ...sets.sets.map((x) => String(x.index.length)),
           ]
         : []
@@ -289,7 +291,10 @@ export function redisStore(options: RedisStoreOptions): CacheStore {
       const clock = Number(r[r.length - 2])
       const predate = r[r.length - 1] === '1'
       const versions = r.slice(0, n)
-      return sets ? { versions, clock, predate, sets: r.slice(n, -2) } : { versions, clock, predate }
+      // No set versions where the guard moved: the sets were not stamped.
+      return sets && r.length > n + 2
+        ? { versions, clock, predate, sets: r.slice(n, -2) }
+        : { versions, clock, predate }
     })
   const store: CacheStore = {
     name: cluster ? 'redis-cluster' : 'redis',

@@ -70,6 +70,12 @@ export interface ReadWithTags {
 export interface RowSetStamp {
   readonly sets: readonly { readonly key: string; readonly index: readonly string[] }[]
   readonly ttlMs: number
+  /**
+   * The versions the last `guard.length` tag keys had when the value began (its scope's write
+   * epochs). Where one of them moved and `predate` is `false`, the value will not be stored: the
+   * store may then stamp no set, and answers no `sets`.
+   */
+  readonly guard?: readonly string[]
 }
 
 /** Outcome of a read that missed and tried to take the lease it was given. */
