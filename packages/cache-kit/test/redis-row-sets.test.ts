@@ -3,7 +3,14 @@
 // to a row drops the sets showing it, and only those. Where an index could be evicted (an
 // `allkeys-*` policy), with `rowSets: false`, or with an L1 under eventual consistency, the value
 // carries its rows' own tags instead.
-import { CacheManager, type CacheManagerOptions, rowReadTags, rowSetTag, rowTags } from '@hotpath/cache-kit'
+import {
+  CacheManager,
+  type CacheManagerOptions,
+  type Duration,
+  rowReadTags,
+  rowSetTag,
+  rowTags,
+} from '@hotpath/cache-kit'
 import { cacheResponse } from '@hotpath/cache-kit/express'
 import { redisStore } from '@hotpath/cache-kit/redis'
 import { useRedis } from '@hotpath/test-services'
@@ -260,7 +267,7 @@ describe('row sets and the eviction policy', () => {
     expect((await stampSet(expiring, [1, 2]))?.setVersions).toHaveLength(1)
     expect(await client.pttl(index('noeviction'))).toBeGreaterThan(250_000) // the entry's 5 minutes
     // A longer-lived set lengthens the index's life; a shorter-lived one never shortens it.
-    const stampFor = (ids: number[], ttl: string) =>
+    const stampFor = (ids: number[], ttl: Duration) =>
       expiring.snapshotTags(ROWS(ids), { rowSets: { sets: [{ tag: SET(ids), rows: ROWS(ids) }], ttl } })
     await stampFor([1, 3], '1h')
     expect(await client.pttl(index('noeviction'))).toBeGreaterThan(3_000_000)
