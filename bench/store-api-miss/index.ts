@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { serverCpuSeconds } from '../../examples/store-api/src/perf/perf-command.ts'
+import { redisCpuSeconds, serverCpuSeconds } from '../../examples/store-api/src/perf/perf-command.ts'
 import { type ServerChild, startServerChild } from '../../examples/store-api/src/perf/server-child.ts'
 
 const orderings = ['', '&ordering=name', '&ordering=-sale_price', '&ordering=-created_at']
@@ -55,14 +55,6 @@ const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 /** Reads Redis' own CPU time (`INFO cpu`), where the cache is a Redis node: it shares the machine too. */
 const redis = env.REDIS_URL ? new Redis(env.REDIS_URL) : undefined
 
-/** Redis' CPU seconds so far (user + system), or `undefined` without Redis. */
-async function redisCpuSeconds(): Promise<number | undefined> {
-  if (!redis) return undefined
-  const info = await redis.info('cpu')
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN)
-  return field('used_cpu_user') + field('used_cpu_sys')
-}
-
 /** GETs `path` with the API key and gzip accepted; resolves its `X-Cache` (or the status if not 200). */
 function get(server: ServerChild, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -83,7 +75,7 @@ function get(server: ServerChild, path: string): Promise<string> {
 async function pass(server: ServerChild, paths: readonly string[]) {
   const seen: Record<string, number> = {}
   const before = await serverCpuSeconds(server.url)
-  const redisBefore = await redisCpuSeconds()
+  const redisBefore = redis && (await redisCpuSeconds(redis))
   let next = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -94,7 +86,7 @@ async function pass(server: ServerChild, paths: readonly string[]) {
     }),
   )
   const after = await serverCpuSeconds(server.url)
-  const redisAfter = await redisCpuSeconds()
+  const redisAfter = redis && (await redisCpuSeconds(redis))
   if (before === undefined || after === undefined) throw new Error('the server publishes no CPU time')
   const redisUs =
     redisBefore === undefined || redisAfter === undefined

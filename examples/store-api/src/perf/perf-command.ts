@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { Redis } from 'ioredis'
 import type { MixData } from './mix.js'
 import { type NotStoredCount, type PerfPhase, type PerfReport, renderReportHtml } from './report-html.js'
 import { runLoad } from './run-load.js'
@@ -131,6 +132,28 @@ export async function serverCpuSeconds(url: string): Promise<number | undefined>
   return (await serverMetrics(url))?.cpuSeconds
 }
 
+/**
+ * The CPU seconds (user + system) a Redis server has used since it started, from `INFO cpu`;
+ * `undefined` when it cannot be read. It counts the whole process, so every client of that Redis.
+ */
+export async function redisCpuSeconds(client: Redis): Promise<number | undefined> {
+  try {
+    const info = await client.info('cpu')
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1])
+    const seconds = field('used_cpu_user') + field('used_cpu_sys')
+    return Number.isFinite(seconds) ? seconds : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU µs per request over a phase, from two readings; `null` when either is missing. */
+function perRequest(before: number | undefined, after: number | undefined, requests: number): number | null {
+  return before === undefined || after === undefined || requests === 0
+    ? null
+    : ((after - before) * 1e6) / requests
+}
+
 /** The responses sent but not stored during a phase, by route and reason, most first. */
 function notStoredDuring(before: ServerMetrics, after: ServerMetrics): NotStoredCount[] {
   const out: NotStoredCount[] = []
@@ -196,6 +219,7 @@ export function formatRoundsSummary(summary: readonly RoundsSummary[]): string {
 /** The table printed at the end of a run. */
 export function formatTable(phases: readonly PerfPhase[]): string {
   const rounds = phases.some((p) => p.round !== undefined)
+  const withRedis = phases.some((p) => p.redisCpuMicrosPerRequest !== null)
   const head = [
     ...(rounds ? ['round'] : []),
     'writes',
@@ -204,6 +228,7 @@ export function formatTable(phases: readonly PerfPhase[]): string {
     'req/s',
     'on÷off',
     'CPU µs/req',
+    ...(withRedis ? ['Redis µs/req'] : []),
     'avg ms',
     'p50 ms',
     'p95 ms',
@@ -223,6 +248,9 @@ export function formatTable(phases: readonly PerfPhase[]): string {
       r.requestsPerSecond.toFixed(1),
       x === undefined ? '' : `${x.toFixed(2)}×`,
       p.serverCpuMicrosPerRequest === null ? '—' : p.serverCpuMicrosPerRequest.toFixed(0),
+      ...(withRedis
+        ? [p.redisCpuMicrosPerRequest === null ? '—' : p.redisCpuMicrosPerRequest.toFixed(0)]
+        : []),
       r.latency.avg.toFixed(1),
       r.latency.p50.toFixed(1),
       r.latency.p95.toFixed(1),
@@ -309,6 +337,26 @@ export async function perfCommand(
 ): Promise<PerfOutcome> {
   const phases: PerfPhase[] = []
   const rounds = args.rounds ?? 1
+  // Redis shares the machine too (a miss's stamps cost it CPU the server's figure leaves out).
+  const redis = env.REDIS_URL
+    ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+    : undefined
+  redis?.on('error', () => {})
+  try {
+    return await sweep(args, env, print, phases, rounds, redis)
+  } finally {
+    redis?.disconnect()
+  }
+}
+
+async function sweep(
+  args: PerfArgs,
+  env: NodeJS.ProcessEnv,
+  print: (s: string) => void,
+  phases: PerfPhase[],
+  rounds: number,
+  redis: Redis | undefined,
+): Promise<PerfOutcome> {
   const run = async (
     writeRatio: number,
     cache: PerfPhase['cache'],
@@ -329,6 +377,7 @@ export async function perfCommand(
       })
     const data = await discover(url, key)
     const before = await serverMetrics(url)
+    const redisBefore = redis && (await redisCpuSeconds(redis))
     const result = await runLoad({
       url,
       apiKey: key,
@@ -340,17 +389,13 @@ export async function perfCommand(
       onProgress: progressBar(label),
     })
     const after = await serverMetrics(url)
-    const cpuBefore = before?.cpuSeconds
-    const cpuAfter = after?.cpuSeconds
-    const cpu =
-      cpuBefore === undefined || cpuAfter === undefined || result.requests === 0
-        ? null
-        : ((cpuAfter - cpuBefore) * 1e6) / result.requests
+    const redisAfter = redis && (await redisCpuSeconds(redis))
     phases.push({
       writeRatio,
       cache,
       result,
-      serverCpuMicrosPerRequest: cpu,
+      serverCpuMicrosPerRequest: perRequest(before?.cpuSeconds, after?.cpuSeconds, result.requests),
+      redisCpuMicrosPerRequest: perRequest(redisBefore, redisAfter, result.requests),
       notStored: before && after && cache !== 'off' ? notStoredDuring(before, after) : null,
       ...(rounds > 1 ? { round } : {}),
     })

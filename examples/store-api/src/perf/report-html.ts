@@ -9,6 +9,12 @@ export interface PerfPhase {
   /** The server's CPU time (user + system) over the phase per request, µs; `null` when it publishes none. */
   readonly serverCpuMicrosPerRequest: number | null
   /**
+   * Redis' CPU time (user + system, from `INFO cpu`) over the phase per request, µs: the whole Redis
+   * process, so meaningful where nothing else uses that Redis meanwhile. `null` without
+   * `REDIS_URL` or when it cannot be read.
+   */
+  readonly redisCpuMicrosPerRequest: number | null
+  /**
    * The responses the server sent without storing them during the phase, by route and reason
    * (from its `/metrics`, `store_api_cache_not_stored_total`); `null` with the cache off or when
    * the server's `/metrics` cannot be read.
@@ -149,10 +155,12 @@ function kindsTable(p: PerfPhase): string {
 
 /** The report as one self-contained HTML page (inline SVG, no script, no CDN). */
 export function renderReportHtml(report: PerfReport): string {
+  const withRedis = report.phases.some((p) => p.redisCpuMicrosPerRequest !== null)
   const rows = report.phases
     .map((p) => {
       const r = p.result
-      return `<tr><td>${esc(phaseName(p))}</td><td>${r.requests}</td><td>${r.requestsPerSecond.toFixed(1)}</td><td>${p.serverCpuMicrosPerRequest === null ? '—' : p.serverCpuMicrosPerRequest.toFixed(0)}</td><td>${r.latency.avg.toFixed(1)}</td><td>${r.latency.p50.toFixed(1)}</td><td>${r.latency.p95.toFixed(1)}</td><td>${r.latency.p99.toFixed(1)}</td><td>${(100 * r.successRate).toFixed(2)}%</td><td>${r.cacheableReads === 0 ? '—' : `${(100 * r.cacheHitRate).toFixed(1)}%`}</td><td>${r.staleReads} / ${r.readBacks}</td></tr>`
+      const redis = p.redisCpuMicrosPerRequest === null ? '—' : p.redisCpuMicrosPerRequest.toFixed(0)
+      return `<tr><td>${esc(phaseName(p))}</td><td>${r.requests}</td><td>${r.requestsPerSecond.toFixed(1)}</td><td>${p.serverCpuMicrosPerRequest === null ? '—' : p.serverCpuMicrosPerRequest.toFixed(0)}</td>${withRedis ? `<td>${redis}</td>` : ''}<td>${r.latency.avg.toFixed(1)}</td><td>${r.latency.p50.toFixed(1)}</td><td>${r.latency.p95.toFixed(1)}</td><td>${r.latency.p99.toFixed(1)}</td><td>${(100 * r.successRate).toFixed(2)}%</td><td>${r.cacheableReads === 0 ? '—' : `${(100 * r.cacheHitRate).toFixed(1)}%`}</td><td>${r.staleReads} / ${r.readBacks}</td></tr>`
     })
     .join('')
   const sweep = `<section><h2>The sweep</h2>${sweepSvg(report.phases, 'requests/s', (p) => p.result.requestsPerSecond)}${sweepSvg(report.phases, 'server CPU µs per request', (p) => p.serverCpuMicrosPerRequest)}${sweepSvg(report.phases, 'cache hit rate of the mix\u2019s reads, %', (p) => (p.result.cacheableReads === 0 ? null : 100 * p.result.cacheHitRate))}</section>`
@@ -167,6 +175,6 @@ export function renderReportHtml(report: PerfReport): string {
 </head><body><h1>store-api perf</h1>
 <p>${esc(report.date)} · ${esc(report.url)} · ${report.users} users · ${report.durationSeconds ? `${report.durationSeconds} s` : `${report.requestsPerUser} requests each`}${report.warmupRequestsPerUser ? ` after a warm-up of ${report.warmupRequestsPerUser} each` : ''} · write ratios ${esc(report.writeRatios.join(', '))} · database ${esc(report.database)} · cache ${esc(report.cache)}</p>
 <p>Claims of the report under test: 100 concurrent users, &lt; 200 ms average, 50+ req/s, &gt; 80% cache hit rate. Stale reads: read-backs of a user's own write that showed an older state (must be 0).</p>
-<table><thead><tr><th>phase</th><th>requests</th><th>req/s</th><th>CPU µs/req</th><th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>success</th><th>hit rate</th><th>stale reads</th></tr></thead><tbody>${rows}</tbody></table>
+<table><thead><tr><th>phase</th><th>requests</th><th>req/s</th><th>CPU µs/req</th>${withRedis ? '<th>Redis µs/req</th>' : ''}<th>avg ms</th><th>p50</th><th>p95</th><th>p99</th><th>success</th><th>hit rate</th><th>stale reads</th></tr></thead><tbody>${rows}</tbody></table>
 ${sweep}${charts}</body></html>`
 }
