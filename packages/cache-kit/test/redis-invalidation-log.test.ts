@@ -35,3 +35,32 @@ it('a write storm trims the invalidation log to its bound and moves its horizon 
   expect(await predates('row:quiet', after)).toBe(true)
   await cache.close()
 })
+
+it('one invalidation of many tags renews those with versions and logs each of the others', async () => {
+  const prefix = `${redis.prefix}many`
+  const cache = new CacheManager({ store: redisStore({ client: redis.client }), prefix, timeout: '10s' })
+  const log = `${prefix}#clock:log`
+  // 1,200 tags (more than one read and one log write of the script take), every third with a version.
+  const tags = Array.from({ length: 1200 }, (_, i) => `t:${i}`)
+  const versioned = tags.filter((_, i) => i % 3 === 0)
+  const stamped = await cache.snapshotTags(versioned)
+  const since = stamped?.clock as number
+  await cache.invalidateTags(tags)
+  const now = await redis.client.mget(versioned.map((t) => `${prefix}#t:${t}`))
+  now.forEach((v, i) => {
+    expect(v).not.toBeNull()
+    expect(v).not.toBe(stamped?.versions[i])
+  })
+  for (const [i, tag] of tags.entries()) {
+    const score = await redis.client.zscore(log, `${prefix}#t:${tag}`)
+    if (i % 3 === 0) expect(score, tag).toBeNull()
+    else expect(Number(score), tag).toBeGreaterThan(since)
+  }
+  // The last tag of the call is seen by a stamp from before it, as the first is.
+  const predates = async (tag: string) =>
+    (await cache.snapshotTags([tag], { predating: { clock: since, count: 1 } }))?.predate
+  expect(await predates('t:1')).toBe(false)
+  expect(await predates('t:1199')).toBe(false)
+  expect(await predates('t:1197')).toBe(false) // a version renewed since
+  await cache.close()
+})

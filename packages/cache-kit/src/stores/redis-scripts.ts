@@ -173,9 +173,15 @@ local function logInvalidated(log, c, window, max, keys)
   local ok = true
   local score = string.format('%.0f', c)
   if not redis.call('ZSCORE', log, '#') then ok = pcall(redis.call, 'ZADD', log, score, '#') end
-  for i = 1, #keys do
+  -- One ZADD per 250 tags (unpack is bounded by Lua's stack).
+  for first = 1, #keys, 250 do
     if not ok then break end
-    ok = pcall(redis.call, 'ZADD', log, score, keys[i])
+    local batch = {}
+    for i = first, math.min(first + 249, #keys) do
+      batch[#batch + 1] = score
+      batch[#batch + 1] = keys[i]
+    end
+    ok = pcall(redis.call, 'ZADD', log, unpack(batch))
   end
   if ok then
     local cut = c - window
@@ -200,10 +206,10 @@ end
 
 /**
  * Invalidates tags and GETDELs every counter; returns the counters' sum. With a clock (ARGV[2],
- * the random part of the token), each existing version is replaced by a fresh token created at
- * one tick of the clock (`SET XX`, `<clock>.<random>`), so that a later stamp can tell the
- * invalidation's time; a missing version stays missing, and its tag is entered in the
- * invalidation log (see {@link LOG}) at that tick. Otherwise, and whenever a SET fails (Redis out
+ * the random part of the token), each existing version (one `MGET` tells which) is replaced by a
+ * fresh token created at one tick of the clock (`SET XX`, `<clock>.<random>`), so that a later
+ * stamp can tell the invalidation's time; a missing version stays missing, and its tag is entered
+ * in the invalidation log (see {@link LOG}) at that tick, all of them in one `ZADD`. Otherwise, and whenever a SET fails (Redis out
  * of memory), the version is deleted (and the log with it): a delete still runs there, so an
  * invalidation cannot fail while reads go on. KEYS tags, counters, then the clock key and the log
  * key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window
@@ -240,14 +246,25 @@ local function renew(key)
 end
 local kept = token ~= nil
 local missing = {}
+-- Which versions exist, in one read (most tags of a write have none: ranges no page spans).
+local got = {}
+if token then
+  for first = 1, n, 500 do
+    local last = math.min(first + 499, n)
+    local part = redis.call('MGET', unpack(KEYS, first, last))
+    for i = first, last do got[i] = part[i - first + 1] end
+  end
+end
 for i = 1, n do
-  local ok, replaced = false, nil
-  if token then ok, replaced = renew(KEYS[i]) end
-  if not ok then
-    redis.call('DEL', KEYS[i])
-    kept = false
-  elseif not replaced then
+  if token and not got[i] then
     missing[#missing + 1] = KEYS[i]
+  else
+    local ok = false
+    if token then ok = renew(KEYS[i]) end
+    if not ok then
+      redis.call('DEL', KEYS[i])
+      kept = false
+    end
   end
 end
 if log then
