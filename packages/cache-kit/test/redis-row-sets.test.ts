@@ -41,6 +41,33 @@ function cacheOn(options: Partial<CacheManagerOptions> & { rowSets?: boolean } =
   return { cache, prefix }
 }
 
+/**
+ * An app whose `/products` lists `ids` under `cacheResponse` with `rows`; with a `gate`, the
+ * handler has read its rows when it waits on it.
+ */
+function listApp(
+  cache: CacheManager,
+  ids: readonly number[],
+  options: { gate?: Gate; onNotStored?: (reason: string) => void } = {},
+) {
+  const app = express()
+  app.get(
+    '/products',
+    cacheResponse(cache, {
+      ttl: '5m',
+      public: true,
+      rows: { resource: 'products', ids: (body) => (body as { results: number[] }).results, list: true },
+      ...(options.onNotStored ? { onNotStored: options.onNotStored } : {}),
+    }),
+    async (_req, res) => {
+      const rows = [...ids]
+      await options.gate?.wait()
+      res.json({ results: rows })
+    },
+  )
+  return app
+}
+
 const ROWS = (ids: number[]) => rowTags('products', 7, ids)
 const SET = (ids: number[]) => rowSetTag('products', 7, ids)
 const stampSet = (cache: CacheManager, ids: number[]) =>
@@ -178,20 +205,8 @@ describe('row sets on a single Redis node', () => {
 
   it('a list page cached by cacheResponse carries its row set, not a tag per row', async () => {
     const { cache, prefix } = cacheOn({ consistency: 'strict' })
-    const app = express()
     const ids = Array.from({ length: 50 }, (_, i) => i + 1)
-    app.get(
-      '/products',
-      cacheResponse(cache, {
-        ttl: '5m',
-        public: true,
-        rows: { resource: 'products', ids: (body) => (body as { results: number[] }).results, list: true },
-      }),
-      (_req, res) => {
-        res.json({ results: ids })
-      },
-    )
-    const served = await serve(app)
+    const served = await serve(listApp(cache, ids))
     try {
       const http: HttpClient = served.http
       expect((await http.get('/products')).headers['x-cache']).toBe('MISS')
@@ -209,27 +224,11 @@ describe('row sets on a single Redis node', () => {
 
   it('a list page refused by the race guard leaves no set and no index behind', async () => {
     const { cache, prefix } = cacheOn({ consistency: 'strict' })
-    const app = express()
     const ids = Array.from({ length: 20 }, (_, i) => i + 1)
     const refused: string[] = []
-    let gate: Gate | undefined
-    app.get(
-      '/products',
-      cacheResponse(cache, {
-        ttl: '5m',
-        public: true,
-        rows: { resource: 'products', ids: (body) => (body as { results: number[] }).results, list: true },
-        onNotStored: (reason) => refused.push(reason),
-      }),
-      async (_req, res) => {
-        const rows = [...ids]
-        await gate?.wait()
-        res.json({ results: rows })
-      },
-    )
-    const served = await serve(app)
+    const gate = new Gate()
+    const served = await serve(listApp(cache, ids, { gate, onNotStored: (reason) => refused.push(reason) }))
     try {
-      gate = new Gate()
       const read = served.http.get('/products')
       await gate.waiting // the handler has read its rows
       await cache.invalidateRows([{ resource: 'products', ids: [7] }])

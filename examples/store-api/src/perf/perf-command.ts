@@ -349,6 +349,7 @@ export async function perfCommand(
   }
 }
 
+/** The phases of {@link perfCommand}, each also reading Redis' CPU through `redis` where given. */
 async function sweep(
   args: PerfArgs,
   env: NodeJS.ProcessEnv,

@@ -209,13 +209,13 @@ end
  * the random part of the token), each existing version (one `MGET` tells which) is replaced by a
  * fresh token created at one tick of the clock (`SET XX`, `<clock>.<random>`), so that a later
  * stamp can tell the invalidation's time; a missing version stays missing, and its tag is entered
- * in the invalidation log (see {@link LOG}) at that tick, all of them in one `ZADD`. Otherwise, and whenever a SET fails (Redis out
- * of memory), the version is deleted (and the log with it): a delete still runs there, so an
- * invalidation cannot fail while reads go on. KEYS tags, counters, then the clock key and the log
- * key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`: none), ARGV[4] the log's window
- * in µs, ARGV[5] the most tags it holds (`0`: no limit). ARGV[6], when given, is the number of
- * row set indexes (see {@link STAMP_TAGS}) placed after the counters: every set version each
- * lists is deleted, then the index.
+ * in the invalidation log (see {@link LOG}) at that tick, all of them in one `ZADD`. Otherwise,
+ * and whenever a SET fails (Redis out of memory), the version is deleted (and the log with it): a
+ * delete still runs there, so an invalidation cannot fail while reads go on. KEYS tags, counters,
+ * then the clock key and the log key; ARGV[1] tag count, ARGV[3] the versions' expiry in ms (`0`:
+ * none), ARGV[4] the log's window in µs, ARGV[5] the most tags it holds (`0`: no limit). ARGV[6],
+ * when given, is the number of row set indexes (see {@link STAMP_TAGS}) placed after the
+ * counters: every set version each lists is deleted, then the index.
  */
 export const INVALIDATE_TAGS = `${CLOCK}${LOG}
 if redis.replicate_commands then redis.replicate_commands() end
