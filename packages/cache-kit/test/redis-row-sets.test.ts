@@ -140,9 +140,9 @@ describe('row sets on a single Redis node', () => {
     await cache.snapshotTags(ROWS([4, 5]))
     const before = await cache.snapshotTags([EPOCH])
     const guard = before?.versions ?? []
-    const stamp = (ids: number[], clock = before?.clock ?? 0) =>
+    const stamp = (ids: number[]) =>
       cache.snapshotTags([...ROWS(ids), EPOCH], {
-        predating: { clock, count: ids.length },
+        predating: { clock: before?.clock ?? 0, count: ids.length },
         rowSets: { sets: [{ tag: SET(ids), rows: ROWS(ids) }], ttl: '5m', guard },
       })
     // Unmoved: the set is stamped.
