@@ -24,7 +24,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { redisCpuSeconds, serverCpuSeconds } from '../../examples/store-api/src/perf/perf-command.ts'
+import {
+  perRequest,
+  redisCpuSeconds,
+  serverCpuSeconds,
+} from '../../examples/store-api/src/perf/perf-command.ts'
 import { type ServerChild, startServerChild } from '../../examples/store-api/src/perf/server-child.ts'
 
 const orderings = ['', '&ordering=name', '&ordering=-sale_price', '&ordering=-created_at']
@@ -87,12 +91,9 @@ async function pass(server: ServerChild, paths: readonly string[]) {
   )
   const after = await serverCpuSeconds(server.url)
   const redisAfter = redis && (await redisCpuSeconds(redis))
-  if (before === undefined || after === undefined) throw new Error('the server publishes no CPU time')
-  const redisUs =
-    redisBefore === undefined || redisAfter === undefined
-      ? undefined
-      : ((redisAfter - redisBefore) * 1e6) / paths.length
-  return { us: ((after - before) * 1e6) / paths.length, redisUs, seen }
+  const us = perRequest(before, after, paths.length)
+  if (us === null) throw new Error('the server publishes no CPU time')
+  return { us, redisUs: perRequest(redisBefore, redisAfter, paths.length) ?? undefined, seen }
 }
 
 /** The ids of the demo key's products (read uncached, 100 a page), for BENCH_KIND=details. */

@@ -147,8 +147,12 @@ export async function redisCpuSeconds(client: Redis): Promise<number | undefined
   }
 }
 
-/** CPU µs per request over a phase, from two readings; `null` when either is missing. */
-function perRequest(before: number | undefined, after: number | undefined, requests: number): number | null {
+/** CPU µs per request over a phase, from two readings in seconds; `null` when either is missing. */
+export function perRequest(
+  before: number | undefined,
+  after: number | undefined,
+  requests: number,
+): number | null {
   return before === undefined || after === undefined || requests === 0
     ? null
     : ((after - before) * 1e6) / requests

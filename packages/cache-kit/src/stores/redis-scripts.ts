@@ -33,6 +33,22 @@ end
 `
 
 /**
+ * `KEYS[1..n]` read with `MGET`, a few hundred at a time (`unpack` is bounded by Lua's stack): each
+ * key's value, or `false` where it has none.
+ */
+const READ_KEYS = `
+local function readKeys(n)
+  local got = {}
+  for first = 1, n, 500 do
+    local last = math.min(first + 499, n)
+    local part = redis.call('MGET', unpack(KEYS, first, last))
+    for i = first, last do got[i] = part[i - first + 1] end
+  end
+  return got
+end
+`
+
+/**
  * Reads a batch of entries (every read the store was asked for in one I/O phase), each with the
  * current versions of the tags named in its envelope (see `envelope.ts` for the layout), so a
  * tagged hit costs one round trip and a phase's reads one script call. Per read it answers
@@ -217,7 +233,7 @@ end
  * when given, is the number of row set indexes (see {@link STAMP_TAGS}) placed after the
  * counters: every set version each lists is deleted, then the index.
  */
-export const INVALIDATE_TAGS = `${CLOCK}${LOG}
+export const INVALIDATE_TAGS = `${CLOCK}${LOG}${READ_KEYS}
 if redis.replicate_commands then redis.replicate_commands() end
 local n = tonumber(ARGV[1])
 local last = #KEYS
@@ -248,13 +264,7 @@ local kept = token ~= nil
 local missing = {}
 -- Which versions exist, in one read (most tags of a write have none: ranges no page spans).
 local got = {}
-if token then
-  for first = 1, n, 500 do
-    local last = math.min(first + 499, n)
-    local part = redis.call('MGET', unpack(KEYS, first, last))
-    for i = first, last do got[i] = part[i - first + 1] end
-  end
-end
+if token then got = readKeys(n) end
 for i = 1, n do
   if token and not got[i] then
     missing[#missing + 1] = KEYS[i]
@@ -305,7 +315,7 @@ return total
  * the sets whose versions are gone. The sets' versions are answered after the tags', before the
  * clock.
  */
-export const STAMP_TAGS = `${CLOCK}${CREATE_OR_GET}
+export const STAMP_TAGS = `${CLOCK}${CREATE_OR_GET}${READ_KEYS}
 if redis.replicate_commands then redis.replicate_commands() end
 local log = KEYS[#KEYS]
 local clock = KEYS[#KEYS - 1]
@@ -321,13 +331,8 @@ local created = false
 -- invalidated (while they had no version) before that.
 local ask = {}
 local out = {}
--- Existing versions in one read (a few hundred keys at a time: unpack is bounded by Lua's stack).
-local got = {}
-for first = 1, n, 500 do
-  local last = math.min(first + 499, n)
-  local part = redis.call('MGET', unpack(KEYS, first, last))
-  for i = first, last do got[i] = part[i - first + 1] end
-end
+-- Existing versions in one read.
+local got = readKeys(n)
 for i = 1, n do
   local v = got[i] or createOrGet(KEYS[i], token, ttl)
   if v then
