@@ -47,13 +47,6 @@ type Method = (this: Response, ...args: unknown[]) => unknown
 const DESTROY_WAIT_MS = 5000
 
 /**
- * The header methods a held response refuses (see {@link HoldState} `held`). Sealing sets them on
- * the response as plain properties and unsealing puts the methods back the same way, never
- * deleting anything (see {@link seal}).
- */
-const REFUSED = ['setHeader', 'appendHeader', 'removeHeader', 'writeHead'] as const
-
-/**
  * Intercepts one response's `write`/`end` (and `writeHead`, see {@link HoldOptions}) for a policy:
  * the miss capture (send the stored form, then store it) and the write hold (invalidate, then replay
  * what the handler wrote). It owns the interception, the sealing of a held response, late calls
@@ -213,117 +206,138 @@ function ignoreLate(res: Response, args: readonly unknown[]): void {
   if (cb) res.once('finish', () => cb())
 }
 
-/** Set on a response while it is sealed (true), then false; never deleted (see {@link seal}). */
-const SEALED = Symbol('hotpath.sealed')
+/**
+ * The parts of Node's `OutgoingMessage` a seal sets: `_header`, the head as it went out (null until
+ * then), which `headersSent` and every header method check; `_headerSent`, whether `_header` was
+ * written to the socket yet. Long-standing fields that Express middleware read too (compression,
+ * morgan).
+ */
+interface Outgoing {
+  _header: string | null
+  _headerSent: boolean
+}
 
 /**
- * `headersSent` of a response a hold sealed once: true while sealed, else what its prototype
- * answers (Node's getter). One function for every response, so that V8 gives them all one shape.
+ * What a sealed response's `_header` holds. Never written: the response's `write` and `end` are
+ * the hold's while sealed, and `_headerSent` tells Node's `flushHeaders` it went out already.
  */
-function sealedHeadersSent(this: Response): boolean {
-  return (
-    (this as unknown as Record<symbol, unknown>)[SEALED] === true ||
-    Reflect.get(Object.getPrototypeOf(this) as object, 'headersSent', this) === true
-  )
-}
+const SEALED_HEAD = 'HTTP/1.1 000 held by @hotpath/cache-kit\r\n\r\n'
 
 /** What {@link seal} replaced, to put back. */
 interface Seal {
   readonly res: Response
-  /** The response's own properties of the {@link REFUSED} names (wrappers other middleware set). */
-  readonly own: readonly (PropertyDescriptor | undefined)[]
-  /** The {@link REFUSED} methods the response had (its own, or its prototype's). */
-  readonly inherited: readonly unknown[]
+  /** `_header` and `_headerSent` as they were (null and false: nothing was sent yet). */
+  readonly header: string | null
+  readonly headerSent: boolean
   /** The status when sealed: a status set while held is undone. */
   readonly status: number
   readonly socket: Socket | null
-  readonly socketDestroy: PropertyDescriptor | undefined
+  /** The seal its socket deferred to before this one (a hold nested in another), put back on unseal. */
+  readonly outer: Seal | undefined
   /** A `socket.destroy(...)` made while sealed. */
   destroyed: unknown[] | undefined
+  /** Unsealed: a destroy passes it by. */
+  done: boolean
   timer: ReturnType<typeof setTimeout> | undefined
 }
 
-/** The error Node throws for a header change after the head went out. */
-function refuse(): never {
-  throw Object.assign(new Error('Cannot set headers after they are sent to the client'), {
-    code: 'ERR_HTTP_HEADERS_SENT',
-  })
+/** A socket's own `destroy` and the seal it defers to now (see {@link deferringDestroy}). */
+interface SocketDestroy {
+  readonly destroy: (...args: unknown[]) => unknown
+  seal: Seal | undefined
+}
+
+const sockets = new WeakMap<Socket, SocketDestroy>()
+
+/**
+ * The socket's deferral slot. The first seal on a socket wraps its `destroy` once, for the
+ * socket's life: the wrapper defers to the seal in the slot, else destroys. Not put back and
+ * taken off again per response: the sockets of a keep-alive client serve many.
+ */
+function deferringDestroy(socket: Socket): SocketDestroy {
+  const known = sockets.get(socket)
+  if (known) return known
+  const slot: SocketDestroy = { destroy: socket.destroy as SocketDestroy['destroy'], seal: undefined }
+  sockets.set(socket, slot)
+  socket.destroy = function deferredDestroy(this: Socket, ...args: unknown[]) {
+    return destroyUnder(socket, slot, slot.seal, args)
+  } as Socket['destroy']
+  return slot
 }
 
 /**
- * Makes a held response look sent: so a handler that answers twice gets Node's own error, and the
- * first answer is the one the client receives (a status set meanwhile is undone by {@link unseal}).
- * A `socket.destroy()` waits until the held response went out ({@link settleDestroy}); a second
- * `destroy()`, or 5 s of waiting, destroys at once. Nothing is deleted from the response, then or
- * on {@link unseal}: the properties it adds stay, set back to what the response had. A deletion
- * (whatever its order) or an accessor defined anew per response turns the response into a V8
- * dictionary-mode object, which Node's HTTP code then reads and writes slowly; with Express,
- * whose responses change prototype, even deleting the last property added does (see
- * docs/performance.md, store-api miss).
+ * A `socket.destroy(...args)` while `seal` holds the socket: the first waits for the held response
+ * ({@link settleDestroy}), a second one, or 5 s of waiting, goes on to the seal outside it, and
+ * past the last one the socket is destroyed.
+ */
+function destroyUnder(
+  socket: Socket,
+  slot: SocketDestroy,
+  under: Seal | undefined,
+  args: unknown[],
+): unknown {
+  let seal = under
+  while (seal?.done) seal = seal.outer
+  if (seal === undefined) return slot.destroy.apply(socket, args)
+  if (seal.destroyed) {
+    if (seal.timer) clearTimeout(seal.timer)
+    seal.destroyed = undefined
+    return destroyUnder(socket, slot, seal.outer, args)
+  }
+  const s = seal
+  s.destroyed = args
+  s.timer = setTimeout(() => {
+    s.destroyed = undefined
+    destroyUnder(socket, slot, s.outer, args)
+  }, DESTROY_WAIT_MS)
+  s.timer.unref?.()
+  return socket
+}
+
+/**
+ * Makes a held response look sent, the way Node itself tells: its `_header` is set (and marked
+ * written), so `headersSent` is true and every header method (`setHeader`, `appendHeader`,
+ * `removeHeader`, `writeHead`, and what Express builds on them) throws Node's own
+ * `ERR_HTTP_HEADERS_SENT`; a handler that answers twice gets that error, and the first answer is
+ * the one the client receives (a status set meanwhile is undone by {@link unseal}). A
+ * `socket.destroy()` waits until the held response went out ({@link settleDestroy}); a second
+ * `destroy()`, or 5 s of waiting, destroys at once. Two plain stores to fields every response has:
+ * no property added, shadowed or deleted, so the response keeps its V8 shape (shadowing the four
+ * header methods and defining a `headersSent` accessor per response, as seals did before, cost a
+ * miss about 30 µs; docs/performance.md, store-api miss).
  */
 function seal(res: Response): Seal {
-  const r = res as unknown as Record<string | symbol, unknown>
-  const own = REFUSED.map((name) => Object.getOwnPropertyDescriptor(res, name))
-  const inherited = REFUSED.map((name) => r[name])
-  for (const name of REFUSED) r[name] = refuse
-  r[SEALED] = true
-  if (Object.getOwnPropertyDescriptor(res, 'headersSent')?.get !== sealedHeadersSent)
-    Object.defineProperty(res, 'headersSent', {
-      configurable: true,
-      enumerable: true,
-      get: sealedHeadersSent,
-    })
+  const o = res as unknown as Outgoing
   const socket = res.socket
+  const slot = socket ? deferringDestroy(socket) : undefined
   const s: Seal = {
     res,
-    own,
-    inherited,
+    header: o._header,
+    headerSent: o._headerSent,
     status: res.statusCode,
     socket,
-    socketDestroy: socket ? Object.getOwnPropertyDescriptor(socket, 'destroy') : undefined,
+    outer: slot?.seal,
     destroyed: undefined,
+    done: false,
     timer: undefined,
   }
-  if (socket) {
-    const destroy = socket.destroy
-    const now = (args: unknown[]) => {
-      if (s.timer) clearTimeout(s.timer)
-      s.destroyed = undefined
-      return destroy.apply(socket, args as [Error?])
-    }
-    Object.defineProperty(socket, 'destroy', {
-      configurable: true,
-      writable: true,
-      value: (...args: unknown[]) => {
-        if (s.destroyed) return now(args)
-        s.destroyed = args
-        s.timer = setTimeout(() => now(args), DESTROY_WAIT_MS)
-        s.timer.unref?.()
-        return socket
-      },
-    })
-  }
+  o._header = SEALED_HEAD
+  o._headerSent = true
+  if (slot) slot.seal = s
   return s
 }
 
-/**
- * Undoes {@link seal}: the response answers `headersSent` and the header methods as it did (a
- * wrapper another middleware set stays in place), and its status is the one it was sealed with.
- */
+/** Undoes {@link seal}: the response is unsent again, with the status it was sealed with. */
 function unseal(s: Seal): void {
   const { res, socket } = s
-  const r = res as unknown as Record<string | symbol, unknown>
-  r[SEALED] = false
-  for (let i = 0; i < REFUSED.length; i++) {
-    const name = REFUSED[i] as (typeof REFUSED)[number]
-    const d = s.own[i]
-    if (d && !(d.writable === true && 'value' in d)) Object.defineProperty(res, name, d)
-    else r[name] = s.inherited[i]
-  }
+  s.done = true
+  const o = res as unknown as Outgoing
+  o._header = s.header
+  o._headerSent = s.headerSent
   res.statusCode = s.status
   if (socket) {
-    if (s.socketDestroy) Object.defineProperty(socket, 'destroy', s.socketDestroy)
-    else delete (socket as unknown as Record<string, unknown>).destroy
+    const slot = sockets.get(socket)
+    if (slot?.seal === s) slot.seal = s.outer
   }
   if (s.timer) clearTimeout(s.timer)
 }

@@ -39,7 +39,10 @@ function buildBase(record: ResponseRecord, policy: ResponsePolicy, gzip: boolean
   if (gzip) out['content-encoding'] = 'gzip'
   if (record.status !== 204 && record.status !== 304)
     out['content-length'] = String(gzip || !record.gzip ? record.body.byteLength : record.identityLength)
-  return Object.entries(out).flat(1) as Flat
+  // A loop, not `Object.entries(out).flat(1)`: V8's generic `flat` was most of this function's time.
+  const flat: (string | string[])[] = []
+  for (const name in out) flat.push(name, out[name] as string | string[])
+  return flat
 }
 
 /** The stored headers, ETag, Cache-Control, Content-Encoding and Content-Length of one representation. */

@@ -58,6 +58,7 @@ describe('ResponseHold', () => {
   let last: Recorder[] = []
   let gate = new Gate()
   let lateError: unknown
+  let sentWhileHeld: boolean | undefined
 
   beforeAll(async () => {
     const app = express()
@@ -73,6 +74,9 @@ describe('ResponseHold', () => {
       } catch (err) {
         lateError = err
       }
+      // Looks sent, and flushing the head puts nothing on the wire before the held answer.
+      sentWhileHeld = res.headersSent
+      res.flushHeaders()
     })
     app.get('/passed', (_req, res) => {
       last = [new Recorder(res, 'pass', undefined)]
@@ -106,8 +110,10 @@ describe('ResponseHold', () => {
     expect(rec.firsts).toEqual(['write'])
     expect(rec.completed).toBe(3)
     expect((lateError as { code?: string }).code).toBe('ERR_HTTP_HEADERS_SENT')
+    expect(sentWhileHeld).toBe(true)
     gate.release()
     const r = await pending
+    expect(r.status).toBe(200)
     expect(r.body.toString()).toBe('abc')
     expect(r.header('x-late')).toBeUndefined()
     expect(rec.states).toEqual(['open', 'held', 'released'])
