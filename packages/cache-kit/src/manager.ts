@@ -163,7 +163,8 @@ export class CacheManager extends CacheEmitter {
    * `rowSets: { sets: [{ tag, rows }], ttl }` (each `tag` a `rowSetTag`, its `rows` the `rowTags`
    * it stands for, among `tags`) stamps those sets too where the store keeps row sets (single-node
    * Redis; not with an L1 under eventual consistency), for an entry living `ttl`: their versions
-   * are then in `setVersions`, and the entry may carry each set's tag in place of its rows' tags.
+   * are then in `setVersions`, and the entry may carry each set's tag in place of its rows' tags
+   * (a row that is not among `tags` rejects with `CacheError` `invalid_option`).
    * `rowSets.guard`: the versions the last `guard.length` tags had when the value began (a scope's
    * write epochs, from an earlier snapshot). Where one moved and `predate` is not `true`, the value
    * must not be stored, so no set is stamped (`setVersions` absent).
@@ -184,6 +185,7 @@ export class CacheManager extends CacheEmitter {
     const failOpen = options.failOpen ?? this.options.failOpen
     const p = options.predating
     const rs = options.rowSets
+    if (rs) checkRowSets(tags, rs.sets)
     const sets = rs && {
       sets: rs.sets,
       ttlMs: parseDuration(rs.ttl),
@@ -302,4 +304,23 @@ export class CacheManager extends CacheEmitter {
     await this.tiers.bus.close()
     await this.options.store.close?.()
   }
+}
+
+/**
+ * A row set's rows must be among the tags stamped with it: the race guard checks a set's rows
+ * through their own tags' versions. A row that is not is a caller's mistake: `CacheError`
+ * `invalid_option`.
+ */
+function checkRowSets(
+  tags: readonly string[],
+  sets: readonly { tag: string; rows: readonly string[] }[],
+): void {
+  const stamped = new Set(tags)
+  for (const { tag, rows } of sets)
+    for (const row of rows)
+      if (!stamped.has(row))
+        throw new CacheError(
+          'invalid_option',
+          `rowSets: row tag "${row}" of set "${tag}" is not among the tags`,
+        )
 }

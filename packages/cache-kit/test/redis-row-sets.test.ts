@@ -112,6 +112,31 @@ describe('row sets on a single Redis node', () => {
     expect(await cache.get('page')).toEqual(page)
   })
 
+  it("finds each set's rows among the tags wherever they stand, and refuses a row that is not among them", async () => {
+    const { cache, prefix } = cacheOn()
+    const cats = rowTags('categories', 7, [1, 2])
+    const CATS = rowSetTag('categories', 7, [1, 2])
+    // Tags interleaved: the sets' rows do not stand together, nor in the sets' order.
+    const [p1, p2, p3] = ROWS([21, 22, 23]) as [string, string, string]
+    const tags = [p3, cats[1] as string, 'other', p1, cats[0] as string, p2]
+    const sets = [
+      { tag: SET([21, 22, 23]), rows: [p1, p2, p3] },
+      { tag: CATS, rows: cats },
+    ]
+    const snap = await cache.snapshotTags(tags, { rowSets: { sets, ttl: '5m' } })
+    expect(snap?.setVersions).toHaveLength(2)
+    for (const row of [p1, p2, p3])
+      expect(await redis.client.smembers(`${prefix}#x:${row}`)).toEqual([`${prefix}#t:${SET([21, 22, 23])}`])
+    for (const row of cats)
+      expect(await redis.client.smembers(`${prefix}#x:${row}`)).toEqual([`${prefix}#t:${CATS}`])
+    expect(await redis.client.exists(`${prefix}#x:other`)).toBe(0)
+
+    const missing = cache.snapshotTags([p1], {
+      rowSets: { sets: [{ tag: SET([21, 22]), rows: [p1, p2] }], ttl: '5m' },
+    })
+    await expect(missing).rejects.toMatchObject({ name: 'CacheError', code: 'invalid_option' })
+  })
+
   it('a set stamped before a write is dropped by it, even when its value is stored after', async () => {
     const { cache } = cacheOn()
     const page = [10, 11, 12]
