@@ -112,11 +112,11 @@ describe('row sets on a single Redis node', () => {
     expect(await cache.get('page')).toEqual(page)
   })
 
-  it("finds each set's rows among the tags wherever they stand, and refuses a row that is not among them", async () => {
+  it('indexes each set under its own rows among interleaved tags, and refuses a set whose row is not among the tags', async () => {
     const { cache, prefix } = cacheOn()
     const cats = rowTags('categories', 7, [1, 2])
     const CATS = rowSetTag('categories', 7, [1, 2])
-    // Tags interleaved: the sets' rows do not stand together, nor in the sets' order.
+    // Tags interleaved: the sets' rows do not stand together, nor in the sets' order; 'other' is no row.
     const [p1, p2, p3] = ROWS([21, 22, 23]) as [string, string, string]
     const tags = [p3, cats[1] as string, 'other', p1, cats[0] as string, p2]
     const sets = [
