@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers'
 import type { Request, Response } from 'express'
 import type { TagSnapshot } from '../index.js'
 import { DEFAULT_COMPRESS_THRESHOLD } from '../options.js'
@@ -48,6 +49,8 @@ class Capture implements HoldPolicy {
   private readonly priorVary: string | undefined
   private readonly epoch: number
   private readonly keyEpoch: number
+  /** With `rows`: the epoch once every invalidation that reached the store before the snapshot was heard. */
+  private rowsEpoch: number | undefined
   private readonly cache: ResponseCache
   private readonly policy: ResponsePolicy
   private readonly flights: ResponseFlights
@@ -81,7 +84,15 @@ class Capture implements HoldPolicy {
     this.epoch = keyed.flights.epoch
     this.keyEpoch = keyed.flights.keyEpoch
     this.hold = new ResponseHold(res, this, { head: true, watchClose: true })
-    if (keyed.policy.rows) this.keepJson(res)
+    if (keyed.policy.rows) {
+      this.keepJson(res)
+      // An invalidation the store applied before the snapshot is heard (its event) some promise
+      // jobs after its reply, which came before the snapshot's: maybe after this constructor, but
+      // before the event loop's next check phase.
+      setImmediate(() => {
+        this.rowsEpoch = keyed.flights.epoch
+      })
+    }
   }
 
   /**
@@ -285,6 +296,10 @@ class Capture implements HoldPolicy {
       return 'rows-unknown'
     }
     const { tags, sets } = shown
+    // This process invalidated a row it shows while the handler ran: the store would refuse the
+    // response too, so it is not asked.
+    if (this.rowsEpoch !== undefined && this.flights.invalidatedSince(this.rowsEpoch, tags) === true)
+      return 'invalidated'
     // Where the store keeps a clock, a write elsewhere in the scope does not matter when the store
     // tells that none of the tags read now was invalidated since the handler started.
     const now = await this.cache.snapshotTags([...tags, ...guard.tags], {

@@ -43,6 +43,9 @@ export class ResponseFlight {
   }
 }
 
+/** Tag invalidations a {@link ResponseFlights} logs (a capture whose handler saw more asks the store). */
+const TAG_LOG = 256
+
 /**
  * Per-cache state: the in-flight responses by key, and an invalidation epoch. Every invalidation
  * through this layer or the cache (see {@link flightsOf}) bumps the epoch; a flight from an older epoch is no
@@ -59,6 +62,34 @@ export class ResponseFlights {
   readonly byKey = new Map<string, ResponseFlight>()
   /** Bodies recently inflated for clients without gzip. */
   readonly inflated = new InflatedBodies()
+  /** The tags of the last {@link TAG_LOG} epochs' tag invalidations, at `epoch % TAG_LOG`. */
+  private readonly tagLog: ({ readonly epoch: number; readonly tags: readonly string[] } | undefined)[] =
+    new Array(TAG_LOG)
+
+  /** Moves the epoch on for a tag invalidation this process had the store apply, and logs its tags. */
+  taggedInvalidation(tags: readonly string[]): void {
+    const epoch = ++this.epoch
+    this.tagLog[epoch % TAG_LOG] = { epoch, tags }
+  }
+
+  /**
+   * Whether this process invalidated one of `tags` since the epoch was `epoch`; `undefined` when
+   * the log no longer reaches back that far. `false` says nothing of other processes: only the
+   * store can tell those.
+   */
+  invalidatedSince(epoch: number, tags: readonly string[]): boolean | undefined {
+    if (this.epoch === epoch) return false
+    if (this.epoch - epoch > TAG_LOG) return undefined
+    let wanted: Set<string> | undefined
+    for (let e = epoch + 1; e <= this.epoch; e++) {
+      const logged = this.tagLog[e % TAG_LOG]
+      // An epoch moved by something else than a tag invalidation (a write starting, keys, patterns).
+      if (logged === undefined || logged.epoch !== e) continue
+      wanted ??= new Set(tags)
+      for (const t of logged.tags) if (wanted.has(t)) return true
+    }
+    return false
+  }
 
   /** The flight a request in `slot` (see {@link ResponseFlight.slot}) may follow, if any. */
   joinable(slot: string): ResponseFlight | undefined {
@@ -93,6 +124,9 @@ export function flightsOf(cache: ResponseCache): ResponseFlights {
   if (s === undefined) {
     const flights = new ResponseFlights()
     cache.on('invalidate', (e) => {
+      // Only this process's own are logged: one heard on the bus may have reached the store
+      // before a snapshot whose reply came first.
+      if (e.kind === 'tags' && e.tags && e.source === 'local') return flights.taggedInvalidation(e.tags)
       flights.epoch++
       if (e.kind !== 'tags') flights.keyEpoch++
     })
