@@ -17,7 +17,8 @@
 // median of each round's own ratio. With REDIS_URL, also Redis' own CPU µs per request over the
 // same passes (its `INFO cpu`, so only where nothing else uses that Redis meanwhile), and server
 // plus Redis against uncached: on one machine a miss's stamps cost Redis CPU the server's figure
-// leaves out.
+// leaves out. Last, the client's time per request (sent to last byte; the median of each pass's
+// median) against uncached: BENCH_CONCURRENCY=1 gives what one miss holds its client.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -59,7 +60,16 @@ const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 /** Reads Redis' own CPU time (`INFO cpu`), where the cache is a Redis node: it shares the machine too. */
 const redis = env.REDIS_URL ? new Redis(env.REDIS_URL) : undefined
 
-/** GETs `path` with the API key and gzip accepted; resolves its `X-Cache` (or the status if not 200). */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+/**
+ * GETs `path` with the API key and gzip accepted; resolves its `X-Cache` (or the status if not
+ * 200) once the whole body arrived.
+ */
 function get(server: ServerChild, path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, server.url)
@@ -75,16 +85,22 @@ function get(server: ServerChild, path: string): Promise<string> {
   })
 }
 
-/** Sends every path once (CONCURRENCY at a time); the server's CPU µs per request, and the answers seen. */
+/**
+ * Sends every path once (CONCURRENCY at a time); the server's CPU µs per request, the median time
+ * a request took the client (sent to last byte, µs), and the answers seen.
+ */
 async function pass(server: ServerChild, paths: readonly string[]) {
   const seen: Record<string, number> = {}
+  const took: number[] = []
   const before = await serverCpuSeconds(server.url)
   const redisBefore = redis && (await redisCpuSeconds(redis))
   let next = 0
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < paths.length) {
+        const t0 = performance.now()
         const answer = await get(server, paths[next++] as string)
+        took.push((performance.now() - t0) * 1000)
         seen[answer] = (seen[answer] ?? 0) + 1
       }
     }),
@@ -93,7 +109,12 @@ async function pass(server: ServerChild, paths: readonly string[]) {
   const redisAfter = redis && (await redisCpuSeconds(redis))
   const us = perRequest(before, after, paths.length)
   if (us === null) throw new Error('the server publishes no CPU time')
-  return { us, redisUs: perRequest(redisBefore, redisAfter, paths.length) ?? undefined, seen }
+  return {
+    us,
+    redisUs: perRequest(redisBefore, redisAfter, paths.length) ?? undefined,
+    latencyUs: median(took),
+    seen,
+  }
 }
 
 /** The ids of the demo key's products (read uncached, 100 a page), for BENCH_KIND=details. */
@@ -131,6 +152,8 @@ const runs: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss
 /** Redis' CPU µs per request over the same passes (empty without Redis). */
 const redisRuns: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
 const ratios: Record<'miss' | 'hit', number[]> = { miss: [], hit: [] }
+/** The client's median time per request in each pass, µs. */
+const latency: Record<'uncached' | 'miss' | 'hit', number[]> = { uncached: [], miss: [], hit: [] }
 const expect = (seen: Record<string, number>, answer: string, what: string, n: number) => {
   if (seen[answer] !== n) throw new Error(`${what}: expected ${n} × ${answer}, got ${JSON.stringify(seen)}`)
 }
@@ -140,12 +163,14 @@ try {
     const order = r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)
     const got: Partial<Record<'uncached' | 'miss' | 'hit', number>> = {}
     const gotRedis: Partial<Record<'uncached' | 'miss' | 'hit', number | undefined>> = {}
+    const gotLatency: Partial<Record<'uncached' | 'miss' | 'hit', number>> = {}
     for (const side of order) {
       if (side === 'off') {
         const u = await pass(off, paths)
         expect(u.seen, 'none', 'cache off', paths.length)
         got.uncached = u.us
         gotRedis.uncached = u.redisUs
+        gotLatency.uncached = u.latencyUs
         // The same pages again, not counted: each server serves two passes a round. A server's
         // CPU per request depends on how busy it was just before (V8 sizes its young generation
         // and optimises by the recent load): with one pass here against the cache-on server's two,
@@ -161,16 +186,20 @@ try {
         got.hit = h.us
         gotRedis.miss = m.redisUs
         gotRedis.hit = h.redisUs
+        gotLatency.miss = m.latencyUs
+        gotLatency.hit = h.latencyUs
       }
     }
     const inRedis = redis
       ? ` (Redis ${gotRedis.uncached?.toFixed(0)}, ${gotRedis.miss?.toFixed(0)}, ${gotRedis.hit?.toFixed(0)} µs)`
       : ''
-    const line = `round ${r}${r < WARMUP ? ' (warm-up)' : ''}: uncached ${got.uncached?.toFixed(0)} µs, miss ${got.miss?.toFixed(0)} µs, hit ${got.hit?.toFixed(0)} µs${inRedis}`
+    const took = `; client ${gotLatency.uncached?.toFixed(0)}, ${gotLatency.miss?.toFixed(0)}, ${gotLatency.hit?.toFixed(0)} µs`
+    const line = `round ${r}${r < WARMUP ? ' (warm-up)' : ''}: uncached ${got.uncached?.toFixed(0)} µs, miss ${got.miss?.toFixed(0)} µs, hit ${got.hit?.toFixed(0)} µs${inRedis}${took}`
     console.log(line)
     if (r < WARMUP) continue
     for (const k of ['uncached', 'miss', 'hit'] as const) {
       runs[k].push(got[k] as number)
+      latency[k].push(gotLatency[k] as number)
       if (gotRedis[k] !== undefined) redisRuns[k].push(gotRedis[k])
     }
     for (const k of ['miss', 'hit'] as const) ratios[k].push((got[k] as number) / (got.uncached as number))
@@ -192,11 +221,6 @@ async function dropCacheKeys(): Promise<void> {
   redis.disconnect()
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
 const base = median(runs.uncached)
 const database = env.DATABASE_URL ? env.DATABASE_URL.split(':')[0] : 'sqlite (embedded)'
 const cache = env.REDIS_URL ? 'redis' : env.REDIS_CLUSTER_NODES ? 'redis cluster' : 'memory'
@@ -206,8 +230,12 @@ console.log(
 // Redis' CPU per request is the cache's own (the uncached pass reads no cache; its figure is what
 // an idle Redis spends), and on a machine Redis shares with the server it costs throughput too.
 const withRedis = redisRuns.miss.length > 0
+// The client's time per request (median of each pass's median): what a miss holds its client
+// against the uncached request. At concurrency 1 the server's own time for one request; at more,
+// requests queue behind each other, so it follows the server's CPU.
+const lat = (k: 'uncached' | 'miss' | 'hit') => median(latency[k])
 console.log(
-  `| request | µs | ÷ uncached | each round ÷ its uncached (median) |${withRedis ? ' Redis µs | server + Redis ÷ uncached |' : ''}\n| --- | ---: | ---: | ---: |${withRedis ? ' ---: | ---: |' : ''}`,
+  `| request | µs | ÷ uncached | each round ÷ its uncached (median) |${withRedis ? ' Redis µs | server + Redis ÷ uncached |' : ''} client µs | ÷ uncached |\n| --- | ---: | ---: | ---: |${withRedis ? ' ---: | ---: |' : ''} ---: | ---: |`,
 )
 for (const k of ['uncached', 'miss', 'hit'] as const) {
   const own = k === 'uncached' ? '' : `${median(ratios[k]).toFixed(2)}×`
@@ -215,6 +243,6 @@ for (const k of ['uncached', 'miss', 'hit'] as const) {
     ? ` ${median(redisRuns[k]).toFixed(0)} | ${((median(runs[k]) + median(redisRuns[k])) / (base + median(redisRuns.uncached))).toFixed(2)}× |`
     : ''
   console.log(
-    `| ${k} | ${median(runs[k]).toFixed(0)} | ${(median(runs[k]) / base).toFixed(2)}× | ${own} |${inRedis}`,
+    `| ${k} | ${median(runs[k]).toFixed(0)} | ${(median(runs[k]) / base).toFixed(2)}× | ${own} |${inRedis} ${lat(k).toFixed(0)} | ${(lat(k) / lat('uncached')).toFixed(2)}× |`,
   )
 }
