@@ -49,7 +49,9 @@ const TAG_LOG = 256
 /**
  * Per-cache state: the in-flight responses by key, and an invalidation epoch. Every invalidation
  * through this layer or the cache (see {@link flightsOf}) bumps the epoch; a flight from an older epoch is no
- * longer joined, and its response is not stored, because it may predate the write.
+ * longer joined, and its response is not stored, because it may predate the write. The tags of
+ * this process's recent tag invalidations are logged by epoch, so that a `rows` response can tell
+ * without the store that one of its rows was written while its handler ran.
  */
 export class ResponseFlights {
   epoch = 0
