@@ -303,8 +303,8 @@ function destroyUnder(
  * `socket.destroy()` waits until the held response went out ({@link settleDestroy}); a second
  * `destroy()`, or 5 s of waiting, destroys at once. Two plain stores to fields every response has:
  * no property added, shadowed or deleted, so the response keeps its V8 shape (shadowing the four
- * header methods and defining a `headersSent` accessor per response, as seals did before, cost a
- * miss about 30 µs; docs/performance.md, store-api miss).
+ * header methods and defining a `headersSent` accessor per response costs a miss about 30 µs;
+ * docs/performance.md, store-api miss).
  */
 function seal(res: Response): Seal {
   const o = res as unknown as Outgoing
